@@ -1,0 +1,65 @@
+/*
+ * Seedable, splittable random numbers.  Every stream is derived from
+ * (seed, replication, stream) by hashing the triple with SplitMix64 into a
+ * xoshiro256** state, so streams are independent of one another and of the
+ * order in which replications run: the same seed gives the same numbers
+ * whatever the thread count.
+ */
+#ifndef BL_RNG_H
+#define BL_RNG_H
+
+#include <stdint.h>
+
+typedef struct bl_rng {
+    uint64_t s[4];
+} bl_rng_t;
+
+/* Well-known stream numbers; stations and plugins get their own ranges. */
+enum {
+    BL_STREAM_ARRIVALS = 1,
+    BL_STREAM_POPULATION = 2,
+    BL_STREAM_ROUTING = 3,
+    BL_STREAM_SCANS = 4,
+    BL_STREAM_SEARCH = 5,
+    BL_STREAM_STATION_BASE = 0x100, /* + station index: service times */
+    BL_STREAM_PLUGIN_BASE = 0x10000 /* + plugin role: the plugin's own RNG */
+};
+
+/* Initialise rng for (seed, replication, stream). */
+void bl_rng_init(bl_rng_t *rng, uint64_t seed, uint64_t replication, uint64_t stream);
+
+/* Next 64 random bits. */
+static inline uint64_t bl_rng_next(bl_rng_t *rng)
+{
+    uint64_t *s = rng->s;
+    uint64_t x = s[1] * 5;
+    uint64_t result = ((x << 7) | (x >> 57)) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = (s[3] << 45) | (s[3] >> 19);
+    return result;
+}
+
+/* Uniform on [0, 1) with 53 random bits. */
+static inline double bl_rng_uniform(bl_rng_t *rng)
+{
+    return (double)(bl_rng_next(rng) >> 11) * 0x1.0p-53;
+}
+
+/* Uniform on (0, 1]: safe to take the log of. */
+static inline double bl_rng_uniform_pos(bl_rng_t *rng)
+{
+    return (double)((bl_rng_next(rng) >> 11) + 1) * 0x1.0p-53;
+}
+
+/* Standard normal deviate (Marsaglia polar method; no cached state). */
+double bl_rng_normal(bl_rng_t *rng);
+
+/* Uniform integer in [0, n) without modulo bias; n > 0. */
+uint64_t bl_rng_below(bl_rng_t *rng, uint64_t n);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * A simple synthetic dual-energy X-ray scan of a bag: Beer-Lambert
+ * transmission at two effective energies through clutter and, for
+ * carriers, a threat object of the contraband's material.  Deterministic
+ * given the RNG stream.  (Issue 3 deepens this into the full generator.)
+ */
+#ifndef BL_SCAN_SYNTH_H
+#define BL_SCAN_SYNTH_H
+
+#include <stdint.h>
+
+#include "borderlab/plugin.h"
+#include "rng.h"
+#include "scenario.h"
+
+/* Pixel buffers reused from scan to scan. */
+typedef struct bl_scan_buffer {
+    uint32_t width, height;
+    float *low, *high; /* owned */
+} bl_scan_buffer_t;
+
+int bl_scan_buffer_init(bl_scan_buffer_t *b, uint32_t width, uint32_t height);
+void bl_scan_buffer_fini(bl_scan_buffer_t *b);
+
+/*
+ * Synthesize a scan into b and describe it in *scan (pointers borrow b).
+ * threat is the ground-truth class carried (0 = none).
+ */
+void bl_scan_synthesize(bl_scan_buffer_t *b, const bl_scan_spec_t *spec, uint32_t threat,
+                        uint64_t id, bl_rng_t *rng, bl_scan_t *scan);
+
+#endif

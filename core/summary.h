@@ -1,0 +1,28 @@
+/*
+ * The run summary, read back from a results file: what `borderlab run`
+ * prints at the end and what `borderlab show` prints, as text or as one
+ * JSON object (cJSON).  Both come from the file so they can never disagree.
+ *
+ * Refuses files that are not borderlab results (no borderlab_schema
+ * attribute, or a newer schema) with a message naming the file.
+ */
+#ifndef BL_SUMMARY_H
+#define BL_SUMMARY_H
+
+#include <stdio.h>
+
+#include "error.h"
+
+struct cJSON;
+
+/* Build the summary object of the results file at path; caller frees with
+ * cJSON_Delete. */
+int bl_summary_load(const char *path, struct cJSON **out, bl_error_t *err);
+
+/* Print the summary as indented JSON (one object, newline-terminated). */
+void bl_summary_print_json(const struct cJSON *summary, FILE *fp);
+
+/* Print a short human summary (a table of stations, plugins and totals). */
+void bl_summary_print_text(const struct cJSON *summary, FILE *fp);
+
+#endif

@@ -1,0 +1,307 @@
+/*
+ * borderlab: the command-line program.
+ *
+ *   borderlab run SCENARIO.lua [-o OUT.h5] [--set key=value]... [--threads N]
+ *                 [--seed S] [--plugin role=FILE.so]... [--json] [--quiet]
+ *   borderlab show OUT.h5 [--json]
+ *   borderlab plugin check FILE.so [--config key=value]...
+ *   borderlab version | help
+ *
+ * Exit codes: 0 success, 1 the run or check failed (bad input, plugin
+ * refused, results not written), 2 wrong usage.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "conformance.h"
+#include "error.h"
+#include "run.h"
+#include "scenario.h"
+#include "summary.h"
+
+#define EXIT_USAGE 2
+
+static const char usage_text[] =
+    "usage:\n"
+    "  borderlab run SCENARIO.lua [options]   run a scenario, write an HDF5 results file\n"
+    "      -o, --output FILE.h5     results file (default results/<scenario name>.h5)\n"
+    "      --set KEY=VALUE          override a parameter the scenario declares (repeatable)\n"
+    "      --seed N                 override the scenario's seed\n"
+    "      --threads N              worker threads for replications (default: all cores)\n"
+    "      --plugin ROLE=FILE.so    use another plugin for detector, risk or store\n"
+    "      --json                   print the run summary as one JSON object on stdout\n"
+    "      --quiet                  no progress line and no text summary\n"
+    "  borderlab show FILE.h5 [--json]        print the summary of a results file\n"
+    "  borderlab plugin check FILE.so [--config KEY=VALUE]...\n"
+    "                                         run the plugin conformance checks\n"
+    "  borderlab version                      print the version\n";
+
+static int usage_error(const char *fmt, const char *arg) {
+    fprintf(stderr, "borderlab: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n(run 'borderlab help' for usage)\n");
+    return EXIT_USAGE;
+}
+
+static int fail(const bl_error_t *err) {
+    fprintf(stderr, "borderlab: %s\n", err->message[0] ? err->message : bl_error_name(err->code));
+    return EXIT_FAILURE;
+}
+
+/* Split "key=value" in place-free fashion: returns 0 and pointers into a
+ * heap copy kept in *owned (caller frees). */
+static int split_pair(const char *arg, char **owned, const char **key, const char **value) {
+    const char *eq = strchr(arg, '=');
+    if (eq == NULL || eq == arg)
+        return -1;
+    *owned = strdup(arg);
+    if (*owned == NULL)
+        return -1;
+    (*owned)[eq - arg] = '\0';
+    *key = *owned;
+    *value = *owned + (eq - arg) + 1;
+    return 0;
+}
+
+static int parse_u64(const char *s, uint64_t *out) {
+    char *end;
+    errno = 0;
+    if (s == NULL || *s == '\0' || *s == '-')
+        return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Everything --set/--config/--plugin parsing allocates. */
+typedef struct pairs {
+    size_t n;
+    char **owned;
+    const char **keys;
+    const char **values;
+} pairs_t;
+
+static int pairs_add(pairs_t *p, const char *arg) {
+    char **owned = realloc(p->owned, (p->n + 1) * sizeof *owned);
+    if (owned == NULL)
+        return -1;
+    p->owned = owned;
+    const char **keys = realloc(p->keys, (p->n + 1) * sizeof *keys);
+    if (keys == NULL)
+        return -1;
+    p->keys = keys;
+    const char **values = realloc(p->values, (p->n + 1) * sizeof *values);
+    if (values == NULL)
+        return -1;
+    p->values = values;
+    if (split_pair(arg, &p->owned[p->n], &p->keys[p->n], &p->values[p->n]) != 0)
+        return -1;
+    p->n++;
+    return 0;
+}
+
+static void pairs_free(pairs_t *p) {
+    for (size_t i = 0; i < p->n; i++)
+        free(p->owned[i]);
+    free(p->owned);
+    free(p->keys);
+    free(p->values);
+}
+
+static char *join_args(int argc, char **argv) {
+    size_t len = 1;
+    for (int i = 0; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    char *s = malloc(len);
+    if (s == NULL)
+        return NULL;
+    s[0] = '\0';
+    for (int i = 0; i < argc; i++) {
+        if (i > 0)
+            strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+static int role_by_name(const char *name) {
+    for (int r = 0; r < BL_ROLE_COUNT; r++)
+        if (strcmp(name, bl_role_name(r)) == 0)
+            return r;
+    return -1;
+}
+
+static int cmd_run(int argc, char **argv) {
+    bl_run_options_t o;
+    memset(&o, 0, sizeof o);
+    pairs_t sets = {0}, plugins = {0};
+    int status = EXIT_USAGE;
+    char *command_line = join_args(argc, argv);
+
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+            if (next == NULL) {
+                status = usage_error("%s needs a file name", a);
+                goto out;
+            }
+            o.output = argv[++i];
+        } else if (strcmp(a, "--set") == 0) {
+            if (next == NULL || pairs_add(&sets, next) != 0) {
+                status = usage_error("--set needs KEY=VALUE (got '%s')", next ? next : "");
+                goto out;
+            }
+            i++;
+        } else if (strcmp(a, "--plugin") == 0) {
+            if (next == NULL || pairs_add(&plugins, next) != 0) {
+                status = usage_error("--plugin needs ROLE=FILE.so (got '%s')", next ? next : "");
+                goto out;
+            }
+            i++;
+        } else if (strcmp(a, "--seed") == 0) {
+            if (parse_u64(next, &o.seed) != 0) {
+                status =
+                    usage_error("--seed needs a non-negative integer (got '%s')", next ? next : "");
+                goto out;
+            }
+            o.has_seed = true;
+            i++;
+        } else if (strcmp(a, "--threads") == 0) {
+            uint64_t t;
+            if (parse_u64(next, &t) != 0 || t == 0 || t > 1024) {
+                status = usage_error("--threads needs an integer from 1 to 1024 (got '%s')",
+                                     next ? next : "");
+                goto out;
+            }
+            o.threads = (unsigned)t;
+            i++;
+        } else if (strcmp(a, "--json") == 0) {
+            o.json = true;
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            o.quiet = true;
+        } else if (a[0] == '-') {
+            status = usage_error("unknown option '%s' for run", a);
+            goto out;
+        } else if (o.scenario_path == NULL) {
+            o.scenario_path = a;
+        } else {
+            status = usage_error("run takes one scenario; '%s' is extra", a);
+            goto out;
+        }
+    }
+    if (o.scenario_path == NULL) {
+        status = usage_error("%s", "run needs a scenario file, e.g. scenarios/quickstart.lua");
+        goto out;
+    }
+    for (size_t i = 0; i < plugins.n; i++) {
+        int r = role_by_name(plugins.keys[i]);
+        if (r < 0) {
+            status = usage_error("--plugin role '%s' is not one of detector, risk, store",
+                                 plugins.keys[i]);
+            goto out;
+        }
+        o.plugin_override[r] = plugins.values[i];
+    }
+    o.n_sets = sets.n;
+    o.set_keys = sets.keys;
+    o.set_values = sets.values;
+    o.command_line = command_line;
+
+    bl_error_t err;
+    bl_error_clear(&err);
+    status = bl_run(&o, &err) == 0 ? EXIT_SUCCESS : fail(&err);
+out:
+    pairs_free(&sets);
+    pairs_free(&plugins);
+    free(command_line);
+    return status;
+}
+
+static int cmd_show(int argc, char **argv) {
+    const char *path = NULL;
+    int json = 0;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else if (argv[i][0] == '-')
+            return usage_error("unknown option '%s' for show", argv[i]);
+        else if (path == NULL)
+            path = argv[i];
+        else
+            return usage_error("show takes one results file; '%s' is extra", argv[i]);
+    }
+    if (path == NULL)
+        return usage_error("%s", "show needs a results file, e.g. results/quickstart.h5");
+    bl_error_t err;
+    bl_error_clear(&err);
+    cJSON *summary = NULL;
+    if (bl_summary_load(path, &summary, &err) != 0)
+        return fail(&err);
+    if (json)
+        bl_summary_print_json(summary, stdout);
+    else
+        bl_summary_print_text(summary, stdout);
+    cJSON_Delete(summary);
+    return EXIT_SUCCESS;
+}
+
+static int cmd_plugin(int argc, char **argv) {
+    if (argc < 4 || strcmp(argv[2], "check") != 0)
+        return usage_error("%s", "usage: borderlab plugin check FILE.so [--config KEY=VALUE]...");
+    const char *path = argv[3];
+    pairs_t config = {0};
+    int status = EXIT_USAGE;
+    for (int i = 4; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc &&
+            pairs_add(&config, argv[i + 1]) == 0) {
+            i++;
+            continue;
+        }
+        status =
+            usage_error("plugin check: unexpected argument '%s' (use --config KEY=VALUE)", argv[i]);
+        goto out;
+    }
+    bl_error_t err;
+    bl_error_clear(&err);
+    bl_conformance_result_t result = {0, 0};
+    printf("plugin check %s\n", path);
+    if (bl_conformance_run(path, config.n, config.keys, config.values, stdout, &result, &err) !=
+        0) {
+        status = fail(&err);
+        goto out;
+    }
+    printf("%u passed, %u failed\n", result.passed, result.failed);
+    status = result.failed == 0 && result.passed > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+out:
+    pairs_free(&config);
+    return status;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2)
+        return usage_error("%s", "missing command: run, show, plugin check, version or help");
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc, argv);
+    if (strcmp(cmd, "show") == 0)
+        return cmd_show(argc, argv);
+    if (strcmp(cmd, "plugin") == 0)
+        return cmd_plugin(argc, argv);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("borderlab %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, BL_ABI_MAJOR, BL_ABI_MINOR);
+        return EXIT_SUCCESS;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        fputs(usage_text, stdout);
+        return EXIT_SUCCESS;
+    }
+    return usage_error("unknown command '%s'", cmd);
+}

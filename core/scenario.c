@@ -4,15 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void route_fini(bl_route_t *r)
-{
+static void route_fini(bl_route_t *r) {
     free(r->target);
     free(r->cum);
     memset(r, 0, sizeof *r);
 }
 
-static void plugin_ref_fini(bl_plugin_ref_t *p)
-{
+static void plugin_ref_fini(bl_plugin_ref_t *p) {
     for (size_t i = 0; i < p->n_config; i++) {
         free(p->config_keys[i]);
         free(p->config_values[i]);
@@ -23,8 +21,7 @@ static void plugin_ref_fini(bl_plugin_ref_t *p)
     memset(p, 0, sizeof *p);
 }
 
-void bl_scenario_free_contents(bl_scenario_t *sc)
-{
+void bl_scenario_free_contents(bl_scenario_t *sc) {
     if (sc == NULL)
         return;
     free(sc->path);
@@ -56,30 +53,35 @@ void bl_scenario_free_contents(bl_scenario_t *sc)
     memset(sc, 0, sizeof *sc);
 }
 
-int bl_scenario_station_index(const bl_scenario_t *sc, const char *name)
-{
+int bl_scenario_station_index(const bl_scenario_t *sc, const char *name) {
     for (size_t i = 0; i < sc->n_stations; i++)
         if (strcmp(sc->stations[i].name, name) == 0)
             return (int)i;
     return -1;
 }
 
-const char *bl_role_name(int role)
-{
+const char *bl_role_name(int role) {
     switch (role) {
-    case BL_ROLE_DETECTOR: return "detector";
-    case BL_ROLE_RISK: return "risk";
-    case BL_ROLE_STORE: return "store";
-    default: return "unknown";
+    case BL_ROLE_DETECTOR:
+        return "detector";
+    case BL_ROLE_RISK:
+        return "risk";
+    case BL_ROLE_STORE:
+        return "store";
+    default:
+        return "unknown";
     }
 }
 
-int bl_role_kind(int role)
-{
+int bl_role_kind(int role) {
     switch (role) {
-    case BL_ROLE_DETECTOR: return BL_KIND_DETECTOR;
-    case BL_ROLE_RISK: return BL_KIND_RISK;
-    case BL_ROLE_STORE: return BL_KIND_STORE;
-    default: return 0;
+    case BL_ROLE_DETECTOR:
+        return BL_KIND_DETECTOR;
+    case BL_ROLE_RISK:
+        return BL_KIND_RISK;
+    case BL_ROLE_STORE:
+        return BL_KIND_STORE;
+    default:
+        return 0;
     }
 }

@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int module_name(const char *path, char *out, size_t n)
-{
+static int module_name(const char *path, char *out, size_t n) {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     size_t len = strlen(base);
@@ -22,8 +21,7 @@ static int module_name(const char *path, char *out, size_t n)
     return snprintf(out, n, "borderlab.%.*s", (int)(len - 4), base) < (int)n ? 0 : -1;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(stderr, "usage: embed_lua OUT.c FILE.lua...\n");
         return 2;

@@ -1,0 +1,234 @@
+/* The run command: see run.h. */
+#include "run.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "loader.h"
+#include "pool.h"
+#include "progress.h"
+#include "results.h"
+#include "scenario_lua.h"
+#include "summary.h"
+
+#define DEFAULT_RESULTS_DIR "results"
+
+/* Shared by the replication tasks; each task writes only its own slots. */
+typedef struct run_ctx {
+    const bl_scenario_t *sc;
+    const bl_plugin_set_t *plugins;
+    bl_results_writer_t *writer;
+    bl_progress_t progress;
+    bl_replication_result_t *reps;
+    bl_error_t *errors; /* one per replication */
+} run_ctx_t;
+
+static int run_replication(void *arg, unsigned index) {
+    run_ctx_t *ctx = arg;
+    bl_entity_sink_t sink, *sinkp = NULL;
+    if (ctx->sc->entity_table) {
+        int rc = bl_results_entity_sink(ctx->writer, index, &sink, &ctx->errors[index]);
+        if (rc != 0)
+            return rc;
+        sinkp = &sink;
+    }
+    return bl_engine_run(ctx->sc, ctx->plugins, index, sinkp, &ctx->progress, &ctx->reps[index],
+                         &ctx->errors[index]);
+}
+
+/* Folder of path ("." when none), heap string. */
+static char *dir_of(const char *path) {
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        return strdup(".");
+    if (slash == path)
+        return strdup("/");
+    return strndup(path, (size_t)(slash - path));
+}
+
+/* Default output: results/<name>.h5, creating results/ when missing. */
+static char *default_output(const bl_scenario_t *sc, bl_error_t *err) {
+    if (mkdir(DEFAULT_RESULTS_DIR, 0777) != 0 && errno != EEXIST) {
+        bl_error_set(err, BL_EIO, "cannot create the results folder %s: %s: pass -o PATH",
+                     DEFAULT_RESULTS_DIR, strerror(errno));
+        return NULL;
+    }
+    char *out = NULL;
+    if (asprintf(&out, "%s/%s.h5", DEFAULT_RESULTS_DIR, sc->name) < 0) {
+        bl_error_set(err, BL_ENOMEM, "out of memory");
+        return NULL;
+    }
+    return out;
+}
+
+static int load_plugins(const bl_scenario_t *sc, bl_plugin_handle_t handles[BL_ROLE_COUNT],
+                        bl_plugin_set_t *set, bl_error_t *err) {
+    char *base = dir_of(sc->path);
+    int rc = 0;
+    for (int r = 0; r < BL_ROLE_COUNT && rc == 0; r++) {
+        const char *spec = sc->plugins[r].spec;
+        if (spec == NULL)
+            continue;
+        char *path = bl_plugin_resolve(spec, bl_role_kind(r), base, err);
+        if (path == NULL) {
+            rc = err->code != 0 ? err->code : BL_ENOTFOUND;
+            break;
+        }
+        rc = bl_plugin_load(&handles[r], path, bl_role_kind(r), err);
+        free(path);
+        if (rc == 0)
+            set->role[r] = &handles[r];
+        else
+            bl_error_prefix(err, "scenario %s, plugins.%s", sc->path, bl_role_name(r));
+    }
+    free(base);
+    return rc;
+}
+
+/* Simulated milliseconds of work expected, for the progress line. */
+static double expected_sim_ms(const bl_scenario_t *sc) {
+    double horizon = sc->duration;
+    if (horizon <= 0) {
+        double rate = 0;
+        for (size_t i = 0; i < sc->arrivals.n_segments; i++)
+            rate += sc->arrivals.rates[i];
+        rate = sc->arrivals.n_segments > 0 ? rate / (double)sc->arrivals.n_segments : 0;
+        horizon = rate > 0 ? (double)sc->max_entities / rate : 0;
+    }
+    return horizon * 1000.0 * sc->replications;
+}
+
+static void fill_run_info(bl_run_t *run) {
+    if (gethostname(run->host, sizeof run->host) != 0)
+        snprintf(run->host, sizeof run->host, "unknown");
+    run->host[sizeof run->host - 1] = '\0';
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(run->start_time, sizeof run->start_time, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static double monotonic_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int print_summary(const char *path, const bl_run_options_t *opts, bl_error_t *err) {
+    if (!opts->json && opts->quiet)
+        return 0;
+    cJSON *summary = NULL;
+    int rc = bl_summary_load(path, &summary, err);
+    if (rc != 0)
+        return rc;
+    if (opts->json)
+        bl_summary_print_json(summary, stdout);
+    else
+        bl_summary_print_text(summary, stdout);
+    cJSON_Delete(summary);
+    return 0;
+}
+
+int bl_run(const bl_run_options_t *opts, bl_error_t *err) {
+    bl_scenario_t sc;
+    memset(&sc, 0, sizeof sc);
+    bl_plugin_handle_t handles[BL_ROLE_COUNT];
+    memset(handles, 0, sizeof handles);
+    bl_plugin_set_t plugins = {{NULL, NULL, NULL}};
+    bl_results_writer_t *writer = NULL;
+    run_ctx_t ctx;
+    memset(&ctx, 0, sizeof ctx);
+    char *output = NULL;
+    int rc;
+
+    bl_scenario_options_t sopts = {opts->n_sets, opts->set_keys, opts->set_values, opts->has_seed,
+                                   opts->seed};
+    rc = bl_scenario_load(&sc, opts->scenario_path, &sopts, err);
+    if (rc != 0)
+        goto out;
+    for (int r = 0; r < BL_ROLE_COUNT; r++) {
+        if (opts->plugin_override[r] == NULL)
+            continue;
+        free(sc.plugins[r].spec);
+        sc.plugins[r].spec = strdup(opts->plugin_override[r]);
+        if (sc.plugins[r].spec == NULL) {
+            rc = bl_error_set(err, BL_ENOMEM, "out of memory");
+            goto out;
+        }
+    }
+    output = opts->output ? strdup(opts->output) : default_output(&sc, err);
+    if (output == NULL) {
+        rc = err->code != 0 ? err->code : bl_error_set(err, BL_ENOMEM, "out of memory");
+        goto out;
+    }
+    rc = load_plugins(&sc, handles, &plugins, err);
+    if (rc != 0)
+        goto out;
+    rc = bl_results_open(&writer, output, err);
+    if (rc != 0)
+        goto out;
+
+    unsigned threads = opts->threads ? opts->threads : bl_pool_default_threads();
+    ctx.sc = &sc;
+    ctx.plugins = &plugins;
+    ctx.writer = writer;
+    ctx.reps = calloc(sc.replications, sizeof *ctx.reps);
+    ctx.errors = calloc(sc.replications, sizeof *ctx.errors);
+    if (ctx.reps == NULL || ctx.errors == NULL) {
+        rc = bl_error_set(err, BL_ENOMEM, "out of memory for %u replications", sc.replications);
+        goto out;
+    }
+    bl_run_t run;
+    memset(&run, 0, sizeof run);
+    fill_run_info(&run);
+    double t0 = monotonic_seconds();
+    bl_progress_meter_t *meter =
+        bl_progress_start(&ctx.progress, expected_sim_ms(&sc), !opts->quiet);
+    rc = bl_pool_run(threads, sc.replications, run_replication, &ctx);
+    bl_progress_stop(meter);
+    if (rc != 0) {
+        for (unsigned i = 0; i < sc.replications; i++)
+            if (ctx.errors[i].code != 0) {
+                bl_error_set(err, ctx.errors[i].code, "%s: replication %u: %s", sc.path, i,
+                             ctx.errors[i].message);
+                break;
+            }
+        goto out;
+    }
+    run.scenario = &sc;
+    run.plugins = &plugins;
+    run.reps = ctx.reps;
+    run.n_reps = sc.replications;
+    run.threads = threads;
+    run.command_line = opts->command_line;
+    run.wall_seconds = monotonic_seconds() - t0;
+    rc = bl_results_write_run(writer, &run, err);
+    if (rc != 0)
+        goto out;
+    rc = bl_results_commit(writer, err);
+    writer = NULL;
+    if (rc != 0)
+        goto out;
+    rc = print_summary(output, opts, err);
+
+out:
+    bl_results_abort(writer);
+    if (ctx.reps != NULL)
+        for (unsigned i = 0; i < sc.replications; i++)
+            bl_replication_result_fini(&ctx.reps[i]);
+    free(ctx.reps);
+    free(ctx.errors);
+    for (int r = 0; r < BL_ROLE_COUNT; r++)
+        if (plugins.role[r] != NULL)
+            bl_plugin_unload(&handles[r]);
+    free(output);
+    bl_scenario_free_contents(&sc);
+    return rc;
+}

@@ -1,0 +1,195 @@
+/*
+ * make bench: the M/M/c model (lambda 9/s, mu 1/s, c = 10) through the real
+ * scenario path (borderlab run scenarios/validation/mmc.lua), timed as a
+ * user would see it, with peak RSS from wait4().
+ *
+ *   1. 1,000,000 customers, one replication, per-entity table off:
+ *      customers/s and events/s (target: >= 5 million customers/s).
+ *   2. 10,000,000 customers, table off (target: peak RSS < 50 MB) and
+ *      table on (target: < 200 MB).
+ *   3. The same model in SimPy, when python3-simpy is installed, and the
+ *      ratio of the two rates measured in this run.
+ *
+ * usage: bench_mmc BORDERLAB SRCDIR
+ */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct measure {
+    double wall;      /* seconds, whole process */
+    long peak_rss_kb; /* ru_maxrss of the child */
+    cJSON *json;      /* what it printed on stdout, parsed; NULL if not JSON */
+} measure_t;
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Run argv, capture stdout, measure wall time and peak RSS. */
+static int run(char *const argv[], measure_t *m) {
+    int fds[2];
+    memset(m, 0, sizeof *m);
+    if (pipe(fds) != 0)
+        return -1;
+    double t0 = now();
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        execvp(argv[0], argv);
+        perror(argv[0]);
+        _exit(127);
+    }
+    close(fds[1]);
+    size_t len = 0, cap = 1 << 16;
+    char *buf = malloc(cap);
+    ssize_t got;
+    while (buf != NULL && (got = read(fds[0], buf + len, cap - len - 1)) > 0) {
+        len += (size_t)got;
+        if (cap - len < 1024) {
+            char *grown = realloc(buf, cap *= 2);
+            if (grown == NULL) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = grown;
+        }
+    }
+    close(fds[0]);
+    int status;
+    struct rusage ru;
+    if (wait4(pid, &status, 0, &ru) < 0) {
+        free(buf);
+        return -1;
+    }
+    m->wall = now() - t0;
+    m->peak_rss_kb = ru.ru_maxrss;
+    if (buf != NULL) {
+        buf[len] = '\0';
+        m->json = cJSON_Parse(buf);
+        free(buf);
+    }
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static double number(const cJSON *obj, const char *a, const char *b) {
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(obj, a);
+    if (b != NULL)
+        x = cJSON_GetObjectItemCaseSensitive(x, b);
+    return cJSON_IsNumber(x) ? x->valuedouble : -1;
+}
+
+static int borderlab(const char *prog, const char *scenario, const char *out, long customers,
+                     const char *table, measure_t *m) {
+    char customers_set[64], table_set[64];
+    snprintf(customers_set, sizeof customers_set, "customers=%ld", customers);
+    snprintf(table_set, sizeof table_set, "entity_table=%s", table);
+    char *argv[] = {(char *)prog,
+                    "run",
+                    (char *)scenario,
+                    "-o",
+                    (char *)out,
+                    "--set",
+                    "replications=1",
+                    "--set",
+                    customers_set,
+                    "--set",
+                    "warmup=0",
+                    "--set",
+                    table_set,
+                    "--threads",
+                    "1",
+                    "--json",
+                    "--quiet",
+                    NULL};
+    return run(argv, m);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: bench_mmc BORDERLAB SRCDIR\n");
+        return 2;
+    }
+    const char *prog = argv[1];
+    char scenario[4096], out[4096];
+    snprintf(scenario, sizeof scenario, "%s/scenarios/validation/mmc.lua", argv[2]);
+    snprintf(out, sizeof out, "/tmp/borderlab-bench-%ld.h5", (long)getpid());
+    int status = 0;
+    measure_t m;
+
+    printf("M/M/c (lambda 9/s, mu 1/s, c=10) through `borderlab run %s`\n", scenario);
+    const long n1 = 1000000;
+    if (borderlab(prog, scenario, out, n1, "false", &m) != 0) {
+        fprintf(stderr, "bench_mmc: borderlab run failed\n");
+        return 1;
+    }
+    double events = number(m.json, "system", "events");
+    double sim_wall = number(m.json, "wall_seconds", NULL);
+    double ours = n1 / m.wall;
+    printf("  1,000,000 customers, table off: %.3f s wall (simulation %.3f s)\n", m.wall, sim_wall);
+    printf("    customers/s: %.2f million (whole process)   %.2f million (simulation only)\n",
+           ours / 1e6, sim_wall > 0 ? n1 / sim_wall / 1e6 : 0);
+    printf("    events/s:    %.2f million (whole process)\n", events / m.wall / 1e6);
+    printf("    peak RSS:    %.1f MB\n", m.peak_rss_kb / 1024.0);
+    printf("    target >= 5 million customers/s: %s\n", ours >= 5e6 ? "met" : "NOT MET");
+    cJSON_Delete(m.json);
+
+    const long n10 = 10000000;
+    const char *tables[] = {"false", "true"};
+    const double limits_mb[] = {50, 200};
+    for (int t = 0; t < 2; t++) {
+        if (borderlab(prog, scenario, out, n10, tables[t], &m) != 0) {
+            fprintf(stderr, "bench_mmc: borderlab run (10M, table %s) failed\n", tables[t]);
+            return 1;
+        }
+        double mb = m.peak_rss_kb / 1024.0;
+        printf("  10,000,000 customers, table %-5s: %.2f s, peak RSS %.1f MB (target < %.0f MB: "
+               "%s)\n",
+               tables[t], m.wall, mb, limits_mb[t], mb < limits_mb[t] ? "met" : "NOT MET");
+        cJSON_Delete(m.json);
+    }
+    unlink(out);
+
+    /* The peer, in the same run. */
+    char simpy_script[4096];
+    snprintf(simpy_script, sizeof simpy_script, "%s/tests/bench/mmc_simpy.py", argv[2]);
+    const char *pythons[] = {"python3", "/usr/bin/python3"};
+    int ran = 0;
+    for (int p = 0; p < 2 && !ran; p++) {
+        char *check[] = {(char *)pythons[p], "-c", "import simpy", NULL};
+        measure_t probe;
+        if (run(check, &probe) != 0)
+            continue;
+        const long n_simpy = 200000;
+        char n_text[32];
+        snprintf(n_text, sizeof n_text, "%ld", n_simpy);
+        char *py[] = {(char *)pythons[p], simpy_script, n_text, "1", NULL};
+        if (run(py, &m) != 0 || m.json == NULL) {
+            fprintf(stderr, "bench_mmc: the SimPy model failed\n");
+            status = 1;
+            break;
+        }
+        double simpy_rate = n_simpy / number(m.json, "wall_seconds", NULL);
+        printf("  SimPy (%s, %ld customers): %.3f million customers/s\n", pythons[p], n_simpy,
+               simpy_rate / 1e6);
+        printf("  ratio borderlab / SimPy: %.1fx\n", ours / simpy_rate);
+        cJSON_Delete(m.json);
+        ran = 1;
+    }
+    if (!ran)
+        printf("  SimPy: not installed (apt-get install python3-simpy), no ratio\n");
+    return status;
+}

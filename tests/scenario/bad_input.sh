@@ -1,0 +1,75 @@
+#!/bin/sh
+# Bad input gets a clear error, a non-zero exit, and leaves no results file.
+. "$top_srcdir/tests/scenario/common.sh"
+work="$top_builddir/tests/out/bad_input"
+rm -rf "$work" && mkdir -p "$work/out"
+quickstart="$top_srcdir/scenarios/quickstart.lua"
+libs="$top_builddir/tests/plugins/.libs"
+
+# A scenario with a syntax error on line 3.
+printf 'local bl = bl\n-- fine so far\nreturn bl.checkpoint{ name = "x" stations = {} }\n' \
+    >"$work/syntax.lua"
+expect_failure "syntax error" "syntax.lua:3:" \
+    "$BORDERLAB" run "$work/syntax.lua" -o "$work/out/syntax.h5" --quiet
+no_results "$work/out" "syntax error"
+
+# A runtime error in the description names file and line.
+cat >"$work/route.lua" <<'LUA'
+return bl.checkpoint{
+    name = "route", max_entities = 10, arrivals = bl.poisson{ rate = 1 },
+    stations = {
+        bl.station{ "a", servers = 1, service = bl.exponential{ mean = 1 }, next = "nowhere" },
+    },
+}
+LUA
+expect_failure "unknown route target" "route.lua:4:" \
+    "$BORDERLAB" run "$work/route.lua" -o "$work/out/route.h5" --quiet
+no_results "$work/out" "unknown route target"
+
+# Plugins that are not plugins.
+expect_failure "text file as plugin" "not a shared object" \
+    "$BORDERLAB" run "$quickstart" --plugin "detector=$top_srcdir/tests/plugins/not_a_plugin.txt" \
+    -o "$work/out/text.h5" --quiet
+expect_failure "shared object without entry symbol" "bl_plugin_entry" \
+    "$BORDERLAB" run "$quickstart" --plugin "detector=$libs/no_entry.so" -o "$work/out/ne.h5" --quiet
+expect_failure "plugin built for ABI major 99" "ABI major 99" \
+    "$BORDERLAB" run "$quickstart" --plugin "detector=$libs/abi99.so" -o "$work/out/abi.h5" --quiet
+expect_failure "risk model given as detector" "kind" \
+    "$BORDERLAB" run "$quickstart" \
+    --plugin "detector=$top_builddir/plugins/risk/logistic/.libs/logistic.so" \
+    -o "$work/out/kind.h5" --quiet
+no_results "$work/out" "refused plugins"
+
+# --set of a key the scenario does not declare lists the known ones.
+expect_failure "--set unknown key" "parameters are" \
+    "$BORDERLAB" run "$quickstart" --set no_such_knob=3 -o "$work/out/set.h5" --quiet
+no_results "$work/out" "--set unknown key"
+
+# Output folders that cannot be written.
+expect_failure "output folder missing" "$work/missing" \
+    "$BORDERLAB" run "$quickstart" -o "$work/missing/q.h5" --quiet
+touch "$work/plainfile"
+expect_failure "output folder is a file" "plainfile" \
+    "$BORDERLAB" run "$quickstart" -o "$work/plainfile/q.h5" --quiet
+if [ "$(id -u)" -ne 0 ]; then
+    mkdir -p "$work/readonly" && chmod 555 "$work/readonly"
+    expect_failure "output folder read-only" "readonly" \
+        "$BORDERLAB" run "$quickstart" -o "$work/readonly/q.h5" --quiet
+    chmod 755 "$work/readonly"
+else
+    # root writes through permission bits; /proc refuses everyone
+    expect_failure "output folder read-only (/proc)" "/proc" \
+        "$BORDERLAB" run "$quickstart" -o "/proc/borderlab-test.h5" --quiet
+fi
+
+# A results file from another tool.
+expect_failure "show a text file" "not an HDF5 file" "$BORDERLAB" show "$work/syntax.lua"
+
+# Wrong usage is exit 2.
+set +e
+"$BORDERLAB" run "$quickstart" --frobnicate >/dev/null 2>&1
+code=$?
+set -e
+if [ "$code" -eq 2 ]; then pass "unknown option exits 2"; else fail "unknown option exits $code"; fi
+
+finish

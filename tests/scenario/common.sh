@@ -1,0 +1,41 @@
+# Shared helpers for the scenario tests (sourced).  make check sets
+# BORDERLAB, top_srcdir and top_builddir.
+set -eu
+: "${BORDERLAB:?run through make check}" "${top_srcdir:?}" "${top_builddir:?}"
+failures=0
+checks=0
+
+pass() { checks=$((checks + 1)); echo "ok   $1"; }
+fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL $1"; }
+
+# expect_failure NAME PATTERN CMD...: CMD must exit non-zero with PATTERN on stderr.
+expect_failure() {
+    name=$1 pattern=$2
+    shift 2
+    set +e
+    "$@" >"$work/stdout" 2>"$work/stderr"
+    code=$?
+    set -e
+    if [ "$code" -eq 0 ]; then
+        fail "$name: exit 0, expected failure"
+    elif ! grep -q -- "$pattern" "$work/stderr"; then
+        fail "$name: stderr lacks '$pattern':"
+        sed 's/^/    /' "$work/stderr"
+    else
+        pass "$name (exit $code): $(head -n 1 "$work/stderr")"
+    fi
+}
+
+# no_results DIR: nothing that looks like a results file (finished or temporary) in DIR.
+no_results() {
+    if ls -A "$1" | grep -q '\.h5'; then
+        fail "$2: results left behind in $1: $(ls -A "$1" | tr '\n' ' ')"
+    else
+        pass "$2: nothing written"
+    fi
+}
+
+finish() {
+    echo "$((checks - failures)) passed, $failures failed"
+    [ "$failures" -eq 0 ]
+}

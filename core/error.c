@@ -31,7 +31,8 @@ void bl_error_prefix(bl_error_t *err, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
-    snprintf(joined, sizeof joined, "%s: %s", prefix, err->message);
+    /* bounded so the joined text always fits (prefix 400 + message 600) */
+    snprintf(joined, sizeof joined, "%.400s: %.600s", prefix, err->message);
     memcpy(err->message, joined, sizeof joined);
 }
 

@@ -58,7 +58,8 @@ const char *bl_plugin_kind_name(int kind);
 /*
  * Per-instance host services: the bl_host_t handed to a plugin's create()
  * plus the state behind its ctx (RNG stream and simulated clock).  Embed
- * one per plugin instance; it must outlive the instance.
+ * one per plugin instance; it must outlive the instance and must not be
+ * copied or moved after bl_host_services_init (host.ctx points to it).
  */
 typedef struct bl_host_services {
     bl_host_t host;

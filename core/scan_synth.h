@@ -13,6 +13,20 @@
 #include "rng.h"
 #include "scenario.h"
 
+/* Materials with tabulated mass attenuation coefficients. */
+typedef enum bl_material {
+    BL_MATERIAL_ORGANIC = 0,   /* water-like organics and plastics */
+    BL_MATERIAL_ALUMINIUM = 1,
+    BL_MATERIAL_STEEL = 2,
+    BL_MATERIAL_LEAD = 3,
+    BL_MATERIAL_COUNT
+} bl_material_t;
+
+/* Fraction of the beam transmitted through thickness_cm of material at
+ * density g/cm^3, at the low (high_energy == 0) or high effective energy
+ * (Beer-Lambert).  Returns 1 for an unknown material. */
+double bl_scan_transmission(int material, int high_energy, double density, double thickness_cm);
+
 /* Pixel buffers reused from scan to scan. */
 typedef struct bl_scan_buffer {
     uint32_t width, height;

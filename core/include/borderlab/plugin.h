@@ -15,6 +15,10 @@
  *     `size` field so either side can tell which fields the other has.
  *   - Changing or removing a field bumps BL_ABI_MAJOR; the loader refuses a
  *     plugin whose major differs from the host's.
+ *   - Structs passed as arrays (bl_scan_t, bl_detection_t, bl_seizure_t,
+ *     bl_column_t, bl_reason_t) are frozen for a major version: their
+ *     element size is part of the array stride and of BL_ABI_FINGERPRINT,
+ *     so growing one is a major change.
  *
  * Ownership: everything the host passes into a plugin call is borrowed for
  * the duration of that call only; everything a plugin produces is written
@@ -227,7 +231,8 @@ typedef struct bl_reason {
 
 typedef struct bl_risk_ops {
     uint32_t size; /* sizeof(bl_risk_ops_t) */
-    /* The plugin resolves its features against this schema at create(). */
+    /* The plugin resolves its features against each batch's schema (by
+     * column name) when scoring; it may cache the resolution per schema. */
     int (*create)(const bl_config_t *config, const bl_host_t *host, void **instance);
     /*
      * Score rows [first, first + n) of records into scores_out[0..n-1]
@@ -347,7 +352,9 @@ typedef struct bl_plugin {
             (flags_), (id_), (name_), (vendor_), (version_)                                    \
     }
 
-/* The entry point's type.  host_abi_major is the host's BL_ABI_MAJOR. */
+/* The entry point's type.  host_abi_major is the host's BL_ABI_MAJOR; host
+ * is valid only during this call (the descriptor must not keep it: each
+ * instance gets its own table at create()). */
 typedef const bl_plugin_t *(*bl_plugin_entry_fn)(uint32_t host_abi_major, const bl_host_t *host);
 
 #ifdef __cplusplus

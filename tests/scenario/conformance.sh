@@ -1,0 +1,51 @@
+#!/bin/sh
+# Conformance through the real binary: `borderlab plugin check` must pass
+# every reference plugin in the build tree and refuse the ABI-99 fixture.
+# Run by `make check` with BORDERLAB and top_builddir set.  Never skips:
+# a missing binary or plugin is a failure.
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+: "${top_builddir:=.}"
+[ -n "$BORDERLAB" ] || fail "BORDERLAB is not set (run through make check)"
+[ -x "$BORDERLAB" ] || fail "borderlab program not found or not executable: $BORDERLAB (build it with make)"
+
+# Run `borderlab plugin check` on one .so with the configuration it needs.
+check_plugin() {
+    so=$1
+    case "$(basename "$so")" in
+    logistic.so)
+        set -- --config weights.x1=0.8 --config weights.x2=-0.5 --config intercept=-1
+        ;;
+    *)
+        set --
+        ;;
+    esac
+    echo "# $BORDERLAB plugin check $so $*"
+    "$BORDERLAB" plugin check "$so" "$@"
+}
+
+found=0
+for so in "$top_builddir"/plugins/*/*/.libs/*.so; do
+    [ -f "$so" ] || continue
+    found=$((found + 1))
+    check_plugin "$so"
+    rc=$?
+    [ "$rc" -eq 0 ] || fail "plugin check $so exited with $rc, want 0"
+done
+[ "$found" -ge 3 ] ||
+    fail "found $found reference plugins under $top_builddir/plugins/*/*/.libs (want at least 3: dual_energy, logistic, memory); build them with make"
+
+abi99="$top_builddir/tests/plugins/.libs/abi99.so"
+[ -f "$abi99" ] || fail "fixture $abi99 not built (make check builds it)"
+echo "# $BORDERLAB plugin check $abi99 (must be refused)"
+"$BORDERLAB" plugin check "$abi99"
+rc=$?
+# 1 is "check failed / plugin refused"; 2 would be a usage error and >= 126 a crash.
+[ "$rc" -eq 1 ] || fail "plugin check $abi99 (ABI major 99) exited with $rc, want 1 (refused)"
+
+echo "conformance: $found plugins pass, abi99 refused"
+exit 0

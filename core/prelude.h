@@ -1,5 +1,5 @@
 /* The Lua half of the scenario library, embedded at build time
- * (core/tools/embed_lua generates prelude.c from lua/borderlab/*.lua). */
+ * (core/tools/embed_lua generates prelude.c from the lua/borderlab modules). */
 #ifndef BL_PRELUDE_H
 #define BL_PRELUDE_H
 

@@ -1,20 +1,49 @@
 /*
  * Results files (HDF5).  One file per run, written under a temporary name
- * in the destination folder and renamed when complete, so a crashed or
- * failed run never leaves a file that looks finished.  Layout (README
- * "Results layout" documents it for users):
+ * ("<dir>/.<name>.tmp.<pid>") in the destination folder and renamed when
+ * complete, so a crashed or failed run never leaves a file that looks
+ * finished.  Layout (README "Results layout" documents it for users); every
+ * table is an H5TB compound dataset, chunked (4096 rows) and deflated, with
+ * "units" and "description" attributes; strings are fixed-size, NUL-padded.
  *
- *   /                       attributes: borderlab_schema, harness_version,
- *                           seed, replications, threads, scenario_path,
- *                           scenario_name, scenario_source, parameters (JSON),
- *                           host, start_time, wall_seconds, command_line, job
- *   /plugins                table: role, kind, id, name, vendor, version,
- *                           path, sha256, calls, invalid_outputs
- *   /checkpoint/stations    table: pooled per-station summary with 95% CIs
- *   /checkpoint/replications table: one row per (replication, station)
- *   /checkpoint/system      table: one row per replication (end to end)
- *   /checkpoint/summary     table: one row, pooled end-to-end with 95% CIs
- *   /checkpoint/entities/rNNNNN  optional per-entity tables, one per replication
+ *   /                       attributes: borderlab_schema (int), harness_version,
+ *                           job ("checkpoint"), seed (uint64), replications,
+ *                           threads (uint), scenario_path, scenario_name,
+ *                           scenario_source (full text), parameters (JSON
+ *                           object name -> value text, plus "overridden": [names]),
+ *                           host, start_time (ISO 8601 UTC), wall_seconds
+ *                           (double), command_line
+ *   /plugins                one row per loaded role: role, kind, id, name,
+ *                           vendor, version, path, sha256 (64 hex), calls,
+ *                           invalid_outputs (u64, summed over replications)
+ *   /checkpoint/stations    one row per station, scenario order, pooled:
+ *                           station, kind (service/risk_check/scan/search),
+ *                           servers, arrivals, served, in_system, decisions_yes
+ *                           (totals), wait_mean, wait_ci_low, wait_ci_high (95%
+ *                           t interval over replication means; NaN with one
+ *                           replication), wait_p50/p90/p95/p99 (merged
+ *                           histograms), wait_max, utilisation +
+ *                           utilisation_ci_low/high, mean_queue, max_queue
+ *   /checkpoint/replications one row per (replication, station): replication,
+ *                           station, arrivals, served, in_system,
+ *                           decisions_yes, wait_mean, wait_p50, wait_p90,
+ *                           wait_p99, utilisation, mean_queue, max_queue
+ *   /checkpoint/system      one row per replication: replication, entities,
+ *                           completed, total_arrivals, sojourn_mean,
+ *                           sojourn_p50/p90/p99, mean_in_system, throughput
+ *                           (entities per second of window), littles_ratio,
+ *                           window_start, window_end, end_time, events,
+ *                           carriers, selected, alarms, searches, seizures, missed
+ *   /checkpoint/summary     one row, pooled: replications, entities,
+ *                           sojourn_mean + _ci_low/_ci_high, sojourn_p50/p90/
+ *                           p95/p99, mean_in_system + CI, throughput + CI,
+ *                           littles_ratio, carriers, selected, alarms,
+ *                           searches, seizures, missed, events (totals)
+ *   /checkpoint/entities/rNNNNN  optional per-entity tables, one per
+ *                           replication: the fields of bl_entity_record_t
+ *
+ * Means and quantiles with nothing to measure (a station nobody waited at,
+ * an empty window) are NaN.
  */
 #ifndef BL_RESULTS_H
 #define BL_RESULTS_H
@@ -52,9 +81,12 @@ typedef struct bl_results_writer bl_results_writer_t;
 int bl_results_open(bl_results_writer_t **w, const char *final_path, bl_error_t *err);
 
 /* A sink that streams replication `replication`'s per-entity records into
- * /checkpoint/entities/rNNNNN in compressed chunks.  Thread-safe: sinks of
- * different replications may write concurrently.  The sink stays valid
- * until commit/abort. */
+ * /checkpoint/entities/rNNNNN in compressed chunks.  Each write appends
+ * straight to the file (nothing is buffered, so memory does not grow with
+ * the run; callers should batch rows, as the engine does).  Thread-safe:
+ * sinks of different replications may write concurrently.  Asking again for
+ * the same replication returns the same sink.  The sink stays valid until
+ * commit/abort. */
 int bl_results_entity_sink(bl_results_writer_t *w, unsigned replication, bl_entity_sink_t *sink,
                            bl_error_t *err);
 

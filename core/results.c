@@ -1,0 +1,973 @@
+/* Results files (HDF5): see results.h for the layout. */
+#include "results.h"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include "histogram.h"
+#include "stats.h"
+
+#define CHUNK_ROWS 4096
+#define CI_LEVEL 0.95
+
+/* ------------------------------------------------------------------ table rows */
+
+/* Column types of the tables below. */
+enum { COL_U32, COL_U64, COL_F64, COL_STR };
+
+typedef struct column {
+    const char *name;
+    size_t offset;
+    int type;
+    size_t size; /* bytes (COL_STR: including the NUL) */
+} column_t;
+
+#define COL(st, f, t)                                                                              \
+    { #f, offsetof(st, f), t, sizeof(((st *)0)->f) }
+#define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
+
+typedef struct plugin_row {
+    char role[16];
+    char kind[16];
+    char id[64];
+    char name[96];
+    char vendor[64];
+    char version[32];
+    char path[512];
+    char sha256[65];
+    uint64_t calls;
+    uint64_t invalid_outputs;
+} plugin_row_t;
+
+static const column_t plugin_cols[] = {
+    COL(plugin_row_t, role, COL_STR),   COL(plugin_row_t, kind, COL_STR),
+    COL(plugin_row_t, id, COL_STR),     COL(plugin_row_t, name, COL_STR),
+    COL(plugin_row_t, vendor, COL_STR), COL(plugin_row_t, version, COL_STR),
+    COL(plugin_row_t, path, COL_STR),   COL(plugin_row_t, sha256, COL_STR),
+    COL(plugin_row_t, calls, COL_U64),  COL(plugin_row_t, invalid_outputs, COL_U64),
+};
+
+typedef struct station_row {
+    char station[48];
+    char kind[16];
+    uint32_t servers;
+    uint64_t arrivals, served, in_system, decisions_yes;
+    double wait_mean, wait_ci_low, wait_ci_high;
+    double wait_p50, wait_p90, wait_p95, wait_p99, wait_max;
+    double utilisation, utilisation_ci_low, utilisation_ci_high;
+    double mean_queue;
+    uint64_t max_queue;
+} station_row_t;
+
+static const column_t station_cols[] = {
+    COL(station_row_t, station, COL_STR),
+    COL(station_row_t, kind, COL_STR),
+    COL(station_row_t, servers, COL_U32),
+    COL(station_row_t, arrivals, COL_U64),
+    COL(station_row_t, served, COL_U64),
+    COL(station_row_t, in_system, COL_U64),
+    COL(station_row_t, decisions_yes, COL_U64),
+    COL(station_row_t, wait_mean, COL_F64),
+    COL(station_row_t, wait_ci_low, COL_F64),
+    COL(station_row_t, wait_ci_high, COL_F64),
+    COL(station_row_t, wait_p50, COL_F64),
+    COL(station_row_t, wait_p90, COL_F64),
+    COL(station_row_t, wait_p95, COL_F64),
+    COL(station_row_t, wait_p99, COL_F64),
+    COL(station_row_t, wait_max, COL_F64),
+    COL(station_row_t, utilisation, COL_F64),
+    COL(station_row_t, utilisation_ci_low, COL_F64),
+    COL(station_row_t, utilisation_ci_high, COL_F64),
+    COL(station_row_t, mean_queue, COL_F64),
+    COL(station_row_t, max_queue, COL_U64),
+};
+
+typedef struct replication_row {
+    uint32_t replication;
+    char station[48];
+    uint64_t arrivals, served, in_system, decisions_yes;
+    double wait_mean, wait_p50, wait_p90, wait_p99;
+    double utilisation, mean_queue;
+    uint64_t max_queue;
+} replication_row_t;
+
+static const column_t replication_cols[] = {
+    COL(replication_row_t, replication, COL_U32), COL(replication_row_t, station, COL_STR),
+    COL(replication_row_t, arrivals, COL_U64),    COL(replication_row_t, served, COL_U64),
+    COL(replication_row_t, in_system, COL_U64),   COL(replication_row_t, decisions_yes, COL_U64),
+    COL(replication_row_t, wait_mean, COL_F64),   COL(replication_row_t, wait_p50, COL_F64),
+    COL(replication_row_t, wait_p90, COL_F64),    COL(replication_row_t, wait_p99, COL_F64),
+    COL(replication_row_t, utilisation, COL_F64), COL(replication_row_t, mean_queue, COL_F64),
+    COL(replication_row_t, max_queue, COL_U64),
+};
+
+typedef struct system_row {
+    uint32_t replication;
+    uint64_t entities, completed, total_arrivals;
+    double sojourn_mean, sojourn_p50, sojourn_p90, sojourn_p99;
+    double mean_in_system, throughput, littles_ratio;
+    double window_start, window_end, end_time;
+    uint64_t events, carriers, selected, alarms, searches, seizures, missed;
+} system_row_t;
+
+static const column_t system_cols[] = {
+    COL(system_row_t, replication, COL_U32),    COL(system_row_t, entities, COL_U64),
+    COL(system_row_t, completed, COL_U64),      COL(system_row_t, total_arrivals, COL_U64),
+    COL(system_row_t, sojourn_mean, COL_F64),   COL(system_row_t, sojourn_p50, COL_F64),
+    COL(system_row_t, sojourn_p90, COL_F64),    COL(system_row_t, sojourn_p99, COL_F64),
+    COL(system_row_t, mean_in_system, COL_F64), COL(system_row_t, throughput, COL_F64),
+    COL(system_row_t, littles_ratio, COL_F64),  COL(system_row_t, window_start, COL_F64),
+    COL(system_row_t, window_end, COL_F64),     COL(system_row_t, end_time, COL_F64),
+    COL(system_row_t, events, COL_U64),         COL(system_row_t, carriers, COL_U64),
+    COL(system_row_t, selected, COL_U64),       COL(system_row_t, alarms, COL_U64),
+    COL(system_row_t, searches, COL_U64),       COL(system_row_t, seizures, COL_U64),
+    COL(system_row_t, missed, COL_U64),
+};
+
+typedef struct summary_row {
+    uint32_t replications;
+    uint64_t entities;
+    double sojourn_mean, sojourn_ci_low, sojourn_ci_high;
+    double sojourn_p50, sojourn_p90, sojourn_p95, sojourn_p99;
+    double mean_in_system, mean_in_system_ci_low, mean_in_system_ci_high;
+    double throughput, throughput_ci_low, throughput_ci_high;
+    double littles_ratio;
+    uint64_t carriers, selected, alarms, searches, seizures, missed, events;
+} summary_row_t;
+
+static const column_t summary_cols[] = {
+    COL(summary_row_t, replications, COL_U32),
+    COL(summary_row_t, entities, COL_U64),
+    COL(summary_row_t, sojourn_mean, COL_F64),
+    COL(summary_row_t, sojourn_ci_low, COL_F64),
+    COL(summary_row_t, sojourn_ci_high, COL_F64),
+    COL(summary_row_t, sojourn_p50, COL_F64),
+    COL(summary_row_t, sojourn_p90, COL_F64),
+    COL(summary_row_t, sojourn_p95, COL_F64),
+    COL(summary_row_t, sojourn_p99, COL_F64),
+    COL(summary_row_t, mean_in_system, COL_F64),
+    COL(summary_row_t, mean_in_system_ci_low, COL_F64),
+    COL(summary_row_t, mean_in_system_ci_high, COL_F64),
+    COL(summary_row_t, throughput, COL_F64),
+    COL(summary_row_t, throughput_ci_low, COL_F64),
+    COL(summary_row_t, throughput_ci_high, COL_F64),
+    COL(summary_row_t, littles_ratio, COL_F64),
+    COL(summary_row_t, carriers, COL_U64),
+    COL(summary_row_t, selected, COL_U64),
+    COL(summary_row_t, alarms, COL_U64),
+    COL(summary_row_t, searches, COL_U64),
+    COL(summary_row_t, seizures, COL_U64),
+    COL(summary_row_t, missed, COL_U64),
+    COL(summary_row_t, events, COL_U64),
+};
+
+static const column_t entity_cols[] = {
+    COL(bl_entity_record_t, replication, COL_U32), COL(bl_entity_record_t, flags, COL_U32),
+    COL(bl_entity_record_t, entity, COL_U64),      COL(bl_entity_record_t, arrival, COL_F64),
+    COL(bl_entity_record_t, departure, COL_F64),   COL(bl_entity_record_t, wait, COL_F64),
+    COL(bl_entity_record_t, risk_score, COL_F64),  COL(bl_entity_record_t, threat, COL_U32),
+    COL(bl_entity_record_t, stations, COL_U32),
+};
+
+#define MAX_COLS 32
+
+/* The arrays H5TB wants for a row description; string types are owned. */
+typedef struct table_desc {
+    size_t n;
+    const char *names[MAX_COLS];
+    size_t offsets[MAX_COLS];
+    size_t sizes[MAX_COLS];
+    hid_t types[MAX_COLS];
+} table_desc_t;
+
+static void table_desc_fini(table_desc_t *d) {
+    for (size_t i = 0; i < d->n; i++)
+        H5Tclose(d->types[i]);
+    d->n = 0;
+}
+
+static int table_desc_init(table_desc_t *d, const column_t *cols, size_t n) {
+    d->n = 0;
+    for (size_t i = 0; i < n && i < MAX_COLS; i++) {
+        hid_t t;
+        switch (cols[i].type) {
+        case COL_U32:
+            t = H5Tcopy(H5T_NATIVE_UINT32);
+            break;
+        case COL_U64:
+            t = H5Tcopy(H5T_NATIVE_UINT64);
+            break;
+        case COL_F64:
+            t = H5Tcopy(H5T_NATIVE_DOUBLE);
+            break;
+        default:
+            t = H5Tcopy(H5T_C_S1);
+            if (t >= 0 && H5Tset_size(t, cols[i].size) < 0) {
+                H5Tclose(t);
+                t = -1;
+            }
+            break;
+        }
+        if (t < 0) {
+            table_desc_fini(d);
+            return -1;
+        }
+        d->names[i] = cols[i].name;
+        d->offsets[i] = cols[i].offset;
+        d->sizes[i] = cols[i].size;
+        d->types[i] = t;
+        d->n = i + 1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ the writer */
+
+typedef struct entity_sink_ctx {
+    bl_results_writer_t *w;
+    unsigned replication;
+    char dset[16]; /* "r00000" */
+} entity_sink_ctx_t;
+
+struct bl_results_writer {
+    pthread_mutex_t lock; /* serialises every HDF5 call */
+    hid_t file;
+    hid_t entities; /* /checkpoint/entities, created with the first sink */
+    char *final_path;
+    char *temp_path;
+    entity_sink_ctx_t **sinks;
+    size_t n_sinks, cap_sinks;
+    table_desc_t entity_desc;
+    bool failed;  /* an entity write failed: the file is incomplete */
+    bool written; /* bl_results_write_run succeeded */
+};
+
+/* HDF5 keeps the automatic error printing per thread in thread-safe builds,
+ * so every locked section turns it off for the calling thread. */
+static void hdf5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+static herr_t first_error(unsigned n, const H5E_error2_t *e, void *data) {
+    char *out = data;
+    if (n == 0 && e->desc != NULL)
+        snprintf(out, 256, "%s", e->desc);
+    return 0;
+}
+
+/* The innermost HDF5 error description, for our messages ("" when none). */
+static const char *hdf5_reason(char buf[256]) {
+    buf[0] = '\0';
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, first_error, buf);
+    H5Eclear2(H5E_DEFAULT);
+    if (buf[0] == '\0')
+        snprintf(buf, 256, "HDF5 call failed");
+    return buf;
+}
+
+static int hdf5_fail(bl_results_writer_t *w, bl_error_t *err, const char *what) {
+    char reason[256];
+    return bl_error_set(err, BL_EHDF5, "results file %s: %s: %s", w->temp_path, what,
+                        hdf5_reason(reason));
+}
+
+static char *dir_of(const char *path) {
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        return strdup(".");
+    if (slash == path)
+        return strdup("/");
+    return strndup(path, (size_t)(slash - path));
+}
+
+static void writer_free(bl_results_writer_t *w) {
+    for (size_t i = 0; i < w->n_sinks; i++)
+        free(w->sinks[i]);
+    free(w->sinks);
+    free(w->final_path);
+    free(w->temp_path);
+    pthread_mutex_destroy(&w->lock);
+    free(w);
+}
+
+/* Close every HDF5 object of w (caller holds the lock).  Returns 0 or -1. */
+static int writer_close(bl_results_writer_t *w) {
+    int rc = 0;
+    table_desc_fini(&w->entity_desc);
+    if (w->entities >= 0 && H5Gclose(w->entities) < 0)
+        rc = -1;
+    w->entities = -1;
+    if (w->file >= 0 && H5Fclose(w->file) < 0)
+        rc = -1;
+    w->file = -1;
+    return rc;
+}
+
+int bl_results_open(bl_results_writer_t **out, const char *final_path, bl_error_t *err) {
+    *out = NULL;
+    int rc = 0;
+    char *dir = NULL;
+    hid_t fapl = -1;
+    bl_results_writer_t *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    pthread_mutex_init(&w->lock, NULL);
+    w->file = w->entities = -1;
+
+    dir = dir_of(final_path);
+    const char *base = strrchr(final_path, '/') ? strrchr(final_path, '/') + 1 : final_path;
+    w->final_path = strdup(final_path);
+    size_t tlen = (dir ? strlen(dir) : 0) + strlen(base) + 64;
+    w->temp_path = malloc(tlen);
+    if (dir == NULL || w->final_path == NULL || w->temp_path == NULL) {
+        rc = bl_error_set(err, BL_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (*base == '\0') {
+        rc = bl_error_set(err, BL_EINVAL, "output %s names a folder, not a file: pass -o FILE.h5",
+                          final_path);
+        goto out;
+    }
+    snprintf(w->temp_path, tlen, "%s/.%s.tmp.%ld", dir, base, (long)getpid());
+
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        rc = bl_error_set(err, BL_EIO, "output folder %s does not exist: create it or pass -o PATH",
+                          dir);
+        goto out;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        rc = bl_error_set(err, BL_EIO,
+                          "output folder %s is a file, not a folder: pass -o with a writable path",
+                          dir);
+        goto out;
+    }
+    if (stat(final_path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        rc = bl_error_set(err, BL_EIO, "output %s is a folder: pass -o FILE.h5", final_path);
+        goto out;
+    }
+    int fd = open(w->temp_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) {
+        rc = bl_error_set(err, BL_EIO,
+                          "cannot write to output folder %s: %s: pass -o with a writable path", dir,
+                          strerror(errno));
+        goto out;
+    }
+    close(fd);
+
+    pthread_mutex_lock(&w->lock);
+    hdf5_quiet();
+    fapl = H5Pcreate(H5P_FILE_ACCESS);
+    /* The 1.8 format stores large attributes (the scenario source) densely;
+     * a strong close makes sure nothing keeps the file open behind us. */
+    if (fapl < 0 || H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST) < 0 ||
+        H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
+        rc = hdf5_fail(w, err, "cannot set file access properties");
+    } else {
+        w->file = H5Fcreate(w->temp_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+        if (w->file < 0)
+            rc = hdf5_fail(w, err, "cannot create the file");
+        else if (table_desc_init(&w->entity_desc, entity_cols, NCOLS(entity_cols)) != 0)
+            rc = hdf5_fail(w, err, "cannot describe the entity table");
+    }
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    pthread_mutex_unlock(&w->lock);
+    if (rc != 0)
+        goto out;
+    *out = w;
+    w = NULL;
+
+out:
+    free(dir);
+    if (w != NULL) {
+        if (w->temp_path != NULL) {
+            writer_close(w);
+            unlink(w->temp_path);
+        }
+        writer_free(w);
+    }
+    return rc;
+}
+
+const char *bl_results_temp_path(const bl_results_writer_t *w) { return w ? w->temp_path : NULL; }
+
+/* ------------------------------------------------------------------ entity tables */
+
+static const char ENTITY_UNITS[] =
+    "arrival, departure, wait: s; risk_score: 0..1; flags: bit 0 warm-up, 1 selected, 2 alarm, "
+    "3 searched, 4 seized; threat: bl_threat_class_t ground truth";
+
+/* Create group/table for a sink (caller holds the lock). */
+static int make_entity_table(bl_results_writer_t *w, entity_sink_ctx_t *s, bl_error_t *err) {
+    if (w->entities < 0) {
+        hid_t cp = H5Lexists(w->file, "checkpoint", H5P_DEFAULT) > 0
+                       ? H5Gopen2(w->file, "checkpoint", H5P_DEFAULT)
+                       : H5Gcreate2(w->file, "checkpoint", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        if (cp < 0)
+            return hdf5_fail(w, err, "cannot create group /checkpoint");
+        w->entities = H5Gcreate2(cp, "entities", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        H5Gclose(cp);
+        if (w->entities < 0)
+            return hdf5_fail(w, err, "cannot create group /checkpoint/entities");
+    }
+    table_desc_t *d = &w->entity_desc;
+    char what[96];
+    snprintf(what, sizeof what, "cannot create table /checkpoint/entities/%s", s->dset);
+    if (H5TBmake_table("entities", w->entities, s->dset, d->n, 0, sizeof(bl_entity_record_t),
+                       d->names, d->offsets, d->types, CHUNK_ROWS, NULL, 1, NULL) < 0)
+        return hdf5_fail(w, err, what);
+    if (H5LTset_attribute_string(w->entities, s->dset, "units", ENTITY_UNITS) < 0 ||
+        H5LTset_attribute_string(w->entities, s->dset, "description",
+                                 "one row per entity of the replication, in departure order") < 0)
+        return hdf5_fail(w, err, what);
+    return 0;
+}
+
+/* Rows go straight to the file: the engine already hands them over in
+ * batches of thousands, and holding a buffer per replication until commit
+ * would make memory grow with the number of replications. */
+static int entity_write(void *ctx, const bl_entity_record_t *rows, size_t n, bl_error_t *err) {
+    entity_sink_ctx_t *s = ctx;
+    bl_results_writer_t *w = s->w;
+    int rc = 0;
+    if (n == 0)
+        return 0;
+    pthread_mutex_lock(&w->lock);
+    hdf5_quiet();
+    if (w->failed || w->file < 0) {
+        rc = bl_error_set(err, BL_ESTATE, "results file %s: an earlier write failed", w->temp_path);
+    } else if (H5TBappend_records(w->entities, s->dset, n, sizeof(bl_entity_record_t),
+                                  w->entity_desc.offsets, w->entity_desc.sizes, rows) < 0) {
+        w->failed = true;
+        char what[96];
+        snprintf(what, sizeof what, "cannot append to /checkpoint/entities/%s", s->dset);
+        rc = hdf5_fail(w, err, what);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return rc;
+}
+
+int bl_results_entity_sink(bl_results_writer_t *w, unsigned replication, bl_entity_sink_t *sink,
+                           bl_error_t *err) {
+    int rc = 0;
+    entity_sink_ctx_t *s = NULL;
+    if (replication > 99999)
+        return bl_error_set(err, BL_EINVAL,
+                            "replication %u: entity tables are numbered up to 99999", replication);
+    pthread_mutex_lock(&w->lock);
+    hdf5_quiet();
+    for (size_t i = 0; i < w->n_sinks; i++)
+        if (w->sinks[i]->replication == replication) {
+            s = w->sinks[i];
+            goto done;
+        }
+    if (w->n_sinks == w->cap_sinks) {
+        size_t cap = w->cap_sinks ? 2 * w->cap_sinks : 16;
+        entity_sink_ctx_t **grown = realloc(w->sinks, cap * sizeof *grown);
+        if (grown == NULL) {
+            rc = bl_error_set(err, BL_ENOMEM, "out of memory");
+            goto done;
+        }
+        w->sinks = grown;
+        w->cap_sinks = cap;
+    }
+    s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        rc = bl_error_set(err, BL_ENOMEM, "out of memory");
+        goto done;
+    }
+    s->w = w;
+    s->replication = replication;
+    snprintf(s->dset, sizeof s->dset, "r%05u", replication);
+    rc = make_entity_table(w, s, err);
+    if (rc != 0) {
+        free(s);
+        s = NULL;
+        goto done;
+    }
+    w->sinks[w->n_sinks++] = s;
+done:
+    pthread_mutex_unlock(&w->lock);
+    if (rc == 0) {
+        sink->write = entity_write;
+        sink->ctx = s;
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------------ run tables */
+
+static double safe_div(double a, double b) { return b > 0 ? a / b : NAN; }
+
+/* 95% t interval over the non-NaN values of x (compacted in place). */
+static bl_interval_t interval_of(double *x, size_t n) {
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(x[i]))
+            x[k++] = x[i];
+    if (k == 0) {
+        bl_interval_t none = {NAN, NAN, NAN, NAN};
+        return none;
+    }
+    return bl_mean_interval(x, k, CI_LEVEL);
+}
+
+/* A quantile of the recorded values; NaN when nothing was recorded. */
+static double quantile(const bl_histogram_t *h, double q) {
+    return h->count ? bl_histogram_quantile(h, q) : NAN;
+}
+
+static double window_of(const bl_replication_result_t *r) {
+    return r->window_end - r->window_start;
+}
+
+static double station_mean_wait(const bl_station_stats_t *s) {
+    return s->waits.count ? s->wait_sum / (double)s->waits.count : NAN;
+}
+
+static const char *station_kind_text(int kind) {
+    switch (kind) {
+    case BL_STATION_SERVICE:
+        return "service";
+    case BL_STATION_RISK:
+        return "risk_check";
+    case BL_STATION_SCAN:
+        return "scan";
+    case BL_STATION_SEARCH:
+        return "search";
+    default:
+        return "unknown";
+    }
+}
+
+static void copy_text(char *dst, size_t size, const char *src) {
+    snprintf(dst, size, "%s", src ? src : "");
+}
+
+/* Make table path (relative to loc) from rows, with units and description. */
+static int write_table(bl_results_writer_t *w, hid_t loc, const char *path, const column_t *cols,
+                       size_t ncols, size_t row_size, size_t nrows, const void *rows,
+                       const char *title, const char *units, bl_error_t *err) {
+    table_desc_t d;
+    char what[128];
+    int rc = 0;
+    snprintf(what, sizeof what, "cannot write table %s", path);
+    if (table_desc_init(&d, cols, ncols) != 0)
+        return hdf5_fail(w, err, what);
+    if (H5TBmake_table(title, loc, path, d.n, nrows, row_size, d.names, d.offsets, d.types,
+                       CHUNK_ROWS, NULL, 1, rows) < 0 ||
+        H5LTset_attribute_string(loc, path, "units", units) < 0 ||
+        H5LTset_attribute_string(loc, path, "description", title) < 0)
+        rc = hdf5_fail(w, err, what);
+    table_desc_fini(&d);
+    return rc;
+}
+
+static int write_plugins(bl_results_writer_t *w, const bl_run_t *run, bl_error_t *err) {
+    plugin_row_t rows[BL_ROLE_COUNT];
+    size_t n = 0;
+    memset(rows, 0, sizeof rows);
+    for (int r = 0; r < BL_ROLE_COUNT; r++) {
+        const bl_plugin_handle_t *h = run->plugins ? run->plugins->role[r] : NULL;
+        if (h == NULL)
+            continue;
+        plugin_row_t *row = &rows[n++];
+        copy_text(row->role, sizeof row->role, bl_role_name(r));
+        if (h->desc != NULL) {
+            const bl_plugin_header_t *hd = &h->desc->header;
+            copy_text(row->kind, sizeof row->kind, bl_plugin_kind_name((int)hd->kind));
+            copy_text(row->id, sizeof row->id, hd->id);
+            copy_text(row->name, sizeof row->name, hd->name);
+            copy_text(row->vendor, sizeof row->vendor, hd->vendor);
+            copy_text(row->version, sizeof row->version, hd->version);
+        }
+        copy_text(row->path, sizeof row->path, h->path);
+        copy_text(row->sha256, sizeof row->sha256, h->sha256);
+        for (unsigned i = 0; i < run->n_reps; i++) {
+            row->calls += run->reps[i].plugin_calls[r];
+            row->invalid_outputs += run->reps[i].invalid_outputs[r];
+        }
+    }
+    return write_table(w, w->file, "plugins", plugin_cols, NCOLS(plugin_cols), sizeof(plugin_row_t),
+                       n, rows, "plugins loaded for the run, one row per role",
+                       "calls, invalid_outputs: counts summed over replications; sha256: hex "
+                       "SHA-256 of the loaded file",
+                       err);
+}
+
+static int write_stations(bl_results_writer_t *w, hid_t cp, const bl_run_t *run, bl_error_t *err) {
+    const bl_scenario_t *sc = run->scenario;
+    size_t ns = sc->n_stations, nr = run->n_reps;
+    int rc = 0;
+    station_row_t *rows = calloc(ns ? ns : 1, sizeof *rows);
+    replication_row_t *rrows = calloc(ns * nr > 0 ? ns * nr : 1, sizeof *rrows);
+    double *waits = calloc(nr ? nr : 1, sizeof *waits);
+    double *utils = calloc(nr ? nr : 1, sizeof *utils);
+    bl_histogram_t *merged = malloc(sizeof *merged);
+    if (rows == NULL || rrows == NULL || waits == NULL || utils == NULL || merged == NULL) {
+        rc = bl_error_set(err, BL_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t s = 0; s < ns; s++) {
+        const bl_station_def_t *def = &sc->stations[s];
+        station_row_t *row = &rows[s];
+        double queue_sum = 0;
+        size_t queue_n = 0;
+        copy_text(row->station, sizeof row->station, def->name);
+        copy_text(row->kind, sizeof row->kind, station_kind_text(def->kind));
+        row->servers = def->servers;
+        bl_histogram_init(merged);
+        for (size_t i = 0; i < nr; i++) {
+            const bl_replication_result_t *rep = &run->reps[i];
+            if (s >= rep->n_stations) {
+                waits[i] = utils[i] = NAN;
+                continue;
+            }
+            const bl_station_stats_t *st = &rep->stations[s];
+            double win = window_of(rep);
+            row->arrivals += st->arrivals;
+            row->served += st->served;
+            row->in_system += st->in_system;
+            row->decisions_yes += st->yes;
+            if (st->max_queue > row->max_queue)
+                row->max_queue = st->max_queue;
+            bl_histogram_merge(merged, &st->waits);
+            waits[i] = station_mean_wait(st);
+            utils[i] = safe_div(st->busy_area, (double)def->servers * win);
+            double q = safe_div(st->queue_area, win);
+            if (!isnan(q)) {
+                queue_sum += q;
+                queue_n++;
+            }
+
+            replication_row_t *rr = &rrows[i * ns + s];
+            rr->replication = rep->replication;
+            copy_text(rr->station, sizeof rr->station, def->name);
+            rr->arrivals = st->arrivals;
+            rr->served = st->served;
+            rr->in_system = st->in_system;
+            rr->decisions_yes = st->yes;
+            rr->wait_mean = waits[i];
+            rr->wait_p50 = quantile(&st->waits, 0.50);
+            rr->wait_p90 = quantile(&st->waits, 0.90);
+            rr->wait_p99 = quantile(&st->waits, 0.99);
+            rr->utilisation = utils[i];
+            rr->mean_queue = q;
+            rr->max_queue = st->max_queue;
+        }
+        bl_interval_t wi = interval_of(waits, nr);
+        bl_interval_t ui = interval_of(utils, nr);
+        row->wait_mean = wi.estimate;
+        row->wait_ci_low = wi.low;
+        row->wait_ci_high = wi.high;
+        row->wait_p50 = quantile(merged, 0.50);
+        row->wait_p90 = quantile(merged, 0.90);
+        row->wait_p95 = quantile(merged, 0.95);
+        row->wait_p99 = quantile(merged, 0.99);
+        row->wait_max = merged->count ? merged->max : NAN;
+        row->utilisation = ui.estimate;
+        row->utilisation_ci_low = ui.low;
+        row->utilisation_ci_high = ui.high;
+        row->mean_queue = queue_n ? queue_sum / (double)queue_n : NAN;
+    }
+    rc = write_table(w, cp, "stations", station_cols, NCOLS(station_cols), sizeof(station_row_t),
+                     ns, rows,
+                     "per-station results pooled over replications (95% t intervals over "
+                     "replication means; quantiles from the merged wait histograms)",
+                     "wait_*: s; utilisation: fraction of server capacity busy in the "
+                     "measurement window; mean_queue, max_queue: entities; arrivals, served, "
+                     "in_system, decisions_yes: totals over replications",
+                     err);
+    if (rc == 0)
+        rc = write_table(w, cp, "replications", replication_cols, NCOLS(replication_cols),
+                         sizeof(replication_row_t), ns * nr, rrows,
+                         "per-station results, one row per (replication, station)",
+                         "wait_*: s; utilisation: fraction of server capacity busy in the "
+                         "measurement window; mean_queue, max_queue: entities",
+                         err);
+out:
+    free(rows);
+    free(rrows);
+    free(waits);
+    free(utils);
+    free(merged);
+    return rc;
+}
+
+static int write_system(bl_results_writer_t *w, hid_t cp, const bl_run_t *run, bl_error_t *err) {
+    size_t nr = run->n_reps;
+    int rc = 0;
+    system_row_t *rows = calloc(nr ? nr : 1, sizeof *rows);
+    double *soj = calloc(nr ? nr : 1, sizeof *soj);
+    double *mis = calloc(nr ? nr : 1, sizeof *mis);
+    double *thr = calloc(nr ? nr : 1, sizeof *thr);
+    bl_histogram_t *merged = malloc(sizeof *merged);
+    summary_row_t sum;
+    memset(&sum, 0, sizeof sum);
+    if (rows == NULL || soj == NULL || mis == NULL || thr == NULL || merged == NULL) {
+        rc = bl_error_set(err, BL_ENOMEM, "out of memory");
+        goto out;
+    }
+    bl_histogram_init(merged);
+    for (size_t i = 0; i < nr; i++) {
+        const bl_replication_result_t *rep = &run->reps[i];
+        system_row_t *row = &rows[i];
+        double win = window_of(rep);
+        row->replication = rep->replication;
+        row->entities = rep->entities;
+        row->completed = rep->completed;
+        row->total_arrivals = rep->total_arrivals;
+        row->sojourn_mean =
+            rep->sojourn.count ? rep->sojourn_sum / (double)rep->sojourn.count : NAN;
+        row->sojourn_p50 = quantile(&rep->sojourn, 0.50);
+        row->sojourn_p90 = quantile(&rep->sojourn, 0.90);
+        row->sojourn_p99 = quantile(&rep->sojourn, 0.99);
+        row->mean_in_system = safe_div(rep->system_area, win);
+        row->throughput = safe_div((double)rep->entities, win);
+        row->littles_ratio = safe_div(row->mean_in_system, row->throughput * row->sojourn_mean);
+        row->window_start = rep->window_start;
+        row->window_end = rep->window_end;
+        row->end_time = rep->end_time;
+        row->events = rep->events;
+        row->carriers = rep->carriers;
+        row->selected = rep->selected;
+        row->alarms = rep->alarms;
+        row->searches = rep->searches;
+        row->seizures = rep->seizures;
+        row->missed = rep->missed;
+        bl_histogram_merge(merged, &rep->sojourn);
+        soj[i] = row->sojourn_mean;
+        mis[i] = row->mean_in_system;
+        thr[i] = row->throughput;
+
+        sum.entities += rep->entities;
+        sum.carriers += rep->carriers;
+        sum.selected += rep->selected;
+        sum.alarms += rep->alarms;
+        sum.searches += rep->searches;
+        sum.seizures += rep->seizures;
+        sum.missed += rep->missed;
+        sum.events += rep->events;
+    }
+    rc = write_table(w, cp, "system", system_cols, NCOLS(system_cols), sizeof(system_row_t), nr,
+                     rows, "end-to-end results, one row per replication",
+                     "sojourn_*, window_*, end_time: s; mean_in_system: entities; throughput: "
+                     "entities per second of the measurement window; littles_ratio: "
+                     "mean_in_system / (throughput * sojourn_mean), 1 when Little's law holds",
+                     err);
+    if (rc != 0)
+        goto out;
+
+    sum.replications = (uint32_t)nr;
+    bl_interval_t si = interval_of(soj, nr);
+    bl_interval_t mi = interval_of(mis, nr);
+    bl_interval_t ti = interval_of(thr, nr);
+    sum.sojourn_mean = si.estimate;
+    sum.sojourn_ci_low = si.low;
+    sum.sojourn_ci_high = si.high;
+    sum.sojourn_p50 = quantile(merged, 0.50);
+    sum.sojourn_p90 = quantile(merged, 0.90);
+    sum.sojourn_p95 = quantile(merged, 0.95);
+    sum.sojourn_p99 = quantile(merged, 0.99);
+    sum.mean_in_system = mi.estimate;
+    sum.mean_in_system_ci_low = mi.low;
+    sum.mean_in_system_ci_high = mi.high;
+    sum.throughput = ti.estimate;
+    sum.throughput_ci_low = ti.low;
+    sum.throughput_ci_high = ti.high;
+    sum.littles_ratio = safe_div(sum.mean_in_system, sum.throughput * sum.sojourn_mean);
+    rc = write_table(w, cp, "summary", summary_cols, NCOLS(summary_cols), sizeof(summary_row_t), 1,
+                     &sum,
+                     "end-to-end results pooled over replications (95% t intervals over "
+                     "replication means; quantiles from the merged sojourn histograms)",
+                     "sojourn_*: s; mean_in_system: entities; throughput: entities per second; "
+                     "carriers ... events: totals over replications",
+                     err);
+out:
+    free(rows);
+    free(soj);
+    free(mis);
+    free(thr);
+    free(merged);
+    return rc;
+}
+
+static int set_text(bl_results_writer_t *w, const char *name, const char *value, bl_error_t *err) {
+    if (H5LTset_attribute_string(w->file, "/", name, value ? value : "") < 0) {
+        char what[96];
+        snprintf(what, sizeof what, "cannot write attribute %s", name);
+        return hdf5_fail(w, err, what);
+    }
+    return 0;
+}
+
+static int set_u64(bl_results_writer_t *w, const char *name, uint64_t value, bl_error_t *err) {
+    hid_t space = H5Screate(H5S_SCALAR), attr = -1;
+    int rc = 0;
+    if (space >= 0)
+        attr = H5Acreate2(w->file, name, H5T_STD_U64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (attr < 0 || H5Awrite(attr, H5T_NATIVE_UINT64, &value) < 0) {
+        char what[96];
+        snprintf(what, sizeof what, "cannot write attribute %s", name);
+        rc = hdf5_fail(w, err, what);
+    }
+    if (attr >= 0)
+        H5Aclose(attr);
+    if (space >= 0)
+        H5Sclose(space);
+    return rc;
+}
+
+/* The declared parameters as a JSON object text (heap). */
+static char *parameters_json(const bl_scenario_t *sc) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON *over = cJSON_CreateArray();
+    char *text = NULL;
+    if (o == NULL || over == NULL)
+        goto out;
+    for (size_t i = 0; i < sc->n_params; i++) {
+        const bl_param_t *p = &sc->params[i];
+        if (p->name == NULL)
+            continue;
+        cJSON_AddStringToObject(o, p->name, p->value ? p->value : "");
+        if (p->overridden)
+            cJSON_AddItemToArray(over, cJSON_CreateString(p->name));
+    }
+    cJSON_AddItemToObject(o, "overridden", over);
+    over = NULL;
+    text = cJSON_PrintUnformatted(o);
+out:
+    cJSON_Delete(over);
+    cJSON_Delete(o);
+    return text;
+}
+
+static int write_root(bl_results_writer_t *w, const bl_run_t *run, bl_error_t *err) {
+    const bl_scenario_t *sc = run->scenario;
+    int schema = BL_RESULTS_SCHEMA;
+    unsigned reps = run->n_reps, threads = run->threads;
+    double wall = run->wall_seconds;
+    char *params = parameters_json(sc);
+    int rc = 0;
+    if (params == NULL)
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    if (H5LTset_attribute_int(w->file, "/", "borderlab_schema", &schema, 1) < 0 ||
+        H5LTset_attribute_uint(w->file, "/", "replications", &reps, 1) < 0 ||
+        H5LTset_attribute_uint(w->file, "/", "threads", &threads, 1) < 0 ||
+        H5LTset_attribute_double(w->file, "/", "wall_seconds", &wall, 1) < 0)
+        rc = hdf5_fail(w, err, "cannot write root attributes");
+    if (rc == 0)
+        rc = set_u64(w, "seed", sc->seed, err);
+    const char *texts[][2] = {
+        {"harness_version", PACKAGE_VERSION},
+        {"job", "checkpoint"},
+        {"scenario_path", sc->path},
+        {"scenario_name", sc->name},
+        {"scenario_source", sc->source},
+        {"parameters", params},
+        {"host", run->host},
+        {"start_time", run->start_time},
+        {"command_line", run->command_line},
+    };
+    for (size_t i = 0; rc == 0 && i < sizeof texts / sizeof texts[0]; i++)
+        rc = set_text(w, texts[i][0], texts[i][1], err);
+    free(params);
+    return rc;
+}
+
+int bl_results_write_run(bl_results_writer_t *w, const bl_run_t *run, bl_error_t *err) {
+    int rc;
+    hid_t cp = -1;
+    if (run == NULL || run->scenario == NULL || (run->n_reps > 0 && run->reps == NULL))
+        return bl_error_set(err, BL_EINVAL, "results: nothing to write (no scenario or results)");
+    pthread_mutex_lock(&w->lock);
+    hdf5_quiet();
+    if (w->file < 0) {
+        rc = bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path);
+        goto out;
+    }
+    rc = write_root(w, run, err);
+    if (rc == 0)
+        rc = write_plugins(w, run, err);
+    if (rc != 0)
+        goto out;
+    cp = H5Lexists(w->file, "checkpoint", H5P_DEFAULT) > 0
+             ? H5Gopen2(w->file, "checkpoint", H5P_DEFAULT)
+             : H5Gcreate2(w->file, "checkpoint", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (cp < 0) {
+        rc = hdf5_fail(w, err, "cannot create group /checkpoint");
+        goto out;
+    }
+    rc = write_stations(w, cp, run, err);
+    if (rc == 0)
+        rc = write_system(w, cp, run, err);
+    w->written = rc == 0;
+out:
+    if (cp >= 0)
+        H5Gclose(cp);
+    pthread_mutex_unlock(&w->lock);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ commit / abort */
+
+int bl_results_commit(bl_results_writer_t *w, bl_error_t *err) {
+    int rc = 0;
+    if (w == NULL)
+        return bl_error_set(err, BL_ESTATE, "results: no file to commit");
+    pthread_mutex_lock(&w->lock);
+    hdf5_quiet();
+    if (w->failed)
+        rc = bl_error_set(err, BL_EHDF5, "results file %s: an entity table write failed",
+                          w->temp_path);
+    else if (!w->written)
+        rc = bl_error_set(err, BL_ESTATE,
+                          "results file %s: the run summary was not written, so the file is not "
+                          "complete",
+                          w->temp_path);
+    if (rc == 0 && w->file >= 0 && H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0)
+        rc = hdf5_fail(w, err, "cannot flush the file");
+    if (writer_close(w) != 0 && rc == 0)
+        rc = hdf5_fail(w, err, "cannot close the file");
+    pthread_mutex_unlock(&w->lock);
+    if (rc == 0) {
+        /* Data on disk before the name says the file is complete. */
+        int fd = open(w->temp_path, O_RDONLY);
+        if (fd >= 0) {
+            if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
+                rc = bl_error_set(err, BL_EIO, "results file %s: fsync failed: %s", w->temp_path,
+                                  strerror(errno));
+            close(fd);
+        }
+    }
+    if (rc == 0 && rename(w->temp_path, w->final_path) != 0)
+        rc = bl_error_set(err, BL_EIO, "cannot rename %s to %s: %s", w->temp_path, w->final_path,
+                          strerror(errno));
+    if (rc != 0)
+        unlink(w->temp_path);
+    writer_free(w);
+    return rc;
+}
+
+void bl_results_abort(bl_results_writer_t *w) {
+    if (w == NULL)
+        return;
+    pthread_mutex_lock(&w->lock);
+    hdf5_quiet();
+    writer_close(w);
+    pthread_mutex_unlock(&w->lock);
+    unlink(w->temp_path);
+    writer_free(w);
+}

@@ -1,0 +1,145 @@
+#!/bin/sh
+# The results file of the quickstart has the documented layout (core/results.h):
+# h5dump sees the tables and root attributes, and h5py (what users read it
+# with) reads the tables and decodes the names.
+set -eu
+: "${BORDERLAB:?run through make check}" "${top_srcdir:?}" "${top_builddir:?}"
+H5DUMP=${H5DUMP:-h5dump}
+PYTHON3=${PYTHON3:-python3}
+
+out="$top_builddir/tests/out"
+file="$out/layout.h5"
+mkdir -p "$out"
+rm -f "$file"
+
+failures=0
+fail() { failures=$((failures + 1)); echo "FAIL $1"; }
+pass() { echo "ok   $1"; }
+
+if ! "$BORDERLAB" run "$top_srcdir/scenarios/quickstart.lua" -o "$file" --quiet; then
+    echo "FAIL $BORDERLAB run scenarios/quickstart.lua -o $file exited with an error"
+    exit 1
+fi
+if [ ! -s "$file" ]; then
+    echo "FAIL $file was not written"
+    exit 1
+fi
+pass "quickstart wrote $file"
+
+# --- h5dump: the header shows every documented object.
+header="$out/layout.header.txt"
+if ! "$H5DUMP" -H "$file" >"$header" 2>&1; then
+    echo "FAIL $H5DUMP -H $file failed:"
+    sed 's/^/    /' "$header" | head -n 20
+    exit 1
+fi
+for group in checkpoint; do
+    if grep -q "GROUP \"$group\"" "$header"; then pass "group /$group"; else fail "no group /$group"; fi
+done
+for dataset in plugins stations replications system summary; do
+    if grep -q "DATASET \"$dataset\"" "$header"; then
+        pass "dataset $dataset"
+    else
+        fail "no dataset $dataset in $H5DUMP -H output"
+    fi
+done
+# The full paths, not just the names.
+for path in /plugins /checkpoint/stations /checkpoint/replications /checkpoint/system \
+    /checkpoint/summary; do
+    if "$H5DUMP" -H -d "$path" "$file" >/dev/null 2>&1; then
+        pass "dataset $path"
+    else
+        fail "no dataset $path"
+    fi
+done
+for attribute in borderlab_schema scenario_source seed harness_version; do
+    if grep -q "ATTRIBUTE \"$attribute\"" "$header"; then
+        pass "root attribute $attribute"
+    else
+        fail "no root attribute $attribute"
+    fi
+done
+schema=$("$H5DUMP" -a /borderlab_schema "$file" | sed -n 's/.*(0): *\([0-9]*\).*/\1/p')
+if [ "$schema" = 1 ]; then pass "borderlab_schema is 1"; else fail "borderlab_schema is '$schema'"; fi
+
+# --- h5py: the first python3 that can import it.
+python=
+for candidate in "$PYTHON3" /usr/bin/python3; do
+    if [ -n "$candidate" ] && [ "$candidate" != no ] &&
+        "$candidate" -c 'import h5py' >/dev/null 2>&1; then
+        python=$candidate
+        break
+    fi
+done
+if [ -z "$python" ]; then
+    fail "no python3 with h5py (tried '$PYTHON3' and /usr/bin/python3): apt-get install python3-h5py (scripts/build installs it)"
+    echo "$failures check(s) failed"
+    exit 1
+fi
+
+if "$python" - "$file" <<'EOF'; then
+import sys
+import h5py
+
+path = sys.argv[1]
+problems = []
+with h5py.File(path, "r") as f:
+    schema = int(f.attrs["borderlab_schema"])
+    if schema != 1:
+        problems.append("borderlab_schema is %d" % schema)
+    src = f.attrs["scenario_source"]
+    if isinstance(src, bytes):
+        src = src.decode("utf-8")
+    if len(src) == 0:
+        problems.append("scenario_source is empty")
+
+    stations = f["/checkpoint/stations"][()]
+    names = [n.decode("utf-8") for n in stations["station"]]
+    print("stations:", ", ".join(names))
+    for want in ("document_check", "risk", "xray", "search"):
+        if want not in names:
+            problems.append("station %s missing from /checkpoint/stations" % want)
+    if len(stations) != len(set(names)):
+        problems.append("station names repeat")
+    if any(a == 0 for a in stations["arrivals"]):
+        problems.append("a station has no arrivals")
+    for name in ("units", "description"):
+        if name not in f["/checkpoint/stations"].attrs:
+            problems.append("/checkpoint/stations has no %s attribute" % name)
+
+    reps = int(f.attrs["replications"])
+    if len(f["/checkpoint/replications"]) != reps * len(stations):
+        problems.append("/checkpoint/replications has %d rows, expected %d x %d"
+                        % (len(f["/checkpoint/replications"]), reps, len(stations)))
+    if len(f["/checkpoint/system"]) != reps:
+        problems.append("/checkpoint/system has %d rows for %d replications"
+                        % (len(f["/checkpoint/system"]), reps))
+    if len(f["/checkpoint/summary"]) != 1:
+        problems.append("/checkpoint/summary has %d rows" % len(f["/checkpoint/summary"]))
+
+    plugins = f["/plugins"][()]
+    roles = sorted(r.decode("utf-8") for r in plugins["role"])
+    print("plugins:", ", ".join("%s=%s %s" % (r.decode(), i.decode(), v.decode())
+                                for r, i, v in zip(plugins["role"], plugins["id"],
+                                                   plugins["version"])))
+    if roles != ["detector", "risk", "store"]:
+        problems.append("/plugins roles are %s" % roles)
+    for row in plugins:
+        sha = row["sha256"].decode("ascii")
+        if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+            problems.append("plugin %s: sha256 %r" % (row["id"].decode(), sha))
+
+for p in problems:
+    print("FAIL", p)
+sys.exit(1 if problems else 0)
+EOF
+    pass "h5py ($python) reads /checkpoint/stations and /plugins"
+else
+    fail "h5py ($python) checks failed"
+fi
+
+if [ "$failures" -ne 0 ]; then
+    echo "$failures check(s) failed"
+    exit 1
+fi
+echo "all layout checks passed"

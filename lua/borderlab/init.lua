@@ -1,0 +1,479 @@
+--[[
+borderlab: the scenario library (the Lua half; the C half is borderlab.core,
+core/lua_bl.c).  A scenario sees it as the global `bl` or require "borderlab".
+
+Lua describes, C runs: every constructor here only checks the names of its
+fields, normalises the spelling (rate -> mean, all -> clean + carrier...)
+and records where it was called; core/scenario_lua.c converts the returned
+job into C structures and validates the values, naming that file:line.
+Distributions are the exception: they are C objects built (and validated)
+at once by core/dist.c.
+
+Units: times in seconds, rates per second.  Use the helpers
+(bl.minutes(5), bl.per_hour(120)) rather than bare numbers.
+
+Defaults worth knowing: a station's `next` (and risk_check `otherwise`,
+scan `clear`, search `found`/`not_found`) is the following station, "exit"
+after the last; bl.risk_check takes no time and has 1 server unless told;
+bl.scan's threshold is 0.5; a contraband entry's share is 1 (shares are
+normalised), quantity 1, value 0, unit "item"; a plain number where a
+distribution is expected means bl.deterministic(number).
+
+math.random draws from the host RNG, stream (seed, 0, 0x200), where seed
+is --seed or else 1: the job's own seed= is only known once the script has
+returned it.  math.randomseed(n) restarts the stream from n.
+]]
+local core = require "borderlab.core"
+
+local type, pairs, ipairs, error, tostring, getmetatable, setmetatable =
+    type, pairs, ipairs, error, tostring, getmetatable, setmetatable
+local format, concat, sort = string.format, table.concat, table.sort
+local math_type, math_min, math_abs = math.type, math.min, math.abs
+
+local bl = {}
+
+-- ------------------------------------------------------------ checking
+--
+-- Convention: `level` is what error() takes, counted from the function that
+-- receives it; helpers pass level + 1 on.  Constructors must not tail-call
+-- a helper that may raise (a tail call removes their frame).
+
+-- Edit distance, for "did you mean" on a misspelt field.
+local function distance(a, b)
+    if math_abs(#a - #b) > 2 then
+        return 99
+    end
+    local prev = {}
+    for j = 0, #b do
+        prev[j] = j
+    end
+    for i = 1, #a do
+        local cur = { [0] = i }
+        for j = 1, #b do
+            local cost = a:byte(i) == b:byte(j) and 0 or 1
+            cur[j] = math_min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+        end
+        prev = cur
+    end
+    return prev[#b]
+end
+
+-- t must be a table whose keys are the strings in `allowed` or the
+-- positions 1..npos.
+local function check_fields(fname, t, allowed, npos, level)
+    level = level + 1
+    if type(t) ~= "table" then
+        error(format("%s: expects a table, as in %s{...} (got %s)", fname, fname, type(t)), level)
+    end
+    local known = {}
+    for _, k in ipairs(allowed) do
+        known[k] = true
+    end
+    for k in pairs(t) do
+        if math_type(k) == "integer" and k >= 1 and k <= npos then
+            -- a positional value
+        elseif type(k) ~= "string" then
+            error(format("%s: unexpected value at index %s", fname, tostring(k)), level)
+        elseif not known[k] then
+            local best, best_d = nil, 3
+            for _, a in ipairs(allowed) do
+                local d = distance(k, a)
+                if d < best_d then
+                    best, best_d = a, d
+                end
+            end
+            local hint = best and format("; did you mean '%s'?", best) or ""
+            local list = #allowed > 0 and format(" (fields: %s)", concat(allowed, ", ")) or ""
+            error(format("%s: unknown field '%s'%s%s", fname, k, hint, list), level)
+        end
+    end
+end
+
+local function check_number(fname, what, x, level)
+    if type(x) ~= "number" then
+        error(format("%s: %s must be a number (got %s)", fname, what, type(x)), level + 1)
+    end
+end
+
+-- A sequence (1..#t, nothing else) of anything.
+local function check_list(fname, t, level)
+    check_fields(fname, t, {}, #t, level + 1)
+end
+
+-- Objects C converts: the kind is in the metatable (read raw by C); a
+-- script sees only "borderlab.<kind>" and cannot re-tag them.
+local tags = {}
+local function tagged(kind, o, level)
+    local src, line = core.where(level + 1)
+    o._src, o._line = src, line
+    local mt = tags[kind]
+    if mt == nil then
+        mt = { __bl = kind, __metatable = "borderlab." .. kind }
+        tags[kind] = mt
+    end
+    return setmetatable(o, mt)
+end
+
+-- ------------------------------------------------------------ time and rates
+
+local function scaler(fname, factor)
+    return function(x)
+        check_number(fname, "the argument", x, 2)
+        return x * factor
+    end
+end
+
+bl.seconds = scaler("bl.seconds", 1)
+bl.minutes = scaler("bl.minutes", 60)
+bl.hours = scaler("bl.hours", 3600)
+bl.days = scaler("bl.days", 86400)
+bl.per_second = scaler("bl.per_second", 1)
+bl.per_minute = scaler("bl.per_minute", 1 / 60)
+bl.per_hour = scaler("bl.per_hour", 1 / 3600)
+bl.per_day = scaler("bl.per_day", 1 / 86400)
+
+-- ------------------------------------------------------------ distributions
+
+-- Build a C distribution; its validation message is dist.c's, placed at
+-- the caller of the bl.* constructor (make <- bl.x <- scenario).
+local function make(kind, a, b)
+    local d, msg = core.dist(kind, a, b)
+    if d == nil then
+        error(msg, 3)
+    end
+    return d
+end
+
+-- Exactly one of the fields a, b of t: returns its name.
+local function one_of(fname, t, a, b, level)
+    if t[a] ~= nil and t[b] ~= nil then
+        error(format("%s: give %s= or %s=, not both", fname, a, b), level + 1)
+    elseif t[a] == nil and t[b] == nil then
+        error(format("%s: needs %s= or %s=", fname, a, b), level + 1)
+    end
+    local k = t[a] ~= nil and a or b
+    check_number(fname, k, t[k], level + 1)
+    return k
+end
+
+local function positive_rate(fname, r, level)
+    if not (r > 0) then
+        error(format("%s: rate must be > 0 (got %s)", fname, tostring(r)), level + 1)
+    end
+    return 1 / r
+end
+
+function bl.exponential(t)
+    check_fields("bl.exponential", t, { "mean", "rate" }, 0, 2)
+    local mean = t.mean
+    if one_of("bl.exponential", t, "mean", "rate", 2) == "rate" then
+        mean = positive_rate("bl.exponential", t.rate, 2)
+    end
+    local d = make("exponential", mean)
+    return d
+end
+
+function bl.lognormal(t)
+    check_fields("bl.lognormal", t, { "mu", "sigma", "mean", "sd" }, 0, 2)
+    local d
+    if t.mu ~= nil or t.sigma ~= nil then
+        if t.mean ~= nil or t.sd ~= nil then
+            error("bl.lognormal: give mu= and sigma=, or mean= and sd=, not a mix", 2)
+        end
+        check_number("bl.lognormal", "mu", t.mu, 2)
+        check_number("bl.lognormal", "sigma", t.sigma, 2)
+        d = make("lognormal", t.mu, t.sigma)
+    else
+        check_number("bl.lognormal", "mean", t.mean, 2)
+        check_number("bl.lognormal", "sd", t.sd, 2)
+        d = make("lognormal_moments", t.mean, t.sd)
+    end
+    return d
+end
+
+function bl.gamma(t)
+    check_fields("bl.gamma", t, { "shape", "scale", "rate" }, 0, 2)
+    check_number("bl.gamma", "shape", t.shape, 2)
+    local scale = t.scale
+    if one_of("bl.gamma", t, "scale", "rate", 2) == "rate" then
+        scale = positive_rate("bl.gamma", t.rate, 2)
+    end
+    local d = make("gamma", t.shape, scale)
+    return d
+end
+
+function bl.deterministic(v)
+    if type(v) == "table" then
+        check_fields("bl.deterministic", v, { "value" }, 0, 2)
+        v = v.value
+    end
+    check_number("bl.deterministic", "the value", v, 2)
+    local d = make("deterministic", v)
+    return d
+end
+
+function bl.uniform(t)
+    check_fields("bl.uniform", t, { "low", "high" }, 0, 2)
+    check_number("bl.uniform", "low", t.low, 2)
+    check_number("bl.uniform", "high", t.high, 2)
+    local d = make("uniform", t.low, t.high)
+    return d
+end
+
+function bl.empirical(t)
+    check_fields("bl.empirical", t, { "values", "weights" }, 0, 2)
+    check_list("bl.empirical: values", t.values, 2)
+    if t.weights ~= nil then
+        check_list("bl.empirical: weights", t.weights, 2)
+    end
+    local d, msg = core.empirical(t.values, t.weights)
+    if d == nil then
+        error(msg, 2)
+    end
+    return d
+end
+
+-- Is v a distribution (a C object from the constructors above)?
+function bl.is_distribution(v)
+    local mt = type(v) == "userdata" and getmetatable(v)
+    return mt and mt.__name == "borderlab.dist" or false
+end
+
+-- ------------------------------------------------------------ parameters
+
+-- bl.parameters{servers = 10, ...}: the values, each replaced by a matching
+-- --set key=value (typed by its default).  Reading an undeclared name from
+-- the result is an error, so a typo does not silently give nil.
+function bl.parameters(t)
+    if type(t) ~= "table" then
+        error("bl.parameters: expects a table, as in bl.parameters{servers = 10}", 2)
+    end
+    local names = {}
+    for k in pairs(t) do
+        if type(k) ~= "string" then
+            error(format("bl.parameters: parameter names are strings (got %s)", tostring(k)), 2)
+        end
+        names[#names + 1] = k
+    end
+    sort(names)
+    local P = {}
+    for _, k in ipairs(names) do
+        local v, msg = core.parameter(k, t[k])
+        if v == nil then
+            error(msg, 2)
+        end
+        P[k] = v
+    end
+    return setmetatable(P, {
+        __index = function(_, k)
+            error(format("bl.parameters: no parameter '%s' (declared: %s)", tostring(k),
+                concat(names, ", ")), 2)
+        end,
+    })
+end
+
+-- ------------------------------------------------------------ arrivals
+
+-- bl.poisson{rate = r} or bl.poisson{profile = {r1, r2...}, step = s,
+-- periodic = true}: rate r_i (per second) during [i*s, (i+1)*s).
+function bl.poisson(t)
+    check_fields("bl.poisson", t, { "rate", "profile", "step", "periodic" }, 0, 2)
+    local o = {}
+    if t.rate ~= nil then
+        if t.profile ~= nil or t.step ~= nil or t.periodic ~= nil then
+            error("bl.poisson: give rate= alone, or profile= with step= (and periodic=)", 2)
+        end
+        o.rates = { t.rate }
+    elseif t.profile ~= nil then
+        check_list("bl.poisson: profile", t.profile, 2)
+        o.rates = {}
+        for i, r in ipairs(t.profile) do
+            o.rates[i] = r
+        end
+        o.step, o.periodic = t.step, t.periodic
+    else
+        error("bl.poisson: needs rate= or profile= (with step=)", 2)
+    end
+    local obj = tagged("arrivals", o, 2)
+    return obj
+end
+
+-- ------------------------------------------------------------ population
+
+function bl.population(t)
+    check_fields("bl.population", t, { "carriers", "contraband", "attributes" }, 0, 2)
+    local o = { carriers = t.carriers, contraband = {}, attributes = {} }
+    if t.contraband ~= nil then
+        check_list("bl.population: contraband", t.contraband, 2)
+        for i, c in ipairs(t.contraband) do
+            local f = format("bl.population: contraband[%d]", i)
+            check_fields(f, c, { "name", "share", "value", "quantity", "unit" }, 1, 2)
+            o.contraband[i] = { name = c[1] or c.name, share = c.share, value = c.value,
+                quantity = c.quantity, unit = c.unit }
+        end
+    end
+    if t.attributes ~= nil then
+        check_list("bl.population: attributes", t.attributes, 2)
+        for i, a in ipairs(t.attributes) do
+            local f = format("bl.population: attributes[%d]", i)
+            check_fields(f, a, { "name", "clean", "carrier", "all" }, 1, 2)
+            local clean, carrier = a.clean, a.carrier
+            if a.all ~= nil then
+                if clean ~= nil or carrier ~= nil then
+                    error(f .. ": give all=, or clean= (and carrier=), not both", 2)
+                end
+                clean, carrier = a.all, a.all
+            end
+            o.attributes[i] = { name = a[1] or a.name, clean = clean, carrier = carrier or clean }
+        end
+    end
+    local obj = tagged("population", o, 2)
+    return obj
+end
+
+-- ------------------------------------------------------------ stations
+
+-- Copy the fields of a station constructor into a tagged object.
+local function station(fname, kind, t, fields, level)
+    check_fields(fname, t, fields, 1, level + 1)
+    local name = t[1]
+    if type(name) ~= "string" or name == "" then
+        error(format('%s: the first element must be the station\'s name, as in %s{"counter", ...}',
+            fname, fname), level + 1)
+    end
+    local o = { name = name, kind = kind }
+    for _, f in ipairs(fields) do
+        o[f] = t[f]
+    end
+    local obj = tagged("station", o, level + 1)
+    return obj
+end
+
+-- A plain station: serve, then go to `next` (a name, "exit" or bl.route).
+function bl.station(t)
+    local o = station("bl.station", "service", t, { "servers", "service", "next" }, 2)
+    return o
+end
+
+-- Risk model: score >= threshold -> `selected`, else `otherwise`.
+function bl.risk_check(t)
+    local o = station("bl.risk_check", "risk", t,
+        { "servers", "service", "threshold", "selected", "otherwise" }, 2)
+    return o
+end
+
+-- Detector: a detection >= threshold -> `alarm`, else `clear`.
+function bl.scan(t)
+    local o = station("bl.scan", "scan", t, { "servers", "service", "threshold", "alarm", "clear" }, 2)
+    return o
+end
+
+-- Manual search: contraband found with find_probability -> `found`.
+function bl.search(t)
+    local o = station("bl.search", "search", t,
+        { "servers", "service", "find_probability", "found", "not_found" }, 2)
+    return o
+end
+
+-- bl.route{{"a", 0.3}, {"b", 0.7}}: a random next station.
+function bl.route(t)
+    check_list("bl.route", t, 2)
+    if #t == 0 then
+        error('bl.route: needs at least one {"station", probability} pair', 2)
+    end
+    local o = { targets = {}, probs = {} }
+    for i, e in ipairs(t) do
+        local f = format("bl.route: entry %d", i)
+        check_fields(f, e, {}, 2, 2)
+        if type(e[1]) ~= "string" or type(e[2]) ~= "number" then
+            error(f .. ': expects {"station", probability}', 2)
+        end
+        o.targets[i], o.probs[i] = e[1], e[2]
+    end
+    local obj = tagged("route", o, 2)
+    return obj
+end
+
+-- ------------------------------------------------------------ plugins
+
+-- Flatten a configuration value into key/value strings ("weights.age").
+local function flatten(key, v, out, level)
+    local tv = type(v)
+    if tv == "table" then
+        for k, x in pairs(v) do
+            if type(k) ~= "string" and math_type(k) ~= "integer" then
+                error(format("bl.plugin: %s has a %s key", key, type(k)), level + 1)
+            end
+            flatten(key .. "." .. tostring(k), x, out, level + 1)
+        end
+    elseif tv == "number" then
+        out[key] = math_type(v) == "integer" and tostring(v) or format("%.17g", v)
+    elseif tv == "boolean" or tv == "string" then
+        out[key] = tostring(v)
+    else
+        error(format("bl.plugin: %s is a %s: use numbers, booleans, strings or tables of them",
+            key, tv), level + 1)
+    end
+end
+
+-- bl.plugin{"name or path.so", key = value, ...}
+function bl.plugin(t)
+    if type(t) ~= "table" then
+        error('bl.plugin: expects a table, as in bl.plugin{"dual_energy"}', 2)
+    end
+    if type(t[1]) ~= "string" or t[1] == "" then
+        error('bl.plugin: the first element must be the plugin, as in bl.plugin{"dual_energy"}', 2)
+    end
+    local flat = {}
+    for k, v in pairs(t) do
+        if k ~= 1 then
+            if type(k) ~= "string" then
+                error(format("bl.plugin: unexpected value at index %s", tostring(k)), 2)
+            end
+            flatten(k, v, flat, 2)
+        end
+    end
+    local o = { spec = t[1], keys = {}, values = {} }
+    for k in pairs(flat) do
+        o.keys[#o.keys + 1] = k
+    end
+    sort(o.keys)
+    for i, k in ipairs(o.keys) do
+        o.values[i] = flat[k]
+    end
+    local obj = tagged("plugin", o, 2)
+    return obj
+end
+
+-- ------------------------------------------------------------ jobs
+
+local checkpoint_fields = { "name", "seed", "replications", "duration", "max_entities", "warmup",
+    "entity_table", "arrivals", "population", "stations", "plugins", "scan" }
+
+-- The checkpoint job: entities arrive, pass the stations, leave.
+function bl.checkpoint(t)
+    check_fields("bl.checkpoint", t, checkpoint_fields, 0, 2)
+    if t.warmup ~= nil then
+        check_fields("bl.checkpoint: warmup", t.warmup, { "time", "entities" }, 0, 2)
+        if t.warmup.time ~= nil and t.warmup.entities ~= nil then
+            error("bl.checkpoint: warmup: give time= or entities=, not both", 2)
+        end
+    end
+    if t.plugins ~= nil then
+        check_fields("bl.checkpoint: plugins", t.plugins, { "detector", "risk", "store" }, 0, 2)
+    end
+    if t.scan ~= nil then
+        check_fields("bl.checkpoint: scan", t.scan, { "width", "height", "pixel_mm" }, 0, 2)
+    end
+    if t.stations ~= nil then
+        check_list("bl.checkpoint: stations", t.stations, 2)
+    end
+    local o = { job = "checkpoint" }
+    for _, f in ipairs(checkpoint_fields) do
+        o[f] = t[f]
+    end
+    local obj = tagged("job", o, 2)
+    return obj
+end
+
+return bl

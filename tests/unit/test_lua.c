@@ -1,0 +1,536 @@
+/*
+ * Scenario loading (core/scenario_lua.c, core/lua_bl.c, lua/borderlab):
+ * scripts are written to a temporary folder, loaded, and the resulting
+ * bl_scenario_t (or the error) is checked.  The shipped scenarios are
+ * found under $top_srcdir (default ".").
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "scenario_lua.h"
+
+static char tmpdir[256];
+
+static int setup_dir(void **state) {
+    (void)state;
+    const char *base = getenv("TMPDIR");
+    snprintf(tmpdir, sizeof tmpdir, "%s/bl_test_lua_XXXXXX", base != NULL ? base : "/tmp");
+    return mkdtemp(tmpdir) != NULL ? 0 : -1;
+}
+
+static int teardown_dir(void **state) {
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Write text to tmpdir/name; the path is returned in a static buffer. */
+static const char *write_script(const char *name, const char *text) {
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+    return path;
+}
+
+typedef struct run {
+    bl_scenario_t sc;
+    bl_error_t err;
+    int rc;
+} run_t;
+
+/* Load text as a scenario with --set pairs ("k=v" strings, NULL-ended). */
+static void load_text(run_t *r, const char *name, const char *text, const char *const *sets,
+                      const uint64_t *seed) {
+    const char *keys[8], *values[8];
+    char buf[8][128];
+    size_t n = 0;
+    for (; sets != NULL && sets[n] != NULL; n++) {
+        snprintf(buf[n], sizeof buf[n], "%s", sets[n]);
+        char *eq = strchr(buf[n], '=');
+        assert_non_null(eq);
+        *eq = '\0';
+        keys[n] = buf[n];
+        values[n] = eq + 1;
+    }
+    bl_scenario_options_t opts = {.n_sets = n, .set_keys = keys, .set_values = values};
+    if (seed != NULL) {
+        opts.has_seed = true;
+        opts.seed = *seed;
+    }
+    memset(r, 0, sizeof *r);
+    bl_error_clear(&r->err);
+    r->rc = bl_scenario_load(&r->sc, write_script(name, text), &opts, &r->err);
+}
+
+static void expect_error(run_t *r, int code, const char *needle) {
+    if (r->rc != code || strstr(r->err.message, needle) == NULL)
+        print_error("expected %d with \"%s\", got %d: %s\n", code, needle, r->rc, r->err.message);
+    assert_int_equal(r->rc, code);
+    assert_non_null(strstr(r->err.message, needle));
+    bl_scenario_free_contents(&r->sc);
+}
+
+/* A minimal valid job around the given stations text. */
+#define JOB(stations)                                                                              \
+    "return bl.checkpoint{ max_entities = 10, arrivals = bl.poisson{rate = 1},\n"                  \
+    "  stations = {" stations "} }\n"
+
+static const char full[] =
+    "local P = bl.parameters{ servers = 3, label = 'x', fast = false, rate = 120 }\n" /* 1 */
+    "local s = bl.exponential{mean = bl.seconds(30)}\n"
+    "return bl.checkpoint{\n"
+    "  name = 'full', seed = 7, replications = 3, duration = bl.hours(2),\n"
+    "  warmup = {time = bl.minutes(10)}, entity_table = true,\n" /* 5 */
+    "  arrivals = bl.poisson{profile = {bl.per_hour(P.rate), bl.per_hour(240), 0},\n"
+    "                        step = bl.hours(1), periodic = false},\n"
+    "  population = bl.population{ carriers = 0.05,\n"
+    "    contraband = { {'cigarettes', share = 3, value = 500, quantity = 10, unit = 'carton'},\n"
+    "                   {'drugs', share = 1} },\n" /* 10 */
+    "    attributes = { {'trips', clean = bl.exponential{rate = 0.5}, carrier = "
+    "bl.gamma{shape = 2, rate = 0.25}},\n"
+    "                   {'age', all = bl.uniform{low = 18, high = 80}} } },\n"
+    "  stations = {\n"
+    "    bl.station{'doc', servers = P.servers, service = s},\n"
+    "    bl.risk_check{'risk', threshold = 0.3, selected = 'xray'},\n" /* 15 */
+    "    bl.station{'triage', servers = 1, service = bl.deterministic(5),\n"
+    "               next = bl.route{{'xray', 0.25}, {'exit', 0.75}}},\n"
+    "    bl.scan{'xray', servers = 2, service = bl.lognormal{mean = 60, sd = 20}, alarm = "
+    "'search'},\n"
+    "    bl.search{'search', servers = 1, service = bl.empirical{values = {1, 2}, weights = {1, "
+    "3}},\n"
+    "              find_probability = 0.9},\n" /* 20 */
+    "  },\n"
+    "  plugins = { risk = bl.plugin{'logistic', intercept = -2, weights = {age = 0.5, trips = "
+    "0.1}},\n"
+    "              detector = bl.plugin{'dual_energy', min_area = 12, verbose = true},\n"
+    "              store = bl.plugin{'memory'} },\n"
+    "  scan = {width = 32},\n"
+    "}\n";
+
+static void test_lua_valid_scenario_converts(void **state) {
+    (void)state;
+    run_t r;
+    load_text(&r, "full.lua", full, NULL, NULL);
+    if (r.rc != 0)
+        print_error("%s\n", r.err.message);
+    assert_int_equal(r.rc, 0);
+    bl_scenario_t *sc = &r.sc;
+    assert_string_equal(sc->name, "full");
+    assert_non_null(strstr(sc->path, "full.lua"));
+    assert_non_null(strstr(sc->source, "bl.checkpoint"));
+    assert_int_equal(sc->job, BL_JOB_CHECKPOINT);
+    assert_int_equal(sc->seed, 7);
+    assert_int_equal(sc->replications, 3);
+    assert_float_equal(sc->duration, 7200, 1e-9);
+    assert_int_equal(sc->max_entities, 0);
+    assert_float_equal(sc->warmup_time, 600, 1e-9);
+    assert_true(sc->entity_table);
+    assert_int_equal(sc->scan.width, 32);
+    assert_int_equal(sc->scan.height, 64);
+    assert_float_equal(sc->scan.pixel_mm, 2, 0);
+
+    assert_int_equal(sc->arrivals.n_segments, 3);
+    assert_float_equal(sc->arrivals.rates[0], 120.0 / 3600, 1e-12);
+    assert_float_equal(sc->arrivals.rates[1], 240.0 / 3600, 1e-12);
+    assert_float_equal(sc->arrivals.rates[2], 0, 0);
+    assert_float_equal(sc->arrivals.step, 3600, 0);
+    assert_false(sc->arrivals.periodic);
+
+    bl_population_t *p = &sc->population;
+    assert_float_equal(p->carrier_share, 0.05, 1e-12);
+    assert_int_equal(p->n_contraband, 2);
+    assert_int_equal(p->contraband[0].threat, BL_THREAT_CIGARETTES);
+    assert_float_equal(p->contraband[0].share, 0.75, 1e-12);
+    assert_float_equal(p->contraband[0].value, 500, 0);
+    assert_string_equal(p->contraband[0].unit, "carton");
+    assert_int_equal(p->contraband[1].threat, BL_THREAT_DRUGS);
+    assert_float_equal(p->contraband[1].share, 0.25, 1e-12);
+    assert_int_equal(p->n_attributes, 2);
+    assert_string_equal(p->attributes[0].name, "trips");
+    assert_int_equal(p->attributes[0].clean.kind, BL_DIST_EXPONENTIAL);
+    assert_float_equal(p->attributes[0].clean.a, 2, 1e-12);
+    assert_int_equal(p->attributes[0].carrier.kind, BL_DIST_GAMMA);
+    assert_float_equal(p->attributes[0].carrier.a, 2, 0);
+    assert_float_equal(p->attributes[0].carrier.b, 4, 1e-12);
+    assert_int_equal(p->attributes[1].clean.kind, BL_DIST_UNIFORM);
+    assert_int_equal(p->attributes[1].carrier.kind, BL_DIST_UNIFORM);
+    assert_float_equal(p->attributes[1].carrier.b, 80, 0);
+
+    assert_int_equal(sc->n_stations, 5);
+    assert_int_equal(sc->first_station, 0);
+    bl_station_def_t *st = sc->stations;
+    assert_string_equal(st[0].name, "doc");
+    assert_int_equal(st[0].kind, BL_STATION_SERVICE);
+    assert_int_equal(st[0].servers, 3);
+    assert_int_equal(st[0].line, 14);
+    assert_int_equal(st[0].service.kind, BL_DIST_EXPONENTIAL);
+    assert_float_equal(st[0].service.a, 30, 0);
+    assert_int_equal(st[0].next.n, 1); /* default: the following station */
+    assert_int_equal(st[0].next.target[0], 1);
+    assert_int_equal(st[1].kind, BL_STATION_RISK);
+    assert_int_equal(st[1].line, 15);
+    assert_int_equal(st[1].service.kind, BL_DIST_DETERMINISTIC); /* default: no delay */
+    assert_float_equal(st[1].service.a, 0, 0);
+    assert_float_equal(st[1].threshold, 0.3, 0);
+    assert_int_equal(st[1].on_yes, 3);
+    assert_int_equal(st[1].on_no, 2);
+    assert_int_equal(st[2].next.n, 2);
+    assert_int_equal(st[2].next.target[0], 3);
+    assert_int_equal(st[2].next.target[1], BL_EXIT);
+    assert_float_equal(st[2].next.cum[0], 0.25, 1e-12);
+    assert_float_equal(st[2].next.cum[1], 1, 0);
+    assert_int_equal(st[2].service.kind, BL_DIST_DETERMINISTIC);
+    assert_int_equal(st[3].kind, BL_STATION_SCAN);
+    assert_int_equal(st[3].service.kind, BL_DIST_LOGNORMAL);
+    assert_float_equal(st[3].threshold, 0.5, 0); /* default */
+    assert_int_equal(st[3].on_yes, 4);
+    assert_int_equal(st[3].on_no, 4);
+    assert_int_equal(st[4].kind, BL_STATION_SEARCH);
+    assert_int_equal(st[4].service.kind, BL_DIST_EMPIRICAL);
+    assert_int_equal(st[4].service.n, 2);
+    assert_float_equal(st[4].service.cum[0], 0.25, 1e-12);
+    assert_float_equal(st[4].find_probability, 0.9, 0);
+    assert_int_equal(st[4].on_yes, BL_EXIT); /* the last station: exit */
+    assert_int_equal(st[4].on_no, BL_EXIT);
+
+    bl_plugin_ref_t *risk = &sc->plugins[BL_ROLE_RISK];
+    assert_string_equal(risk->spec, "logistic");
+    assert_int_equal(risk->n_config, 3);
+    assert_string_equal(risk->config_keys[0], "intercept");
+    assert_string_equal(risk->config_values[0], "-2");
+    assert_string_equal(risk->config_keys[1], "weights.age");
+    assert_string_equal(risk->config_values[1], "0.5");
+    assert_string_equal(risk->config_keys[2], "weights.trips");
+    assert_string_equal(risk->config_values[2], "0.10000000000000001"); /* %.17g */
+    bl_plugin_ref_t *det = &sc->plugins[BL_ROLE_DETECTOR];
+    assert_string_equal(det->spec, "dual_energy");
+    assert_int_equal(det->n_config, 2);
+    assert_string_equal(det->config_keys[0], "min_area");
+    assert_string_equal(det->config_values[0], "12");
+    assert_string_equal(det->config_values[1], "true");
+    assert_string_equal(sc->plugins[BL_ROLE_STORE].spec, "memory");
+    assert_int_equal(sc->plugins[BL_ROLE_STORE].n_config, 0);
+
+    assert_int_equal(sc->n_params, 4); /* sorted by name */
+    assert_string_equal(sc->params[0].name, "fast");
+    assert_string_equal(sc->params[0].value, "false");
+    assert_string_equal(sc->params[1].name, "label");
+    assert_string_equal(sc->params[1].value, "x");
+    assert_string_equal(sc->params[3].name, "servers");
+    assert_string_equal(sc->params[3].value, "3");
+    assert_false(sc->params[3].overridden);
+    bl_scenario_free_contents(sc);
+}
+
+static void test_lua_set_overrides_parameters(void **state) {
+    (void)state;
+    run_t r;
+    const char *sets[] = {"servers=12", "fast=yes", "label=hello world", "rate=0.5", NULL};
+    load_text(&r, "full.lua", full, sets, NULL);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.sc.stations[0].servers, 12);
+    assert_float_equal(r.sc.arrivals.rates[0], 0.5 / 3600, 1e-15);
+    assert_string_equal(r.sc.params[0].value, "true");
+    assert_true(r.sc.params[0].overridden);
+    assert_string_equal(r.sc.params[1].value, "hello world");
+    assert_string_equal(r.sc.params[2].value, "0.5");
+    assert_string_equal(r.sc.params[3].value, "12");
+    assert_true(r.sc.params[3].overridden);
+    bl_scenario_free_contents(&r.sc);
+}
+
+static void test_lua_set_unknown_key_lists_parameters(void **state) {
+    (void)state;
+    run_t r;
+    const char *sets[] = {"sevrers=4", NULL};
+    load_text(&r, "full.lua", full, sets, NULL);
+    expect_error(&r, BL_EINVAL, "--set sevrers=4: the scenario ");
+    load_text(&r, "full.lua", full, sets, NULL);
+    expect_error(&r, BL_EINVAL,
+                 "declares no parameter 'sevrers'; its parameters are: fast, "
+                 "label, rate, servers");
+    load_text(&r, "nop.lua", JOB("bl.station{'a', servers = 1, service = 1}"), sets, NULL);
+    expect_error(&r, BL_EINVAL, "nop.lua declares no parameters");
+}
+
+static void test_lua_set_wrong_type_errors(void **state) {
+    (void)state;
+    run_t r;
+    const char *sets[] = {"servers=abc", NULL};
+    load_text(&r, "full.lua", full, sets, NULL);
+    expect_error(&r, BL_EINVAL, "--set servers=abc: parameter servers is a number");
+    const char *partial[] = {"servers=12x", NULL};
+    load_text(&r, "full.lua", full, partial, NULL);
+    expect_error(&r, BL_EINVAL, "parameter servers is a number");
+    const char *flag[] = {"fast=maybe", NULL};
+    load_text(&r, "full.lua", full, flag, NULL);
+    expect_error(&r, BL_EINVAL, "--set fast=maybe: parameter fast is a boolean");
+    /* a script cannot swallow the error with pcall */
+    load_text(&r, "catch.lua",
+              "pcall(bl.parameters, {n = 1})\n" JOB("bl.station{'a', servers = 1, service = 1}"),
+              (const char *[]){"n=x", NULL}, NULL);
+    expect_error(&r, BL_EINVAL, "--set n=x: parameter n is a number");
+}
+
+static void test_lua_seed_option_overrides(void **state) {
+    (void)state;
+    run_t r;
+    load_text(&r, "full.lua", full, NULL, (const uint64_t[]){99});
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.sc.seed, 99);
+    bl_scenario_free_contents(&r.sc);
+    load_text(&r, "seed.lua", JOB("bl.station{'a', servers = 1, service = 1}"), NULL, NULL);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.sc.seed, 1);         /* default */
+    assert_string_equal(r.sc.name, "seed"); /* default: the file's name */
+    bl_scenario_free_contents(&r.sc);
+}
+
+static void test_lua_syntax_error_has_file_line(void **state) {
+    (void)state;
+    run_t r;
+    load_text(&r, "bad.lua", "local x = 1\n\nlocal y = = 2\n", NULL, NULL);
+    assert_non_null(strstr(r.err.message, "near"));
+    expect_error(&r, BL_ELUA, "bad.lua:3:");
+}
+
+static void test_lua_runtime_error_has_file_line(void **state) {
+    (void)state;
+    run_t r;
+    load_text(&r, "rt.lua", "local t = nil\nlocal function f() return t.x end\nreturn f()\n", NULL,
+              NULL);
+    assert_non_null(strstr(r.err.message, "attempt to index"));
+    expect_error(&r, BL_ELUA, "rt.lua:2:");
+    load_text(&r, "dist.lua", "\nlocal d = bl.exponential{mean = -1}\n", NULL, NULL);
+    expect_error(&r, BL_ELUA, "dist.lua:2: exponential: mean must be > 0");
+}
+
+static void test_lua_missing_file_is_not_found(void **state) {
+    (void)state;
+    bl_scenario_t sc;
+    bl_error_t err;
+    memset(&sc, 0, sizeof sc);
+    bl_error_clear(&err);
+    assert_int_equal(bl_scenario_load(&sc, "scenarios/nope.lua", NULL, &err), BL_ENOTFOUND);
+    assert_string_equal(err.message, "scenario scenarios/nope.lua: No such file or directory");
+    bl_scenario_free_contents(&sc);
+}
+
+static void test_lua_sandbox_refuses_os_io_package(void **state) {
+    (void)state;
+    run_t r;
+    load_text(&r, "os.lua", "\nos.execute('touch /tmp/bl_pwned')\n", NULL, NULL);
+    expect_error(&r, BL_ELUA, "os.lua:2: attempt to index a nil value (global 'os')");
+    load_text(&r, "io.lua", "io.open('/etc/passwd')\n", NULL, NULL);
+    expect_error(&r, BL_ELUA, "io.lua:1: attempt to index a nil value (global 'io')");
+    load_text(&r, "popen.lua", "local p = io and io.popen\np('id')\n", NULL, NULL);
+    expect_error(&r, BL_ELUA, "popen.lua:2: attempt to call a nil value");
+    load_text(&r, "pkg.lua", "package.loadlib('libc.so.6', 'system')\n", NULL, NULL);
+    expect_error(&r, BL_ELUA, "pkg.lua:1: attempt to index a nil value (global 'package')");
+    load_text(&r, "dbg.lua",
+              "assert(debug == nil and dofile == nil and loadfile == nil and "
+              "collectgarbage == nil and string.dump == nil)\n"
+              "debug.getinfo(1)\n",
+              NULL, NULL);
+    expect_error(&r, BL_ELUA, "dbg.lua:2: attempt to index a nil value (global 'debug')");
+    /* not through the metatable of strings either */
+    load_text(&r, "gmt.lua", "local d = ('').dump\nd(print)\n", NULL, NULL);
+    expect_error(&r, BL_ELUA, "gmt.lua:2: attempt to call a nil value");
+}
+
+static void test_lua_sandbox_refuses_c_modules_and_binary_chunks(void **state) {
+    (void)state;
+    run_t r;
+    load_text(&r, "req.lua", "\nrequire 'os'\n", NULL, NULL);
+    expect_error(&r, BL_ELUA, "req.lua:2: require 'os': a scenario can only require the borderlab");
+    load_text(&r, "req2.lua", "require 'lfs'\n", NULL, NULL);
+    expect_error(&r, BL_ELUA, "req2.lua:1: require 'lfs'");
+    load_text(&r, "bin.lua", "assert(load('\\27LuaT\\0', 'x', 'b'))\n", NULL, NULL);
+    expect_error(&r, BL_ELUA, "bin.lua:1: attempt to load a binary chunk");
+    /* the embedded modules are allowed, and `load` of text sees the sandbox */
+    load_text(
+        &r, "ok.lua",
+        "assert(require 'borderlab' == bl)\n"
+        "assert(load('return os')() == nil)\n"
+        "assert(load('return bl')() == bl)\n" JOB("bl.station{'a', servers = 1, service = 1}"),
+        NULL, NULL);
+    assert_int_equal(r.rc, 0);
+    bl_scenario_free_contents(&r.sc);
+}
+
+static void test_lua_unknown_field_is_named(void **state) {
+    (void)state;
+    run_t r;
+    load_text(&r, "field.lua", JOB("\n bl.station{'a', sevrers = 1, service = 1}"), NULL, NULL);
+    assert_non_null(strstr(r.err.message, "did you mean 'servers'?"));
+    expect_error(&r, BL_ELUA, "field.lua:3: bl.station: unknown field 'sevrers'");
+    load_text(&r, "field2.lua", "return bl.checkpoint{ duraton = 5 }\n", NULL, NULL);
+    /* `return bl.checkpoint{...}` is a tail call: Lua keeps no line for it */
+    expect_error(&r, BL_ELUA, "field2.lua: bl.checkpoint: unknown field 'duraton'");
+}
+
+static void test_lua_unknown_route_target_names_station(void **state) {
+    (void)state;
+    run_t r;
+    load_text(&r, "route.lua",
+              JOB("bl.station{'doc', servers = 1, service = 1},\n"
+                  "bl.scan{'xray', servers = 1, service = 1, alarm = 'serch'},\n"
+                  "bl.search{'search', servers = 1, service = 1, find_probability = 1}") "",
+              NULL, NULL);
+    /* plugins missing too, but the route is checked first */
+    expect_error(&r, BL_ELUA,
+                 "route.lua:3: station 'xray': alarm = 'serch' is not a station (stations: doc, "
+                 "xray, search; or 'exit')");
+    load_text(&r, "route2.lua",
+              JOB("bl.station{'doc', servers = 1, service = 1, next = bl.route{{'a', 0.5}, {'b', "
+                  "0.5}}}"),
+              NULL, NULL);
+    expect_error(&r, BL_ELUA, "route2.lua:2: station 'doc': next = 'a' is not a station");
+    load_text(&r, "dup.lua",
+              JOB("bl.station{'a', servers = 1, service = 1}, bl.station{'a', servers = 1, "
+                  "service = 1}"),
+              NULL, NULL);
+    expect_error(&r, BL_ELUA, "dup.lua:2: station 'a': a station with this name is already");
+    load_text(&r, "srv.lua", JOB("bl.station{'a', servers = 1.5, service = 1}"), NULL, NULL);
+    expect_error(&r, BL_ELUA, "srv.lua:2: station 'a': servers must be an integer");
+}
+
+static void test_lua_station_without_its_plugin_errors(void **state) {
+    (void)state;
+    run_t r;
+    load_text(&r, "risk.lua",
+              JOB("bl.station{'doc', servers = 1, service = 1},\n"
+                  "bl.risk_check{'risk', servers = 1, threshold = 0.5, selected = 'exit'}"),
+              NULL, NULL);
+    assert_non_null(strstr(r.err.message, "plugins = {risk = bl.plugin{...}}"));
+    expect_error(&r, BL_ELUA,
+                 "risk.lua:3: station 'risk' is a bl.risk_check: it needs a risk model");
+    load_text(&r, "scan.lua", JOB("bl.scan{'x', servers = 1, service = 1, alarm = 'exit'}"), NULL,
+              NULL);
+    expect_error(&r, BL_ELUA, "station 'x' is a bl.scan: it needs a detector");
+}
+
+static void test_lua_script_must_return_a_job(void **state) {
+    (void)state;
+    run_t r;
+    load_text(&r, "num.lua", "return 42\n", NULL, NULL);
+    expect_error(&r, BL_ELUA,
+                 "num.lua: the script must return a job such as bl.checkpoint{...} "
+                 "(it returned a number)");
+    load_text(&r, "none.lua", "local x = 1\n", NULL, NULL);
+    expect_error(&r, BL_ELUA, "(it returned nothing)");
+    load_text(&r, "st.lua", "return bl.station{'a', servers = 1, service = 1}\n", NULL, NULL);
+    expect_error(&r, BL_ELUA, "(it returned a station object)");
+    load_text(&r, "stop.lua",
+              "return bl.checkpoint{ arrivals = bl.poisson{rate = 1},\n"
+              " stations = {bl.station{'a', servers = 1, service = 1}} }\n",
+              NULL, NULL);
+    expect_error(&r, BL_ELUA, "stop.lua: bl.checkpoint: say when arrivals stop");
+    load_text(&r, "stop2.lua",
+              "local job = bl.checkpoint{ arrivals = bl.poisson{rate = 1},\n"
+              " stations = {bl.station{'a', servers = 1, service = 1}} }\nreturn job\n",
+              NULL, NULL);
+    expect_error(&r, BL_ELUA, "stop2.lua:1: bl.checkpoint: say when arrivals stop");
+}
+
+static void test_lua_random_is_reproducible(void **state) {
+    (void)state;
+    static const char text[] =
+        "local t = {}\n"
+        "for i = 1, 4 do t[i] = tostring(math.random(1, 1000000)) end\n"
+        "t[5] = string.format('%.6f', math.random())\n"
+        "return bl.checkpoint{ name = table.concat(t, ','), max_entities = 1,\n"
+        "  arrivals = bl.poisson{rate = 1}, stations = {bl.station{'a', servers = 1, service = "
+        "1}} }\n";
+    run_t a, b, c;
+    load_text(&a, "rnd.lua", text, NULL, (const uint64_t[]){5});
+    load_text(&b, "rnd.lua", text, NULL, (const uint64_t[]){5});
+    load_text(&c, "rnd.lua", text, NULL, (const uint64_t[]){6});
+    assert_int_equal(a.rc, 0);
+    assert_int_equal(b.rc, 0);
+    assert_int_equal(c.rc, 0);
+    assert_string_equal(a.sc.name, b.sc.name);
+    assert_string_not_equal(a.sc.name, c.sc.name);
+    bl_scenario_free_contents(&a.sc);
+    bl_scenario_free_contents(&b.sc);
+    bl_scenario_free_contents(&c.sc);
+}
+
+static void load_shipped(const char *rel, bl_scenario_t *sc) {
+    const char *top = getenv("top_srcdir");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", top != NULL ? top : ".", rel);
+    bl_error_t err;
+    bl_error_clear(&err);
+    memset(sc, 0, sizeof *sc);
+    int rc = bl_scenario_load(sc, path, NULL, &err);
+    if (rc != 0)
+        print_error("%s\n", err.message);
+    assert_int_equal(rc, 0);
+}
+
+static void test_lua_shipped_scenarios_load(void **state) {
+    (void)state;
+    bl_scenario_t sc;
+    load_shipped("scenarios/validation/mmc.lua", &sc);
+    assert_string_equal(sc.name, "mmc");
+    assert_int_equal(sc.seed, 2026);
+    assert_int_equal(sc.replications, 20);
+    assert_int_equal(sc.max_entities, 220000);
+    assert_int_equal(sc.warmup_entities, 20000);
+    assert_false(sc.entity_table);
+    assert_float_equal(sc.arrivals.rates[0], 9, 0);
+    assert_int_equal(sc.n_stations, 1);
+    assert_int_equal(sc.stations[0].servers, 10);
+    assert_int_equal(sc.stations[0].service.kind, BL_DIST_EXPONENTIAL);
+    assert_float_equal(sc.stations[0].service.a, 1, 0);
+    assert_int_equal(sc.stations[0].next.target[0], BL_EXIT);
+    bl_scenario_free_contents(&sc);
+
+    load_shipped("scenarios/quickstart.lua", &sc);
+    assert_string_equal(sc.name, "quickstart");
+    assert_int_equal(sc.n_stations, 4);
+    assert_int_equal(sc.stations[1].kind, BL_STATION_RISK);
+    assert_int_equal(sc.stations[2].kind, BL_STATION_SCAN);
+    assert_int_equal(sc.stations[3].kind, BL_STATION_SEARCH);
+    assert_non_null(sc.plugins[BL_ROLE_RISK].spec);
+    assert_non_null(sc.plugins[BL_ROLE_DETECTOR].spec);
+    assert_non_null(sc.plugins[BL_ROLE_STORE].spec);
+    assert_int_equal(sc.population.n_attributes, 3);
+    assert_true(sc.entity_table);
+    bl_scenario_free_contents(&sc);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lua_valid_scenario_converts),
+        cmocka_unit_test(test_lua_set_overrides_parameters),
+        cmocka_unit_test(test_lua_set_unknown_key_lists_parameters),
+        cmocka_unit_test(test_lua_set_wrong_type_errors),
+        cmocka_unit_test(test_lua_seed_option_overrides),
+        cmocka_unit_test(test_lua_syntax_error_has_file_line),
+        cmocka_unit_test(test_lua_runtime_error_has_file_line),
+        cmocka_unit_test(test_lua_missing_file_is_not_found),
+        cmocka_unit_test(test_lua_sandbox_refuses_os_io_package),
+        cmocka_unit_test(test_lua_sandbox_refuses_c_modules_and_binary_chunks),
+        cmocka_unit_test(test_lua_unknown_field_is_named),
+        cmocka_unit_test(test_lua_unknown_route_target_names_station),
+        cmocka_unit_test(test_lua_station_without_its_plugin_errors),
+        cmocka_unit_test(test_lua_script_must_return_a_job),
+        cmocka_unit_test(test_lua_random_is_reproducible),
+        cmocka_unit_test(test_lua_shipped_scenarios_load),
+    };
+    return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
+}

@@ -34,7 +34,7 @@ expect_failure "shared object without entry symbol" "bl_plugin_entry" \
     "$BORDERLAB" run "$quickstart" --plugin "detector=$libs/no_entry.so" -o "$work/out/ne.h5" --quiet
 expect_failure "plugin built for ABI major 99" "ABI major 99" \
     "$BORDERLAB" run "$quickstart" --plugin "detector=$libs/abi99.so" -o "$work/out/abi.h5" --quiet
-expect_failure "risk model given as detector" "kind" \
+expect_failure "risk model given as detector" "a detector is expected" \
     "$BORDERLAB" run "$quickstart" \
     --plugin "detector=$top_builddir/plugins/risk/logistic/.libs/logistic.so" \
     -o "$work/out/kind.h5" --quiet

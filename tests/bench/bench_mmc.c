@@ -7,10 +7,11 @@
  *      customers/s and events/s (target: >= 5 million customers/s).
  *   2. 10,000,000 customers, table off (target: peak RSS < 50 MB) and
  *      table on (target: < 200 MB).
- *   3. The same model in SimPy, when python3-simpy is installed, and the
- *      ratio of the two rates measured in this run.
+ *   3. The peers, measured in this run: the same model as a hand-written
+ *      one-file C event loop (tests/bench/mmc_loop.c) and in SimPy (when
+ *      python3-simpy is installed), with the ratio of the rates.
  *
- * usage: bench_mmc BORDERLAB SRCDIR
+ * usage: bench_mmc BORDERLAB SRCDIR MMC_LOOP
  */
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -119,8 +120,8 @@ static int borderlab(const char *prog, const char *scenario, const char *out, lo
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: bench_mmc BORDERLAB SRCDIR\n");
+    if (argc != 4) {
+        fprintf(stderr, "usage: bench_mmc BORDERLAB SRCDIR MMC_LOOP\n");
         return 2;
     }
     const char *prog = argv[1];
@@ -163,13 +164,28 @@ int main(int argc, char **argv) {
     }
     unlink(out);
 
-    /* The peer, in the same run. */
+    /* The peers, in the same run. */
+    char *loop[] = {argv[3], "1000000", "1", NULL};
+    if (run(loop, &m) != 0 || m.json == NULL) {
+        fprintf(stderr, "bench_mmc: %s failed\n", argv[3]);
+        return 1;
+    }
+    double loop_rate = n1 / number(m.json, "wall_seconds", NULL);
+    printf("  hand-written C event loop (1,000,000 customers): %.2f million customers/s\n",
+           loop_rate / 1e6);
+    printf("  ratio borderlab / hand-written loop: %.2f (whole process), %.2f (simulation only)\n",
+           ours / loop_rate, sim_wall > 0 ? n1 / sim_wall / loop_rate : 0);
+    cJSON_Delete(m.json);
+
     char simpy_script[4096];
     snprintf(simpy_script, sizeof simpy_script, "%s/tests/bench/mmc_simpy.py", argv[2]);
     const char *pythons[] = {"python3", "/usr/bin/python3"};
     int ran = 0;
     for (int p = 0; p < 2 && !ran; p++) {
-        char *check[] = {(char *)pythons[p], "-c", "import simpy", NULL};
+        char *check[] = {(char *)pythons[p], "-c",
+                         "import importlib.util as u, sys; "
+                         "sys.exit(not (u.find_spec('simpy') or u.find_spec('SimPy')))",
+                         NULL};
         measure_t probe;
         if (run(check, &probe) != 0)
             continue;
@@ -183,7 +199,9 @@ int main(int argc, char **argv) {
             break;
         }
         double simpy_rate = n_simpy / number(m.json, "wall_seconds", NULL);
-        printf("  SimPy (%s, %ld customers): %.3f million customers/s\n", pythons[p], n_simpy,
+        const cJSON *version = cJSON_GetObjectItemCaseSensitive(m.json, "simpy");
+        printf("  %s (%s, %ld customers): %.3f million customers/s\n",
+               cJSON_IsString(version) ? version->valuestring : "SimPy", pythons[p], n_simpy,
                simpy_rate / 1e6);
         printf("  ratio borderlab / SimPy: %.1fx\n", ours / simpy_rate);
         cJSON_Delete(m.json);

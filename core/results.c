@@ -876,26 +876,26 @@ static int set_u64(bl_results_writer_t *w, const char *name, uint64_t value, bl_
     return rc;
 }
 
-/* The declared parameters as a JSON object text (heap). */
+/* The declared parameters as JSON text (heap): {"values": {name: value},
+ * "overridden": [names set with --set]} (kept apart so that no parameter
+ * name can collide with the list). */
 static char *parameters_json(const bl_scenario_t *sc) {
     cJSON *o = cJSON_CreateObject();
-    cJSON *over = cJSON_CreateArray();
+    cJSON *values = cJSON_AddObjectToObject(o, "values");
+    cJSON *over = cJSON_AddArrayToObject(o, "overridden");
     char *text = NULL;
-    if (o == NULL || over == NULL)
+    if (o == NULL || values == NULL || over == NULL)
         goto out;
     for (size_t i = 0; i < sc->n_params; i++) {
         const bl_param_t *p = &sc->params[i];
         if (p->name == NULL)
             continue;
-        cJSON_AddStringToObject(o, p->name, p->value ? p->value : "");
+        cJSON_AddStringToObject(values, p->name, p->value ? p->value : "");
         if (p->overridden)
             cJSON_AddItemToArray(over, cJSON_CreateString(p->name));
     }
-    cJSON_AddItemToObject(o, "overridden", over);
-    over = NULL;
     text = cJSON_PrintUnformatted(o);
 out:
-    cJSON_Delete(over);
     cJSON_Delete(o);
     return text;
 }

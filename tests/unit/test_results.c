@@ -367,7 +367,8 @@ static void test_results_root_attributes(void **state) {
     char *params = root_text(file, "parameters");
     cJSON *p = cJSON_Parse(params);
     assert_non_null(p);
-    assert_string_equal(cJSON_GetObjectItem(p, "rate")->valuestring, "0.5");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(p, "values"), "rate")->valuestring,
+                        "0.5");
     cJSON *over = cJSON_GetObjectItem(p, "overridden");
     assert_int_equal(cJSON_GetArraySize(over), 1);
     assert_string_equal(cJSON_GetArrayItem(over, 0)->valuestring, "rate");
@@ -644,7 +645,8 @@ static void test_results_summary_values(void **state) {
     assert_int_equal(cJSON_GetObjectItem(s, "replications")->valueint, N_REPS);
     assert_false(cJSON_IsTrue(cJSON_GetObjectItem(s, "entity_table")));
     cJSON *params = cJSON_GetObjectItem(s, "parameters");
-    assert_string_equal(cJSON_GetObjectItem(params, "lanes")->valuestring, "2");
+    assert_string_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(params, "values"), "lanes")->valuestring, "2");
 
     cJSON *stations = cJSON_GetObjectItem(s, "stations");
     assert_int_equal(cJSON_GetArraySize(stations), 2);

@@ -26,7 +26,7 @@ typedef struct bl_conformance_result {
  * when the file could not be loaded (err says why).
  */
 int bl_conformance_run(const char *path, size_t n_config, const char *const *config_keys,
-                       const char *const *config_values, FILE *out,
-                       bl_conformance_result_t *result, bl_error_t *err);
+                       const char *const *config_values, FILE *out, bl_conformance_result_t *result,
+                       bl_error_t *err);
 
 #endif

@@ -27,14 +27,14 @@
  * entities that arrived in the system after warm-up; time integrals cover
  * the measurement window [window_start, window_end]. */
 typedef struct bl_station_stats {
-    uint64_t arrivals;      /* entities that reached the station */
-    uint64_t served;        /* entities that finished service */
-    uint64_t in_system;     /* at the end of the run (queue + service) */
+    uint64_t arrivals;  /* entities that reached the station */
+    uint64_t served;    /* entities that finished service */
+    uint64_t in_system; /* at the end of the run (queue + service) */
     uint64_t max_queue;
-    uint64_t yes;           /* decisions: selected / alarms / found */
-    double wait_sum;        /* queue wait before service, seconds */
-    double busy_area;       /* server-seconds busy in the window */
-    double queue_area;      /* queue-length-seconds in the window */
+    uint64_t yes;      /* decisions: selected / alarms / found */
+    double wait_sum;   /* queue wait before service, seconds */
+    double busy_area;  /* server-seconds busy in the window */
+    double queue_area; /* queue-length-seconds in the window */
     bl_histogram_t waits;
 } bl_station_stats_t;
 
@@ -48,16 +48,16 @@ typedef struct bl_replication_result {
     uint64_t total_arrivals;      /* including warm-up */
     double sojourn_sum;           /* end-to-end time, seconds */
     bl_histogram_t sojourn;
-    double system_area;           /* entities-in-system-seconds in the window */
+    double system_area; /* entities-in-system-seconds in the window */
     double window_start, window_end;
-    double end_time;              /* simulated time of the last event */
+    double end_time; /* simulated time of the last event */
     uint64_t events;
-    uint64_t carriers;            /* entities carrying contraband */
-    uint64_t selected;            /* risk: selected for inspection */
-    uint64_t alarms;              /* detector alarms */
+    uint64_t carriers; /* entities carrying contraband */
+    uint64_t selected; /* risk: selected for inspection */
+    uint64_t alarms;   /* detector alarms */
     uint64_t searches;
-    uint64_t seizures;            /* seizures deposited */
-    uint64_t missed;              /* carriers that left without a seizure */
+    uint64_t seizures;                    /* seizures deposited */
+    uint64_t missed;                      /* carriers that left without a seizure */
     uint64_t plugin_calls[BL_ROLE_COUNT]; /* verb calls per role */
     uint64_t invalid_outputs[BL_ROLE_COUNT];
 } bl_replication_result_t;
@@ -65,14 +65,14 @@ typedef struct bl_replication_result {
 /* One row of the per-entity table. */
 typedef struct bl_entity_record {
     uint32_t replication;
-    uint32_t flags;      /* BL_ENTITY_* */
-    uint64_t entity;     /* sequence number of arrival in the replication */
-    double arrival;      /* seconds */
-    double departure;    /* seconds */
-    double wait;         /* total queue wait, seconds */
-    double risk_score;   /* NaN when not scored */
-    uint32_t threat;     /* ground truth: bl_threat_class_t carried, 0 = none */
-    uint32_t stations;   /* stations visited */
+    uint32_t flags;    /* BL_ENTITY_* */
+    uint64_t entity;   /* sequence number of arrival in the replication */
+    double arrival;    /* seconds */
+    double departure;  /* seconds */
+    double wait;       /* total queue wait, seconds */
+    double risk_score; /* NaN when not scored */
+    uint32_t threat;   /* ground truth: bl_threat_class_t carried, 0 = none */
+    uint32_t stations; /* stations visited */
 } bl_entity_record_t;
 
 #define BL_ENTITY_WARMUP 0x1u

@@ -34,9 +34,6 @@ int bl_eventq_push(bl_eventq_t *q, double time, uint32_t type, uint32_t target, 
 /* Remove the earliest event into *ev; returns 0, or 1 when empty. */
 int bl_eventq_pop(bl_eventq_t *q, bl_event_t *ev);
 
-static inline size_t bl_eventq_size(const bl_eventq_t *q)
-{
-    return q->count;
-}
+static inline size_t bl_eventq_size(const bl_eventq_t *q) { return q->count; }
 
 #endif

@@ -9,16 +9,16 @@
 
 #include <stdint.h>
 
-#define BL_HIST_SUB_BITS 7                  /* 128 sub-buckets per power of two */
-#define BL_HIST_MIN_EXP (-20)               /* 2^-20 s, about 1 microsecond */
-#define BL_HIST_MAX_EXP 25                  /* 2^25 s, about a year */
+#define BL_HIST_SUB_BITS 7    /* 128 sub-buckets per power of two */
+#define BL_HIST_MIN_EXP (-20) /* 2^-20 s, about 1 microsecond */
+#define BL_HIST_MAX_EXP 25    /* 2^25 s, about a year */
 #define BL_HIST_BUCKETS (((BL_HIST_MAX_EXP) - (BL_HIST_MIN_EXP)) << BL_HIST_SUB_BITS)
 
 typedef struct bl_histogram {
-    uint64_t zeros;  /* values <= 0 */
-    uint64_t under;  /* 0 < value < 2^MIN_EXP */
-    uint64_t over;   /* value >= 2^MAX_EXP */
-    uint64_t count;  /* all values */
+    uint64_t zeros; /* values <= 0 */
+    uint64_t under; /* 0 < value < 2^MIN_EXP */
+    uint64_t over;  /* value >= 2^MAX_EXP */
+    uint64_t count; /* all values */
     double sum;
     double max;
     uint64_t buckets[BL_HIST_BUCKETS];

@@ -25,10 +25,10 @@
 #include "rng.h"
 
 typedef struct bl_plugin_handle {
-    char *path;               /* resolved path that was loaded (owned) */
-    void *dl;                 /* dlopen handle */
-    const bl_plugin_t *desc;  /* the plugin's constant descriptor */
-    char sha256[65];          /* hex SHA-256 of the file */
+    char *path;              /* resolved path that was loaded (owned) */
+    void *dl;                /* dlopen handle */
+    const bl_plugin_t *desc; /* the plugin's constant descriptor */
+    char sha256[65];         /* hex SHA-256 of the file */
 } bl_plugin_handle_t;
 
 /*
@@ -64,9 +64,9 @@ const char *bl_plugin_kind_name(int kind);
 typedef struct bl_host_services {
     bl_host_t host;
     bl_rng_t rng;
-    const double *clock; /* simulated time, may be NULL (then now() is 0) */
+    const double *clock;   /* simulated time, may be NULL (then now() is 0) */
     const char *plugin_id; /* for log lines */
-    int log_level;        /* messages above this level are dropped */
+    int log_level;         /* messages above this level are dropped */
 } bl_host_services_t;
 
 /* Fill hs: RNG from (seed, replication, stream), clock borrowed. */

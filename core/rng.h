@@ -29,8 +29,7 @@ enum {
 void bl_rng_init(bl_rng_t *rng, uint64_t seed, uint64_t replication, uint64_t stream);
 
 /* Next 64 random bits. */
-static inline uint64_t bl_rng_next(bl_rng_t *rng)
-{
+static inline uint64_t bl_rng_next(bl_rng_t *rng) {
     uint64_t *s = rng->s;
     uint64_t x = s[1] * 5;
     uint64_t result = ((x << 7) | (x >> 57)) * 9;
@@ -45,14 +44,12 @@ static inline uint64_t bl_rng_next(bl_rng_t *rng)
 }
 
 /* Uniform on [0, 1) with 53 random bits. */
-static inline double bl_rng_uniform(bl_rng_t *rng)
-{
+static inline double bl_rng_uniform(bl_rng_t *rng) {
     return (double)(bl_rng_next(rng) >> 11) * 0x1.0p-53;
 }
 
 /* Uniform on (0, 1]: safe to take the log of. */
-static inline double bl_rng_uniform_pos(bl_rng_t *rng)
-{
+static inline double bl_rng_uniform_pos(bl_rng_t *rng) {
     return (double)((bl_rng_next(rng) >> 11) + 1) * 0x1.0p-53;
 }
 

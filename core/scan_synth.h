@@ -15,7 +15,7 @@
 
 /* Materials with tabulated mass attenuation coefficients. */
 typedef enum bl_material {
-    BL_MATERIAL_ORGANIC = 0,   /* water-like organics and plastics */
+    BL_MATERIAL_ORGANIC = 0, /* water-like organics and plastics */
     BL_MATERIAL_ALUMINIUM = 1,
     BL_MATERIAL_STEEL = 2,
     BL_MATERIAL_LEAD = 3,

@@ -15,9 +15,7 @@
 #include "error.h"
 
 /* The kind of run (DESIGN.md "Job"); issue 2 implements checkpoint. */
-typedef enum bl_job_kind {
-    BL_JOB_CHECKPOINT = 1
-} bl_job_kind_t;
+typedef enum bl_job_kind { BL_JOB_CHECKPOINT = 1 } bl_job_kind_t;
 
 /* Poisson arrivals with a piecewise-constant rate: segment i covers
  * [i * step, (i + 1) * step) with rate rates[i]; after the last segment the
@@ -78,11 +76,11 @@ typedef struct bl_station_def {
     int kind; /* bl_station_kind_t */
     unsigned servers;
     bl_dist_t service;
-    bl_route_t next;        /* SERVICE */
-    int on_yes, on_no;      /* RISK, SCAN, SEARCH: station index or BL_EXIT */
-    double threshold;       /* RISK, SCAN */
+    bl_route_t next;         /* SERVICE */
+    int on_yes, on_no;       /* RISK, SCAN, SEARCH: station index or BL_EXIT */
+    double threshold;        /* RISK, SCAN */
     double find_probability; /* SEARCH */
-    int line;               /* line in the scenario where it was declared, 0 if unknown */
+    int line;                /* line in the scenario where it was declared, 0 if unknown */
 } bl_station_def_t;
 
 /* Plugin roles in a run. */
@@ -95,10 +93,10 @@ typedef enum bl_role {
 
 /* A plugin reference: what to load for a role and its configuration. */
 typedef struct bl_plugin_ref {
-    char *spec;            /* name ("dual_energy") or path ("x/y.so"); NULL = role unused */
+    char *spec; /* name ("dual_energy") or path ("x/y.so"); NULL = role unused */
     size_t n_config;
-    char **config_keys;    /* owned */
-    char **config_values;  /* owned */
+    char **config_keys;   /* owned */
+    char **config_values; /* owned */
 } bl_plugin_ref_t;
 
 /* A declared parameter (what --set may override) and its final value. */
@@ -118,14 +116,14 @@ typedef struct bl_scenario {
     char *path;   /* as given on the command line */
     char *source; /* the file's text, stored in the results */
     char *name;
-    int job;      /* bl_job_kind_t */
+    int job; /* bl_job_kind_t */
     uint64_t seed;
     unsigned replications;
-    double duration;           /* arrivals stop at this time; 0 = no limit */
-    uint64_t max_entities;     /* arrivals stop after this many; 0 = no limit */
-    double warmup_time;        /* statistics ignore entities arriving before */
-    uint64_t warmup_entities;  /* ... or before this many have arrived */
-    bool entity_table;         /* write the per-entity table */
+    double duration;          /* arrivals stop at this time; 0 = no limit */
+    uint64_t max_entities;    /* arrivals stop after this many; 0 = no limit */
+    double warmup_time;       /* statistics ignore entities arriving before */
+    uint64_t warmup_entities; /* ... or before this many have arrived */
+    bool entity_table;        /* write the per-entity table */
     bl_arrivals_t arrivals;
     bl_population_t population;
     size_t n_stations;

@@ -20,10 +20,10 @@
 #include "scenario.h"
 
 typedef struct bl_scenario_options {
-    size_t n_sets;          /* --set key=value pairs */
+    size_t n_sets; /* --set key=value pairs */
     const char *const *set_keys;
     const char *const *set_values;
-    bool has_seed;          /* --seed given: overrides the scenario's seed */
+    bool has_seed; /* --seed given: overrides the scenario's seed */
     uint64_t seed;
 } bl_scenario_options_t;
 

@@ -14,8 +14,7 @@ typedef struct vendor {
     float threshold;
 } vendor_t;
 
-static int vendor_create(const bl_config_t *config, const bl_host_t *host, void **instance)
-{
+static int vendor_create(const bl_config_t *config, const bl_host_t *host, void **instance) {
     vendor_t *v = host->alloc(host->ctx, sizeof *v);
     if (v == NULL)
         return BL_ENOMEM;
@@ -26,8 +25,7 @@ static int vendor_create(const bl_config_t *config, const bl_host_t *host, void 
     return BL_OK;
 }
 
-static int vendor_detect(void *instance, const bl_scan_t *scans, size_t n, bl_detections_t *out)
-{
+static int vendor_detect(void *instance, const bl_scan_t *scans, size_t n, bl_detections_t *out) {
     vendor_t *v = instance;
     for (size_t i = 0; i < n; i++) {
         const bl_scan_t *s = &scans[i];
@@ -58,8 +56,7 @@ static int vendor_detect(void *instance, const bl_scan_t *scans, size_t n, bl_de
     return BL_OK;
 }
 
-static void vendor_destroy(void *instance)
-{
+static void vendor_destroy(void *instance) {
     vendor_t *v = instance;
     if (v != NULL)
         v->host->free(v->host->ctx, v);
@@ -73,8 +70,8 @@ static const bl_plugin_t descriptor = {
                      "acme.threshold", "Acme darkest-pixel detector", "Acme", "1.0.0"),
     &ops, NULL, NULL};
 
-BL_PLUGIN_EXPORT const bl_plugin_t *bl_plugin_entry(uint32_t host_abi_major, const bl_host_t *host)
-{
+BL_PLUGIN_EXPORT const bl_plugin_t *bl_plugin_entry(uint32_t host_abi_major,
+                                                    const bl_host_t *host) {
     (void)host;
     return host_abi_major == BL_ABI_MAJOR ? &descriptor : NULL;
 }

@@ -55,15 +55,15 @@ extern "C" {
 /* Status codes shared by host and plugins: 0 is success, failures negative. */
 enum {
     BL_OK = 0,
-    BL_EINVAL = -1,   /* invalid argument or configuration */
-    BL_ENOMEM = -2,   /* allocation failed */
-    BL_EIO = -3,      /* file or device error */
-    BL_ENOTFOUND = -4, /* no such item, key or file */
-    BL_EPLUGIN = -5,  /* a plugin misbehaved or was refused */
-    BL_ELUA = -6,     /* scenario script error */
-    BL_EHDF5 = -7,    /* results file error */
-    BL_ESTATE = -8,   /* operation not valid in the current state */
-    BL_ENOSPC = -9,   /* output buffer too small */
+    BL_EINVAL = -1,     /* invalid argument or configuration */
+    BL_ENOMEM = -2,     /* allocation failed */
+    BL_EIO = -3,        /* file or device error */
+    BL_ENOTFOUND = -4,  /* no such item, key or file */
+    BL_EPLUGIN = -5,    /* a plugin misbehaved or was refused */
+    BL_ELUA = -6,       /* scenario script error */
+    BL_EHDF5 = -7,      /* results file error */
+    BL_ESTATE = -8,     /* operation not valid in the current state */
+    BL_ENOSPC = -9,     /* output buffer too small */
     BL_EINTEGRITY = -10 /* custody chain or checksum broken */
 };
 
@@ -93,8 +93,7 @@ typedef struct bl_config {
 } bl_config_t;
 
 /* Value for `key`, or NULL when absent.  Header-only so plugins need no library. */
-static inline const char *bl_config_get(const bl_config_t *config, const char *key)
-{
+static inline const char *bl_config_get(const bl_config_t *config, const char *key) {
     size_t i;
     if (config == NULL || key == NULL)
         return NULL;
@@ -157,23 +156,23 @@ typedef enum bl_threat_class {
  * attenuation values (width * height * depth floats in `high`).
  */
 typedef struct bl_scan {
-    uint32_t size;        /* sizeof(bl_scan_t) as the host compiled it */
+    uint32_t size; /* sizeof(bl_scan_t) as the host compiled it */
     uint32_t width;
     uint32_t height;
-    uint32_t depth;       /* 1 for a projection image */
-    uint32_t energies;    /* 1 (single-energy: `high` only) or 2 */
+    uint32_t depth;    /* 1 for a projection image */
+    uint32_t energies; /* 1 (single-energy: `high` only) or 2 */
     uint32_t reserved;
-    double pixel_mm;      /* pixel pitch in millimetres */
-    uint64_t id;          /* stable scan id within the run */
-    const float *low;     /* low-energy image, NULL when energies == 1 */
-    const float *high;    /* high-energy image (or the single image) */
+    double pixel_mm;   /* pixel pitch in millimetres */
+    uint64_t id;       /* stable scan id within the run */
+    const float *low;  /* low-energy image, NULL when energies == 1 */
+    const float *high; /* high-energy image (or the single image) */
 } bl_scan_t;
 
 /* One detection; box is in pixels: x0, y0, x1, y1 with x0 < x1, y0 < y1. */
 typedef struct bl_detection {
-    uint32_t scan;        /* index of the scan in the batch */
-    uint32_t threat;      /* bl_threat_class_t */
-    float confidence;     /* 0..1 */
+    uint32_t scan;    /* index of the scan in the batch */
+    uint32_t threat;  /* bl_threat_class_t */
+    float confidence; /* 0..1 */
     float box[4];
 } bl_detection_t;
 
@@ -208,10 +207,10 @@ typedef enum bl_column_type {
 
 typedef struct bl_column {
     const char *name;
-    uint32_t type;            /* bl_column_type_t */
-    uint32_t n_categories;    /* categorical: size of `categories` */
-    const double *numeric;    /* numeric: n_rows values */
-    const int32_t *codes;     /* categorical/identifier: n_rows codes */
+    uint32_t type;                 /* bl_column_type_t */
+    uint32_t n_categories;         /* categorical: size of `categories` */
+    const double *numeric;         /* numeric: n_rows values */
+    const int32_t *codes;          /* categorical/identifier: n_rows codes */
     const char *const *categories; /* categorical: code -> label */
 } bl_column_t;
 
@@ -263,12 +262,12 @@ typedef enum bl_retrieve_purpose {
 
 /* A seized item as deposited (id and state are filled by the store). */
 typedef struct bl_seizure {
-    uint64_t id;       /* assigned by the store at deposit */
-    uint32_t threat;   /* bl_threat_class_t */
-    uint32_t state;    /* bl_seizure_state_t */
-    double quantity;   /* > 0 */
-    double value;      /* declared or estimated value, >= 0 */
-    double time;       /* simulated seconds of the last operation */
+    uint64_t id;     /* assigned by the store at deposit */
+    uint32_t threat; /* bl_threat_class_t */
+    uint32_t state;  /* bl_seizure_state_t */
+    double quantity; /* > 0 */
+    double value;    /* declared or estimated value, >= 0 */
+    double time;     /* simulated seconds of the last operation */
     char case_id[BL_STORE_TEXT];
     char description[BL_STORE_TEXT];
     char unit[16];
@@ -317,9 +316,9 @@ typedef struct bl_store_ops {
  * Type-size fingerprint, in the spirit of luaL_checkversion: a plugin built
  * with different type sizes or struct layouts than the host is refused.
  */
-#define BL_ABI_FINGERPRINT                                                                     \
-    ((uint32_t)(sizeof(void *) | (sizeof(size_t) << 4) | (sizeof(long) << 8) |               \
-                (sizeof(double) << 12) | ((sizeof(bl_scan_t) & 0xffu) << 16) |              \
+#define BL_ABI_FINGERPRINT                                                                         \
+    ((uint32_t)(sizeof(void *) | (sizeof(size_t) << 4) | (sizeof(long) << 8) |                     \
+                (sizeof(double) << 12) | ((sizeof(bl_scan_t) & 0xffu) << 16) |                     \
                 ((sizeof(bl_seizure_t) & 0xffu) << 24)))
 
 /* Fixed header: never reordered, never shrunk. */
@@ -346,10 +345,10 @@ typedef struct bl_plugin {
 } bl_plugin_t;
 
 /* Fill the header fields every plugin writes the same way. */
-#define BL_PLUGIN_HEADER(kind_, flags_, id_, name_, vendor_, version_)                         \
-    {                                                                                          \
-        BL_ABI_MAJOR, BL_ABI_MINOR, (uint32_t)sizeof(bl_plugin_t), BL_ABI_FINGERPRINT, (kind_), \
-            (flags_), (id_), (name_), (vendor_), (version_)                                    \
+#define BL_PLUGIN_HEADER(kind_, flags_, id_, name_, vendor_, version_)                             \
+    {                                                                                              \
+        BL_ABI_MAJOR, BL_ABI_MINOR, (uint32_t)sizeof(bl_plugin_t), BL_ABI_FINGERPRINT, (kind_),    \
+            (flags_), (id_), (name_), (vendor_), (version_)                                        \
     }
 
 /* The entry point's type.  host_abi_major is the host's BL_ABI_MAJOR; host

@@ -384,75 +384,46 @@ static int check_descriptor(const bl_plugin_t *d, const char *path, int expected
                             "its BL_PLUGIN_HEADER",
                             path, id);
 
-    /* Step 10: exactly the kind's ops table, large enough, every verb present. */
-    const char *missing = NULL;
-    uint32_t have = 0;
+    /* Step 10: exactly the kind's ops table, large enough, every verb present.
+     * Each kind names its table, its size and its verbs in order; verbs are
+     * read only from a table whose size field (its first member) says it
+     * is large enough. */
+    const void *table = NULL;
+    int tables = (d->detector != NULL) + (d->risk != NULL) + (d->store != NULL);
     size_t need = 0;
-    int others = 0, no_table = 0;
+    const char *names[12];
+    const void *verbs[12];
+    size_t n_verbs = 0;
+#define VERB(ops, verb) (names[n_verbs] = #verb, verbs[n_verbs++] = (const void *)(ops)->verb)
+#define BIG_ENOUGH(ops)                                                                            \
+    ((table = (ops)) != NULL && *(const uint32_t *)table >= (need = sizeof *(ops)))
     switch (kind) {
-    case BL_KIND_DETECTOR: {
-        const bl_detector_ops_t *o = d->detector;
-        others = d->risk != NULL || d->store != NULL;
-        need = sizeof *o;
-        if (o == NULL)
-            no_table = 1;
-        else if ((have = o->size) < need)
-            break;
-        else if (o->create == NULL)
-            missing = "create";
-        else if (o->detect == NULL)
-            missing = "detect";
-        else if (o->destroy == NULL)
-            missing = "destroy";
+    case BL_KIND_DETECTOR:
+        if (BIG_ENOUGH(d->detector))
+            VERB(d->detector, create), VERB(d->detector, detect), VERB(d->detector, destroy);
+        break;
+    case BL_KIND_RISK:
+        if (BIG_ENOUGH(d->risk))
+            VERB(d->risk, create), VERB(d->risk, score), VERB(d->risk, destroy);
+        break;
+    default:
+        if (BIG_ENOUGH(d->store)) {
+            const bl_store_ops_t *o = d->store;
+            VERB(o, create), VERB(o, deposit), VERB(o, move), VERB(o, retrieve);
+            VERB(o, dispose), VERB(o, get), VERB(o, list), VERB(o, verify), VERB(o, sync);
+            VERB(o, destroy);
+        }
         break;
     }
-    case BL_KIND_RISK: {
-        const bl_risk_ops_t *o = d->risk;
-        others = d->detector != NULL || d->store != NULL;
-        need = sizeof *o;
-        if (o == NULL)
-            no_table = 1;
-        else if ((have = o->size) < need)
-            break;
-        else if (o->create == NULL)
-            missing = "create";
-        else if (o->score == NULL)
-            missing = "score";
-        else if (o->destroy == NULL)
-            missing = "destroy";
-        break;
-    }
-    default: {
-        const bl_store_ops_t *o = d->store;
-        others = d->detector != NULL || d->risk != NULL;
-        need = sizeof *o;
-        if (o == NULL)
-            no_table = 1;
-        else if ((have = o->size) < need)
-            break;
-        else if (o->create == NULL)
-            missing = "create";
-        else if (o->deposit == NULL)
-            missing = "deposit";
-        else if (o->move == NULL)
-            missing = "move";
-        else if (o->retrieve == NULL)
-            missing = "retrieve";
-        else if (o->dispose == NULL)
-            missing = "dispose";
-        else if (o->get == NULL)
-            missing = "get";
-        else if (o->list == NULL)
-            missing = "list";
-        else if (o->verify == NULL)
-            missing = "verify";
-        else if (o->sync == NULL)
-            missing = "sync";
-        else if (o->destroy == NULL)
-            missing = "destroy";
-        break;
-    }
-    }
+#undef BIG_ENOUGH
+#undef VERB
+    int no_table = table == NULL, others = tables > (table != NULL);
+    /* the size field leads every ops table */
+    uint32_t have = table != NULL ? *(const uint32_t *)table : 0;
+    const char *missing = NULL;
+    for (size_t i = 0; i < n_verbs && missing == NULL; i++)
+        if (verbs[i] == NULL)
+            missing = names[i];
     if (no_table)
         return bl_error_set(err, BL_EPLUGIN,
                             "plugin %s (%s): it says it is a %s but has no %s ops table: set "
@@ -465,7 +436,7 @@ static int check_descriptor(const bl_plugin_t *d, const char *path, int expected
                             "required; fill its ops table",
                             path, id, bl_plugin_kind_name((int)kind), missing,
                             bl_plugin_kind_name((int)kind));
-    if (have < need)
+    if (!no_table && have < need)
         return bl_error_set(err, BL_EPLUGIN,
                             "plugin %s (%s): %s ops table is %u bytes, ABI %d.0 needs at least "
                             "%zu: set its size field to sizeof the table and rebuild",

@@ -92,6 +92,24 @@ static void test_loader_refuses_abi99(void **state) {
     expect_refusal(abi99_path, 0, "this borderlab speaks 1");
 }
 
+/* Each fixture built from tests/plugins/broken.c is refused at its own step. */
+static void test_loader_refuses_each_broken_descriptor(void **state) {
+    (void)state;
+    const char *b = getenv("top_builddir");
+    static const struct {
+        const char *file, *reason;
+    } cases[] = {
+        {"small.so", "ABI 1.0 needs at least"},   {"fingerprint.so", "fingerprint"},
+        {"kind42.so", "unknown kind 42"},         {"no_id.so", "id"},
+        {"no_verb.so", "verb detect is missing"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/tests/plugins/.libs/%s", b ? b : ".", cases[i].file);
+        expect_refusal(path, 0, cases[i].reason);
+    }
+}
+
 static void test_loader_refuses_no_entry(void **state) {
     (void)state;
     expect_refusal(no_entry_path, 0, "bl_plugin_entry");
@@ -398,6 +416,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loader_loads_reference_plugins),
         cmocka_unit_test(test_loader_refuses_abi99),
+        cmocka_unit_test(test_loader_refuses_each_broken_descriptor),
         cmocka_unit_test(test_loader_refuses_no_entry),
         cmocka_unit_test(test_loader_refuses_text_file),
         cmocka_unit_test(test_loader_refuses_missing_file),

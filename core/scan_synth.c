@@ -53,7 +53,6 @@ static const double mass_atten[BL_MATERIAL_COUNT][2] = {
 /* Field of view assumed when the spec gives no pixel size: a 600 mm bag. */
 #define DEFAULT_FOV_MM 600.0
 
-
 /*
  * Noise-free transmitted fraction through one slab of `material` (index
  * into the table above), density g/cm^3, thickness cm, at the low
@@ -210,19 +209,39 @@ void bl_scan_synthesize(bl_scan_buffer_t *b, const bl_scan_spec_t *spec, uint32_
     int bx = (int)(w / 10), by = (int)(h / 10);
     add_slab(b, bx, by, (int)w - bx, (int)h - by, BL_MATERIAL_ORGANIC, 1.0, 0.6);
 
-    /* Clutter: clothes, books, toiletries as organic boxes, sometimes an
-     * aluminium object (laptop chassis, can). */
-    unsigned n_clutter = 3 + (unsigned)bl_rng_below(rng, 6);
-    for (unsigned i = 0; i < n_clutter; i++) {
+    /* Clutter, organic and of moderate areal density (a packed bag averages
+     * a few g/cm^2): folded clothes (fabric and air, 0.1-0.3 g/cm^3) over
+     * much of the bag, sometimes books and toiletry bottles. */
+    unsigned n_clothes = 2 + (unsigned)bl_rng_below(rng, 4);
+    for (unsigned i = 0; i < n_clothes; i++) {
         int r[4];
-        place(rng, b, px_mm, uniform_in(rng, 50.0, 300.0), uniform_in(rng, 50.0, 250.0), r);
-        add_slab(b, r[0], r[1], r[2], r[3], BL_MATERIAL_ORGANIC, uniform_in(rng, 0.2, 1.0),
-                 uniform_in(rng, 1.0, 8.0));
+        place(rng, b, px_mm, uniform_in(rng, 200.0, 400.0), uniform_in(rng, 150.0, 350.0), r);
+        add_slab(b, r[0], r[1], r[2], r[3], BL_MATERIAL_ORGANIC, uniform_in(rng, 0.1, 0.3),
+                 uniform_in(rng, 2.0, 6.0));
     }
+    if (bl_rng_uniform(rng) < 0.5) { /* a book or a folder of papers */
+        int r[4];
+        place(rng, b, px_mm, uniform_in(rng, 150.0, 240.0), uniform_in(rng, 110.0, 170.0), r);
+        add_slab(b, r[0], r[1], r[2], r[3], BL_MATERIAL_ORGANIC, uniform_in(rng, 0.7, 0.9),
+                 uniform_in(rng, 1.0, 4.0));
+    }
+    unsigned n_bottles = bl_rng_uniform(rng) < 0.5 ? 1 + (unsigned)bl_rng_below(rng, 3) : 0;
+    for (unsigned i = 0; i < n_bottles; i++) { /* toiletries: water-like liquids */
+        int r[4];
+        place(rng, b, px_mm, uniform_in(rng, 40.0, 70.0), uniform_in(rng, 60.0, 180.0), r);
+        add_slab(b, r[0], r[1], r[2], r[3], BL_MATERIAL_ORGANIC, 1.0, uniform_in(rng, 2.5, 5.0));
+    }
+    /* Benign inorganics: a laptop chassis or a can (aluminium), and small
+     * steel (keys, a belt buckle, coins) that a metal detector may flag. */
     if (bl_rng_uniform(rng) < 0.3) {
         int r[4];
         place(rng, b, px_mm, uniform_in(rng, 150.0, 330.0), uniform_in(rng, 100.0, 230.0), r);
         add_slab(b, r[0], r[1], r[2], r[3], BL_MATERIAL_ALUMINIUM, 2.7, uniform_in(rng, 0.1, 0.3));
+    }
+    if (bl_rng_uniform(rng) < 0.07) {
+        int r[4];
+        place(rng, b, px_mm, uniform_in(rng, 30.0, 60.0), uniform_in(rng, 20.0, 40.0), r);
+        add_slab(b, r[0], r[1], r[2], r[3], BL_MATERIAL_STEEL, 7.85, uniform_in(rng, 0.15, 0.4));
     }
 
     if (threat != BL_THREAT_NONE)

@@ -661,7 +661,9 @@ static int convert(lua_State *L) {
     }
     lua_pop(L, 1);
     sc->entity_table = bool_field(L, 1, "entity_table", pre, false);
-    sc->scan = (bl_scan_spec_t){.width = 64, .height = 64, .pixel_mm = 2};
+    /* pixel_mm 0: the synthesizer fits a whole bag (600 mm) in the image;
+     * a fixed 2 mm at 64 pixels would show a 128 mm crop of it. */
+    sc->scan = (bl_scan_spec_t){.width = 64, .height = 64, .pixel_mm = 0};
     if (field(L, 1, "scan") == LUA_TTABLE) {
         char what[360];
         snprintf(what, sizeof what, "%s: scan", pre);

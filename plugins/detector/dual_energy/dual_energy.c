@@ -47,9 +47,7 @@
  *   organic_ratio (1.7), opaque (3.0), dense_organic (0.65, above B),
  *   organic_area (150, cm^2), organic_slope (2.0), single_attenuation (1.6).
  */
-#include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,29 +79,15 @@ typedef struct detector {
     double organic_slope;
 } detector_t;
 
-__attribute__((format(printf, 3, 4))) static void say(const bl_host_t *host, int level,
-                                                      const char *fmt, ...) {
-    char msg[256];
-    va_list ap;
-    if (host == NULL || host->log == NULL)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    host->log(host->ctx, level, msg);
-}
-
 /* Read a positive number from config into *dst (left unchanged when absent). */
 static int config_number(const bl_config_t *config, const bl_host_t *host, const char *key,
                          double *dst) {
     const char *s = bl_config_get(config, key);
-    char *end;
+    double v;
     if (s == NULL)
         return BL_OK;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end != '\0' || errno != 0 || !isfinite(v) || v <= 0) {
-        say(host, BL_LOG_ERROR, "config %s = \"%s\": expected a positive number", key, s);
+    if (bl_parse_number(s, &v) != BL_OK || v <= 0) {
+        bl_host_logf(host, BL_LOG_ERROR, "config %s = \"%s\": expected a positive number", key, s);
         return BL_EINVAL;
     }
     *dst = v;
@@ -141,8 +125,8 @@ static int de_create(const bl_config_t *config, const bl_host_t *host, void **in
         (rc = config_number(config, host, "organic_slope", &d->organic_slope)) != BL_OK)
         goto out;
     if (d->min_area != floor(d->min_area)) {
-        say(host, BL_LOG_ERROR, "config min_area = %g: expected a whole number of pixels",
-            d->min_area);
+        bl_host_logf(host, BL_LOG_ERROR, "config min_area = %g: expected a whole number of pixels",
+                     d->min_area);
         rc = BL_EINVAL;
         goto out;
     }
@@ -187,10 +171,10 @@ static int detect_one(const detector_t *d, const bl_scan_t *s, uint32_t index,
         return BL_OK;
     if (s->high == NULL || (s->energies == 2 && depth == 1 && s->low == NULL) ||
         (s->energies != 1 && s->energies != 2) || w > UINT32_MAX / h) {
-        say(host, BL_LOG_ERROR,
-            "detect: scan %u is invalid (missing image, energies %u not 1 or 2, "
-            "or too large)",
-            index, s->energies);
+        bl_host_logf(host, BL_LOG_ERROR,
+                     "detect: scan %u is invalid (missing image, energies %u not 1 or 2, "
+                     "or too large)",
+                     index, s->energies);
         return BL_EINVAL;
     }
     np = w * h;
@@ -359,8 +343,9 @@ static int de_detect(void *instance, const bl_scan_t *scans, size_t n, bl_detect
         return BL_EINVAL;
     for (size_t i = 0; i < n; i++) {
         if (scans[i].size < sizeof(bl_scan_t)) {
-            say(d->host, BL_LOG_ERROR, "detect: scan %zu has size %u, smaller than bl_scan_t (%zu)",
-                i, scans[i].size, sizeof(bl_scan_t));
+            bl_host_logf(d->host, BL_LOG_ERROR,
+                         "detect: scan %zu has size %u, smaller than bl_scan_t (%zu)", i,
+                         scans[i].size, sizeof(bl_scan_t));
             return BL_EINVAL;
         }
         int rc = detect_one(d, &scans[i], (uint32_t)i, out);

@@ -16,9 +16,7 @@
  * The schema cache is mutable, so an instance is not thread-safe; it is
  * deterministic (no randomness).
  */
-#include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,30 +42,13 @@ typedef struct model {
     int32_t *cache_index;
 } model_t;
 
-__attribute__((format(printf, 3, 4))) static void say(const bl_host_t *host, int level,
-                                                      const char *fmt, ...) {
-    char msg[256];
-    va_list ap;
-    if (host == NULL || host->log == NULL)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    host->log(host->ctx, level, msg);
-}
-
 /* Parse a finite number; BL_EINVAL (logged, naming key) otherwise. */
 static int parse_number(const bl_host_t *host, const char *key, const char *s, double *out) {
-    char *end;
-    errno = 0;
-    double v = s != NULL ? strtod(s, &end) : 0;
-    if (s == NULL || end == s || *end != '\0' || errno != 0 || !isfinite(v)) {
-        say(host, BL_LOG_ERROR, "config %s = \"%s\": expected a finite number", key,
-            s != NULL ? s : "(null)");
-        return BL_EINVAL;
-    }
-    *out = v;
-    return BL_OK;
+    if (bl_parse_number(s, out) == BL_OK)
+        return BL_OK;
+    bl_host_logf(host, BL_LOG_ERROR, "config %s = \"%s\": expected a finite number", key,
+                 s != NULL ? s : "(null)");
+    return BL_EINVAL;
 }
 
 static void model_free(model_t *m) {
@@ -120,13 +101,14 @@ static int lg_create(const bl_config_t *config, const bl_host_t *host, void **in
         } else if (starts_with(key, "weights.")) {
             const char *column = key + strlen("weights.");
             if (column[0] == '\0') {
-                say(host, BL_LOG_ERROR, "config %s: no column name after \"weights.\"", key);
+                bl_host_logf(host, BL_LOG_ERROR, "config %s: no column name after \"weights.\"",
+                             key);
                 rc = BL_EINVAL;
                 goto out;
             }
             for (size_t j = 0; j < m->n_features; j++)
                 if (strcmp(m->features[j].column, column) == 0) {
-                    say(host, BL_LOG_ERROR, "config %s: given twice", key);
+                    bl_host_logf(host, BL_LOG_ERROR, "config %s: given twice", key);
                     rc = BL_EINVAL;
                     goto out;
                 }
@@ -159,7 +141,8 @@ static int lg_create(const bl_config_t *config, const bl_host_t *host, void **in
             if (strcmp(m->features[j].column, column) == 0)
                 f = &m->features[j];
         if (f == NULL) {
-            say(host, BL_LOG_ERROR, "config %s: there is no weights.%s for it", key, column);
+            bl_host_logf(host, BL_LOG_ERROR, "config %s: there is no weights.%s for it", key,
+                         column);
             rc = BL_EINVAL;
             goto out;
         }
@@ -167,7 +150,7 @@ static int lg_create(const bl_config_t *config, const bl_host_t *host, void **in
             BL_OK)
             goto out;
         if (is_scale && f->scale == 0) {
-            say(host, BL_LOG_ERROR, "config %s: scale must not be 0", key);
+            bl_host_logf(host, BL_LOG_ERROR, "config %s: scale must not be 0", key);
             rc = BL_EINVAL;
             goto out;
         }
@@ -206,17 +189,18 @@ static int resolve(model_t *m, const bl_records_t *records) {
                 break;
             }
         if (found < 0) {
-            say(m->host, BL_LOG_ERROR,
+            bl_host_logf(
+                m->host, BL_LOG_ERROR,
                 "score: column \"%s\" (weights.%s) is not in the batch: add it to the records "
                 "or remove the weight",
                 m->features[i].column, m->features[i].column);
             return BL_EINVAL;
         }
         if (cols[found].type != BL_COLUMN_NUMERIC || cols[found].numeric == NULL) {
-            say(m->host, BL_LOG_ERROR,
-                "score: column \"%s\" (weights.%s) is not numeric: this model only weighs "
-                "numeric columns",
-                m->features[i].column, m->features[i].column);
+            bl_host_logf(m->host, BL_LOG_ERROR,
+                         "score: column \"%s\" (weights.%s) is not numeric: this model only weighs "
+                         "numeric columns",
+                         m->features[i].column, m->features[i].column);
             return BL_EINVAL;
         }
         m->cache_index[i] = found;
@@ -237,8 +221,8 @@ static int lg_score(void *instance, const bl_records_t *records, size_t first, s
         return BL_OK;
     if (records == NULL || scores_out == NULL || (records->n_columns > 0 && !records->columns) ||
         first > records->n_rows || n > records->n_rows - first) {
-        say(m->host, BL_LOG_ERROR, "score: rows [%zu, %zu + %zu) are outside the batch", first,
-            first, n);
+        bl_host_logf(m->host, BL_LOG_ERROR, "score: rows [%zu, %zu + %zu) are outside the batch",
+                     first, first, n);
         return BL_EINVAL;
     }
     if ((rc = resolve(m, records)) != BL_OK)

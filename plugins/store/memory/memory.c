@@ -15,7 +15,6 @@
  * locking: the descriptor does not claim thread safety.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,18 +40,6 @@ typedef struct store {
     custody_entry_t *log;
     size_t n_log, cap_log;
 } store_t;
-
-__attribute__((format(printf, 3, 4))) static void say(const bl_host_t *host, int level,
-                                                      const char *fmt, ...) {
-    char msg[256];
-    va_list ap;
-    if (host == NULL || host->log == NULL)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    host->log(host->ctx, level, msg);
-}
 
 /* ------------------------------------------------------------------ custody hashing */
 
@@ -121,7 +108,8 @@ static int entry_prepare(store_t *s, size_t at, uint32_t op, uint32_t purpose,
     e->purpose = purpose;
     e->item = *item;
     if (entry_hash(at == 0 ? zero_hash : s->log[at - 1].hash, e, e->hash) != BL_OK) {
-        say(s->host, BL_LOG_ERROR, "custody entry %zu: SHA-256 failed (libcrypto)", at + 1);
+        bl_host_logf(s->host, BL_LOG_ERROR, "custody entry %zu: SHA-256 failed (libcrypto)",
+                     at + 1);
         return BL_EIO;
     }
     return BL_OK;
@@ -140,7 +128,7 @@ static int reserve(store_t *s, void **array, size_t *cap, size_t need, size_t el
     }
     void *p = s->host->realloc(s->host->ctx, *array, ncap * elem);
     if (p == NULL) {
-        say(s->host, BL_LOG_ERROR, "out of memory growing the store to %zu entries", ncap);
+        bl_host_logf(s->host, BL_LOG_ERROR, "out of memory growing the store to %zu entries", ncap);
         return BL_ENOMEM;
     }
     *array = p;
@@ -182,14 +170,16 @@ static int validate_item(store_t *s, const bl_seizure_t *it, size_t index) {
         why = "time is not finite";
     if (why == NULL)
         return BL_OK;
-    say(s->host, BL_LOG_ERROR, "deposit: item %zu refused (%s): nothing was deposited", index, why);
+    bl_host_logf(s->host, BL_LOG_ERROR, "deposit: item %zu refused (%s): nothing was deposited",
+                 index, why);
     return BL_EINVAL;
 }
 
 /* The item for id, or NULL (logged, naming op). */
 static bl_seizure_t *find(store_t *s, uint64_t id, const char *op) {
     if (id == 0 || id > s->n_items) {
-        say(s->host, BL_LOG_ERROR, "%s: no seizure with id %llu", op, (unsigned long long)id);
+        bl_host_logf(s->host, BL_LOG_ERROR, "%s: no seizure with id %llu", op,
+                     (unsigned long long)id);
         return NULL;
     }
     return &s->items[id - 1];
@@ -266,12 +256,12 @@ static int commit(store_t *s, bl_seizure_t *it, const bl_seizure_t *next, uint32
 
 static int check_common(store_t *s, const char *op, const char *officer, double time) {
     if (officer != NULL && !arg_fits(officer, BL_STORE_TEXT)) {
-        say(s->host, BL_LOG_ERROR, "%s: officer is longer than %d characters", op,
-            BL_STORE_TEXT - 1);
+        bl_host_logf(s->host, BL_LOG_ERROR, "%s: officer is longer than %d characters", op,
+                     BL_STORE_TEXT - 1);
         return BL_EINVAL;
     }
     if (!isfinite(time)) {
-        say(s->host, BL_LOG_ERROR, "%s: time is not finite", op);
+        bl_host_logf(s->host, BL_LOG_ERROR, "%s: time is not finite", op);
         return BL_EINVAL;
     }
     return BL_OK;
@@ -290,8 +280,8 @@ static int ms_move(void *instance, uint64_t id, const char *location, const char
     if (s == NULL)
         return BL_EINVAL;
     if (location == NULL || location[0] == '\0' || !arg_fits(location, BL_STORE_TEXT)) {
-        say(s->host, BL_LOG_ERROR, "move: location is empty or longer than %d characters",
-            BL_STORE_TEXT - 1);
+        bl_host_logf(s->host, BL_LOG_ERROR, "move: location is empty or longer than %d characters",
+                     BL_STORE_TEXT - 1);
         return BL_EINVAL;
     }
     if ((rc = check_common(s, "move", officer, time)) != BL_OK)
@@ -299,8 +289,8 @@ static int ms_move(void *instance, uint64_t id, const char *location, const char
     if ((it = find(s, id, "move")) == NULL)
         return BL_ENOTFOUND;
     if (it->state == BL_SEIZURE_DISPOSED) {
-        say(s->host, BL_LOG_ERROR, "move: seizure %llu was disposed of; it cannot move",
-            (unsigned long long)id);
+        bl_host_logf(s->host, BL_LOG_ERROR, "move: seizure %llu was disposed of; it cannot move",
+                     (unsigned long long)id);
         return BL_ESTATE;
     }
     next = *it;
@@ -319,7 +309,8 @@ static int ms_retrieve(void *instance, uint64_t id, uint32_t purpose, const char
     if (s == NULL)
         return BL_EINVAL;
     if (purpose < BL_PURPOSE_COURT || purpose > BL_PURPOSE_RETURN) {
-        say(s->host, BL_LOG_ERROR, "retrieve: purpose %u is not a bl_retrieve_purpose_t", purpose);
+        bl_host_logf(s->host, BL_LOG_ERROR, "retrieve: purpose %u is not a bl_retrieve_purpose_t",
+                     purpose);
         return BL_EINVAL;
     }
     if ((rc = check_common(s, "retrieve", officer, time)) != BL_OK)
@@ -327,9 +318,9 @@ static int ms_retrieve(void *instance, uint64_t id, uint32_t purpose, const char
     if ((it = find(s, id, "retrieve")) == NULL)
         return BL_ENOTFOUND;
     if (it->state != BL_SEIZURE_STORED) {
-        say(s->host, BL_LOG_ERROR, "retrieve: seizure %llu is %s, not in store",
-            (unsigned long long)id,
-            it->state == BL_SEIZURE_DISPOSED ? "disposed of" : "already retrieved");
+        bl_host_logf(s->host, BL_LOG_ERROR, "retrieve: seizure %llu is %s, not in store",
+                     (unsigned long long)id,
+                     it->state == BL_SEIZURE_DISPOSED ? "disposed of" : "already retrieved");
         return BL_ESTATE;
     }
     next = *it;
@@ -350,8 +341,8 @@ static int ms_dispose(void *instance, uint64_t id, const char *officer, double t
     if ((it = find(s, id, "dispose")) == NULL)
         return BL_ENOTFOUND;
     if (it->state == BL_SEIZURE_DISPOSED) {
-        say(s->host, BL_LOG_ERROR, "dispose: seizure %llu was already disposed of",
-            (unsigned long long)id);
+        bl_host_logf(s->host, BL_LOG_ERROR, "dispose: seizure %llu was already disposed of",
+                     (unsigned long long)id);
         return BL_ESTATE;
     }
     next = *it;
@@ -411,7 +402,7 @@ static int ms_verify(void *instance, bl_custody_report_t *report) {
         if (why != NULL) {
             report->first_bad = (uint64_t)i + 1;
             snprintf(report->reason, sizeof report->reason, "custody entry %zu: %s", i + 1, why);
-            say(s->host, BL_LOG_ERROR, "verify: %s", report->reason);
+            bl_host_logf(s->host, BL_LOG_ERROR, "verify: %s", report->reason);
             return BL_EINTEGRITY;
         }
     }

@@ -18,169 +18,13 @@
 #include <hdf5_hl.h>
 
 #include "histogram.h"
+#include "results_schema.h"
 #include "stats.h"
 
 #define CHUNK_ROWS 4096
 #define CI_LEVEL 0.95
 
-/* ------------------------------------------------------------------ table rows */
-
-/* Column types of the tables below. */
-enum { COL_U32, COL_U64, COL_F64, COL_STR };
-
-typedef struct column {
-    const char *name;
-    size_t offset;
-    int type;
-    size_t size; /* bytes (COL_STR: including the NUL) */
-} column_t;
-
-#define COL(st, f, t)                                                                              \
-    { #f, offsetof(st, f), t, sizeof(((st *)0)->f) }
-#define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
-
-typedef struct plugin_row {
-    char role[16];
-    char kind[16];
-    char id[64];
-    char name[96];
-    char vendor[64];
-    char version[32];
-    char path[512];
-    char sha256[65];
-    uint64_t calls;
-    uint64_t invalid_outputs;
-} plugin_row_t;
-
-static const column_t plugin_cols[] = {
-    COL(plugin_row_t, role, COL_STR),   COL(plugin_row_t, kind, COL_STR),
-    COL(plugin_row_t, id, COL_STR),     COL(plugin_row_t, name, COL_STR),
-    COL(plugin_row_t, vendor, COL_STR), COL(plugin_row_t, version, COL_STR),
-    COL(plugin_row_t, path, COL_STR),   COL(plugin_row_t, sha256, COL_STR),
-    COL(plugin_row_t, calls, COL_U64),  COL(plugin_row_t, invalid_outputs, COL_U64),
-};
-
-typedef struct station_row {
-    char station[48];
-    char kind[16];
-    uint32_t servers;
-    uint64_t arrivals, served, in_system, decisions_yes;
-    double wait_mean, wait_ci_low, wait_ci_high;
-    double wait_p50, wait_p90, wait_p95, wait_p99, wait_max;
-    double utilisation, utilisation_ci_low, utilisation_ci_high;
-    double mean_queue;
-    uint64_t max_queue;
-} station_row_t;
-
-static const column_t station_cols[] = {
-    COL(station_row_t, station, COL_STR),
-    COL(station_row_t, kind, COL_STR),
-    COL(station_row_t, servers, COL_U32),
-    COL(station_row_t, arrivals, COL_U64),
-    COL(station_row_t, served, COL_U64),
-    COL(station_row_t, in_system, COL_U64),
-    COL(station_row_t, decisions_yes, COL_U64),
-    COL(station_row_t, wait_mean, COL_F64),
-    COL(station_row_t, wait_ci_low, COL_F64),
-    COL(station_row_t, wait_ci_high, COL_F64),
-    COL(station_row_t, wait_p50, COL_F64),
-    COL(station_row_t, wait_p90, COL_F64),
-    COL(station_row_t, wait_p95, COL_F64),
-    COL(station_row_t, wait_p99, COL_F64),
-    COL(station_row_t, wait_max, COL_F64),
-    COL(station_row_t, utilisation, COL_F64),
-    COL(station_row_t, utilisation_ci_low, COL_F64),
-    COL(station_row_t, utilisation_ci_high, COL_F64),
-    COL(station_row_t, mean_queue, COL_F64),
-    COL(station_row_t, max_queue, COL_U64),
-};
-
-typedef struct replication_row {
-    uint32_t replication;
-    char station[48];
-    uint64_t arrivals, served, in_system, decisions_yes;
-    double wait_mean, wait_p50, wait_p90, wait_p99;
-    double utilisation, mean_queue;
-    uint64_t max_queue;
-} replication_row_t;
-
-static const column_t replication_cols[] = {
-    COL(replication_row_t, replication, COL_U32), COL(replication_row_t, station, COL_STR),
-    COL(replication_row_t, arrivals, COL_U64),    COL(replication_row_t, served, COL_U64),
-    COL(replication_row_t, in_system, COL_U64),   COL(replication_row_t, decisions_yes, COL_U64),
-    COL(replication_row_t, wait_mean, COL_F64),   COL(replication_row_t, wait_p50, COL_F64),
-    COL(replication_row_t, wait_p90, COL_F64),    COL(replication_row_t, wait_p99, COL_F64),
-    COL(replication_row_t, utilisation, COL_F64), COL(replication_row_t, mean_queue, COL_F64),
-    COL(replication_row_t, max_queue, COL_U64),
-};
-
-typedef struct system_row {
-    uint32_t replication;
-    uint64_t entities, completed, total_arrivals;
-    double sojourn_mean, sojourn_p50, sojourn_p90, sojourn_p99;
-    double mean_in_system, throughput, littles_ratio;
-    double window_start, window_end, end_time;
-    uint64_t events, carriers, selected, alarms, searches, seizures, missed;
-} system_row_t;
-
-static const column_t system_cols[] = {
-    COL(system_row_t, replication, COL_U32),    COL(system_row_t, entities, COL_U64),
-    COL(system_row_t, completed, COL_U64),      COL(system_row_t, total_arrivals, COL_U64),
-    COL(system_row_t, sojourn_mean, COL_F64),   COL(system_row_t, sojourn_p50, COL_F64),
-    COL(system_row_t, sojourn_p90, COL_F64),    COL(system_row_t, sojourn_p99, COL_F64),
-    COL(system_row_t, mean_in_system, COL_F64), COL(system_row_t, throughput, COL_F64),
-    COL(system_row_t, littles_ratio, COL_F64),  COL(system_row_t, window_start, COL_F64),
-    COL(system_row_t, window_end, COL_F64),     COL(system_row_t, end_time, COL_F64),
-    COL(system_row_t, events, COL_U64),         COL(system_row_t, carriers, COL_U64),
-    COL(system_row_t, selected, COL_U64),       COL(system_row_t, alarms, COL_U64),
-    COL(system_row_t, searches, COL_U64),       COL(system_row_t, seizures, COL_U64),
-    COL(system_row_t, missed, COL_U64),
-};
-
-typedef struct summary_row {
-    uint32_t replications;
-    uint64_t entities;
-    double sojourn_mean, sojourn_ci_low, sojourn_ci_high;
-    double sojourn_p50, sojourn_p90, sojourn_p95, sojourn_p99;
-    double mean_in_system, mean_in_system_ci_low, mean_in_system_ci_high;
-    double throughput, throughput_ci_low, throughput_ci_high;
-    double littles_ratio;
-    uint64_t carriers, selected, alarms, searches, seizures, missed, events;
-} summary_row_t;
-
-static const column_t summary_cols[] = {
-    COL(summary_row_t, replications, COL_U32),
-    COL(summary_row_t, entities, COL_U64),
-    COL(summary_row_t, sojourn_mean, COL_F64),
-    COL(summary_row_t, sojourn_ci_low, COL_F64),
-    COL(summary_row_t, sojourn_ci_high, COL_F64),
-    COL(summary_row_t, sojourn_p50, COL_F64),
-    COL(summary_row_t, sojourn_p90, COL_F64),
-    COL(summary_row_t, sojourn_p95, COL_F64),
-    COL(summary_row_t, sojourn_p99, COL_F64),
-    COL(summary_row_t, mean_in_system, COL_F64),
-    COL(summary_row_t, mean_in_system_ci_low, COL_F64),
-    COL(summary_row_t, mean_in_system_ci_high, COL_F64),
-    COL(summary_row_t, throughput, COL_F64),
-    COL(summary_row_t, throughput_ci_low, COL_F64),
-    COL(summary_row_t, throughput_ci_high, COL_F64),
-    COL(summary_row_t, littles_ratio, COL_F64),
-    COL(summary_row_t, carriers, COL_U64),
-    COL(summary_row_t, selected, COL_U64),
-    COL(summary_row_t, alarms, COL_U64),
-    COL(summary_row_t, searches, COL_U64),
-    COL(summary_row_t, seizures, COL_U64),
-    COL(summary_row_t, missed, COL_U64),
-    COL(summary_row_t, events, COL_U64),
-};
-
-static const column_t entity_cols[] = {
-    COL(bl_entity_record_t, replication, COL_U32), COL(bl_entity_record_t, flags, COL_U32),
-    COL(bl_entity_record_t, entity, COL_U64),      COL(bl_entity_record_t, arrival, COL_F64),
-    COL(bl_entity_record_t, departure, COL_F64),   COL(bl_entity_record_t, wait, COL_F64),
-    COL(bl_entity_record_t, risk_score, COL_F64),  COL(bl_entity_record_t, threat, COL_U32),
-    COL(bl_entity_record_t, stations, COL_U32),
-};
+/* ------------------------------------------------------------------ H5TB column arrays */
 
 #define MAX_COLS 32
 
@@ -199,36 +43,19 @@ static void table_desc_fini(table_desc_t *d) {
     d->n = 0;
 }
 
-static int table_desc_init(table_desc_t *d, const column_t *cols, size_t n) {
+static int table_desc_init(table_desc_t *d, const bl_results_table_t *t) {
     d->n = 0;
-    for (size_t i = 0; i < n && i < MAX_COLS; i++) {
-        hid_t t;
-        switch (cols[i].type) {
-        case COL_U32:
-            t = H5Tcopy(H5T_NATIVE_UINT32);
-            break;
-        case COL_U64:
-            t = H5Tcopy(H5T_NATIVE_UINT64);
-            break;
-        case COL_F64:
-            t = H5Tcopy(H5T_NATIVE_DOUBLE);
-            break;
-        default:
-            t = H5Tcopy(H5T_C_S1);
-            if (t >= 0 && H5Tset_size(t, cols[i].size) < 0) {
-                H5Tclose(t);
-                t = -1;
-            }
-            break;
-        }
-        if (t < 0) {
+    for (size_t i = 0; i < t->n_columns && i < MAX_COLS; i++) {
+        const bl_results_column_t *c = &t->columns[i];
+        hid_t type = bl_results_column_type(c);
+        if (type < 0) {
             table_desc_fini(d);
             return -1;
         }
-        d->names[i] = cols[i].name;
-        d->offsets[i] = cols[i].offset;
-        d->sizes[i] = cols[i].size;
-        d->types[i] = t;
+        d->names[i] = c->name;
+        d->offsets[i] = c->offset;
+        d->sizes[i] = c->size;
+        d->types[i] = type;
         d->n = i + 1;
     }
     return 0;
@@ -378,7 +205,7 @@ int bl_results_open(bl_results_writer_t **out, const char *final_path, bl_error_
         w->file = H5Fcreate(w->temp_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
         if (w->file < 0)
             rc = hdf5_fail(w, err, "cannot create the file");
-        else if (table_desc_init(&w->entity_desc, entity_cols, NCOLS(entity_cols)) != 0)
+        else if (table_desc_init(&w->entity_desc, &bl_results_entities_table) != 0)
             rc = hdf5_fail(w, err, "cannot describe the entity table");
     }
     if (fapl >= 0)
@@ -405,10 +232,6 @@ const char *bl_results_temp_path(const bl_results_writer_t *w) { return w ? w->t
 
 /* ------------------------------------------------------------------ entity tables */
 
-static const char ENTITY_UNITS[] =
-    "arrival, departure, wait: s; risk_score: 0..1; flags: bit 0 warm-up, 1 selected, 2 alarm, "
-    "3 searched, 4 seized; threat: bl_threat_class_t ground truth";
-
 /*
  * An empty, extendible table in the H5TB format (the same attributes
  * H5TBmake_table writes, so H5TBappend_records and every H5TB reader work)
@@ -416,16 +239,12 @@ static const char ENTITY_UNITS[] =
  * level 6: per-entity tables can hold tens of millions of rows, and at
  * level 6 zlib takes most of the run's time for a few percent of size.
  */
-static int make_fast_table(hid_t loc, const char *name, const char *title, const table_desc_t *d,
-                           size_t row_size) {
+static int make_fast_table(hid_t loc, const char *name, const bl_results_table_t *t) {
     int rc = -1;
-    hid_t type = H5Tcreate(H5T_COMPOUND, row_size), space = -1, dcpl = -1, dset = -1;
+    hid_t type = bl_results_table_memory_type(t), space = -1, dcpl = -1, dset = -1;
     hsize_t dims = 0, maxdims = H5S_UNLIMITED, chunk = CHUNK_ROWS;
     if (type < 0)
         return -1;
-    for (size_t i = 0; i < d->n; i++)
-        if (H5Tinsert(type, d->names[i], d->offsets[i], d->types[i]) < 0)
-            goto out;
     space = H5Screate_simple(1, &dims, &maxdims);
     dcpl = H5Pcreate(H5P_DATASET_CREATE);
     if (space < 0 || dcpl < 0 || H5Pset_chunk(dcpl, 1, &chunk) < 0 || H5Pset_shuffle(dcpl) < 0 ||
@@ -436,12 +255,12 @@ static int make_fast_table(hid_t loc, const char *name, const char *title, const
         goto out;
     if (H5LTset_attribute_string(loc, name, "CLASS", "TABLE") < 0 ||
         H5LTset_attribute_string(loc, name, "VERSION", "3.0") < 0 ||
-        H5LTset_attribute_string(loc, name, "TITLE", title) < 0)
+        H5LTset_attribute_string(loc, name, "TITLE", t->title) < 0)
         goto out;
-    for (size_t i = 0; i < d->n; i++) {
+    for (size_t i = 0; i < t->n_columns; i++) {
         char attr[32];
         snprintf(attr, sizeof attr, "FIELD_%zu_NAME", i);
-        if (H5LTset_attribute_string(loc, name, attr, d->names[i]) < 0)
+        if (H5LTset_attribute_string(loc, name, attr, t->columns[i].name) < 0)
             goto out;
     }
     rc = 0;
@@ -469,14 +288,12 @@ static int make_entity_table(bl_results_writer_t *w, entity_sink_ctx_t *s, bl_er
         if (w->entities < 0)
             return hdf5_fail(w, err, "cannot create group /checkpoint/entities");
     }
-    table_desc_t *d = &w->entity_desc;
+    const bl_results_table_t *t = &bl_results_entities_table;
     char what[96];
-    snprintf(what, sizeof what, "cannot create table /checkpoint/entities/%s", s->dset);
-    if (make_fast_table(w->entities, s->dset, "entities", d, sizeof(bl_entity_record_t)) < 0)
-        return hdf5_fail(w, err, what);
-    if (H5LTset_attribute_string(w->entities, s->dset, "units", ENTITY_UNITS) < 0 ||
-        H5LTset_attribute_string(w->entities, s->dset, "description",
-                                 "one row per entity of the replication, in departure order") < 0)
+    snprintf(what, sizeof what, "cannot create table %s/%s", t->path, s->dset);
+    if (make_fast_table(w->entities, s->dset, t) < 0 ||
+        H5LTset_attribute_string(w->entities, s->dset, "units", t->units) < 0 ||
+        H5LTset_attribute_string(w->entities, s->dset, "description", t->description) < 0)
         return hdf5_fail(w, err, what);
     return 0;
 }
@@ -602,34 +419,33 @@ static void copy_text(char *dst, size_t size, const char *src) {
     snprintf(dst, size, "%s", src ? src : "");
 }
 
-/* Make table path (relative to loc) from rows, with units and description. */
-static int write_table(bl_results_writer_t *w, hid_t loc, const char *path, const column_t *cols,
-                       size_t ncols, size_t row_size, size_t nrows, const void *rows,
-                       const char *title, const char *units, bl_error_t *err) {
+/* Make table t from nrows rows (of t's row struct), with its attributes. */
+static int write_table(bl_results_writer_t *w, const bl_results_table_t *t, size_t nrows,
+                       const void *rows, bl_error_t *err) {
     table_desc_t d;
     char what[128];
     int rc = 0;
-    snprintf(what, sizeof what, "cannot write table %s", path);
-    if (table_desc_init(&d, cols, ncols) != 0)
+    snprintf(what, sizeof what, "cannot write table %s", t->path);
+    if (table_desc_init(&d, t) != 0)
         return hdf5_fail(w, err, what);
-    if (H5TBmake_table(title, loc, path, d.n, nrows, row_size, d.names, d.offsets, d.types,
-                       CHUNK_ROWS, NULL, 1, rows) < 0 ||
-        H5LTset_attribute_string(loc, path, "units", units) < 0 ||
-        H5LTset_attribute_string(loc, path, "description", title) < 0)
+    if (H5TBmake_table(t->title, w->file, t->path, d.n, nrows, t->row_size, d.names, d.offsets,
+                       d.types, CHUNK_ROWS, NULL, 1, rows) < 0 ||
+        H5LTset_attribute_string(w->file, t->path, "units", t->units) < 0 ||
+        H5LTset_attribute_string(w->file, t->path, "description", t->description) < 0)
         rc = hdf5_fail(w, err, what);
     table_desc_fini(&d);
     return rc;
 }
 
 static int write_plugins(bl_results_writer_t *w, const bl_run_t *run, bl_error_t *err) {
-    plugin_row_t rows[BL_ROLE_COUNT];
+    bl_plugin_row_t rows[BL_ROLE_COUNT];
     size_t n = 0;
     memset(rows, 0, sizeof rows);
     for (int r = 0; r < BL_ROLE_COUNT; r++) {
         const bl_plugin_handle_t *h = run->plugins ? run->plugins->role[r] : NULL;
         if (h == NULL)
             continue;
-        plugin_row_t *row = &rows[n++];
+        bl_plugin_row_t *row = &rows[n++];
         copy_text(row->role, sizeof row->role, bl_role_name(r));
         if (h->desc != NULL) {
             const bl_plugin_header_t *hd = &h->desc->header;
@@ -646,19 +462,15 @@ static int write_plugins(bl_results_writer_t *w, const bl_run_t *run, bl_error_t
             row->invalid_outputs += run->reps[i].invalid_outputs[r];
         }
     }
-    return write_table(w, w->file, "plugins", plugin_cols, NCOLS(plugin_cols), sizeof(plugin_row_t),
-                       n, rows, "plugins loaded for the run, one row per role",
-                       "calls, invalid_outputs: counts summed over replications; sha256: hex "
-                       "SHA-256 of the loaded file",
-                       err);
+    return write_table(w, &bl_results_plugins_table, n, rows, err);
 }
 
-static int write_stations(bl_results_writer_t *w, hid_t cp, const bl_run_t *run, bl_error_t *err) {
+static int write_stations(bl_results_writer_t *w, const bl_run_t *run, bl_error_t *err) {
     const bl_scenario_t *sc = run->scenario;
     size_t ns = sc->n_stations, nr = run->n_reps;
     int rc = 0;
-    station_row_t *rows = calloc(ns ? ns : 1, sizeof *rows);
-    replication_row_t *rrows = calloc(ns * nr > 0 ? ns * nr : 1, sizeof *rrows);
+    bl_station_row_t *rows = calloc(ns ? ns : 1, sizeof *rows);
+    bl_replication_row_t *rrows = calloc(ns * nr > 0 ? ns * nr : 1, sizeof *rrows);
     double *waits = calloc(nr ? nr : 1, sizeof *waits);
     double *utils = calloc(nr ? nr : 1, sizeof *utils);
     bl_histogram_t *merged = malloc(sizeof *merged);
@@ -668,7 +480,7 @@ static int write_stations(bl_results_writer_t *w, hid_t cp, const bl_run_t *run,
     }
     for (size_t s = 0; s < ns; s++) {
         const bl_station_def_t *def = &sc->stations[s];
-        station_row_t *row = &rows[s];
+        bl_station_row_t *row = &rows[s];
         double queue_sum = 0;
         size_t queue_n = 0;
         copy_text(row->station, sizeof row->station, def->name);
@@ -698,7 +510,7 @@ static int write_stations(bl_results_writer_t *w, hid_t cp, const bl_run_t *run,
                 queue_n++;
             }
 
-            replication_row_t *rr = &rrows[i * ns + s];
+            bl_replication_row_t *rr = &rrows[i * ns + s];
             rr->replication = rep->replication;
             copy_text(rr->station, sizeof rr->station, def->name);
             rr->arrivals = st->arrivals;
@@ -728,21 +540,9 @@ static int write_stations(bl_results_writer_t *w, hid_t cp, const bl_run_t *run,
         row->utilisation_ci_high = ui.high;
         row->mean_queue = queue_n ? queue_sum / (double)queue_n : NAN;
     }
-    rc = write_table(w, cp, "stations", station_cols, NCOLS(station_cols), sizeof(station_row_t),
-                     ns, rows,
-                     "per-station results pooled over replications (95% t intervals over "
-                     "replication means; quantiles from the merged wait histograms)",
-                     "wait_*: s; utilisation: fraction of server capacity busy in the "
-                     "measurement window; mean_queue, max_queue: entities; arrivals, served, "
-                     "in_system, decisions_yes: totals over replications",
-                     err);
+    rc = write_table(w, &bl_results_stations_table, ns, rows, err);
     if (rc == 0)
-        rc = write_table(w, cp, "replications", replication_cols, NCOLS(replication_cols),
-                         sizeof(replication_row_t), ns * nr, rrows,
-                         "per-station results, one row per (replication, station)",
-                         "wait_*: s; utilisation: fraction of server capacity busy in the "
-                         "measurement window; mean_queue, max_queue: entities",
-                         err);
+        rc = write_table(w, &bl_results_replications_table, ns * nr, rrows, err);
 out:
     free(rows);
     free(rrows);
@@ -752,15 +552,15 @@ out:
     return rc;
 }
 
-static int write_system(bl_results_writer_t *w, hid_t cp, const bl_run_t *run, bl_error_t *err) {
+static int write_system(bl_results_writer_t *w, const bl_run_t *run, bl_error_t *err) {
     size_t nr = run->n_reps;
     int rc = 0;
-    system_row_t *rows = calloc(nr ? nr : 1, sizeof *rows);
+    bl_system_row_t *rows = calloc(nr ? nr : 1, sizeof *rows);
     double *soj = calloc(nr ? nr : 1, sizeof *soj);
     double *mis = calloc(nr ? nr : 1, sizeof *mis);
     double *thr = calloc(nr ? nr : 1, sizeof *thr);
     bl_histogram_t *merged = malloc(sizeof *merged);
-    summary_row_t sum;
+    bl_summary_row_t sum;
     memset(&sum, 0, sizeof sum);
     if (rows == NULL || soj == NULL || mis == NULL || thr == NULL || merged == NULL) {
         rc = bl_error_set(err, BL_ENOMEM, "out of memory");
@@ -769,7 +569,7 @@ static int write_system(bl_results_writer_t *w, hid_t cp, const bl_run_t *run, b
     bl_histogram_init(merged);
     for (size_t i = 0; i < nr; i++) {
         const bl_replication_result_t *rep = &run->reps[i];
-        system_row_t *row = &rows[i];
+        bl_system_row_t *row = &rows[i];
         double win = window_of(rep);
         row->replication = rep->replication;
         row->entities = rep->entities;
@@ -807,12 +607,7 @@ static int write_system(bl_results_writer_t *w, hid_t cp, const bl_run_t *run, b
         sum.missed += rep->missed;
         sum.events += rep->events;
     }
-    rc = write_table(w, cp, "system", system_cols, NCOLS(system_cols), sizeof(system_row_t), nr,
-                     rows, "end-to-end results, one row per replication",
-                     "sojourn_*, window_*, end_time: s; mean_in_system: entities; throughput: "
-                     "entities per second of the measurement window; littles_ratio: "
-                     "mean_in_system / (throughput * sojourn_mean), 1 when Little's law holds",
-                     err);
+    rc = write_table(w, &bl_results_system_table, nr, rows, err);
     if (rc != 0)
         goto out;
 
@@ -834,13 +629,7 @@ static int write_system(bl_results_writer_t *w, hid_t cp, const bl_run_t *run, b
     sum.throughput_ci_low = ti.low;
     sum.throughput_ci_high = ti.high;
     sum.littles_ratio = safe_div(sum.mean_in_system, sum.throughput * sum.sojourn_mean);
-    rc = write_table(w, cp, "summary", summary_cols, NCOLS(summary_cols), sizeof(summary_row_t), 1,
-                     &sum,
-                     "end-to-end results pooled over replications (95% t intervals over "
-                     "replication means; quantiles from the merged sojourn histograms)",
-                     "sojourn_*: s; mean_in_system: entities; throughput: entities per second; "
-                     "carriers ... events: totals over replications",
-                     err);
+    rc = write_table(w, &bl_results_summary_table, 1, &sum, err);
 out:
     free(rows);
     free(soj);
@@ -956,9 +745,9 @@ int bl_results_write_run(bl_results_writer_t *w, const bl_run_t *run, bl_error_t
         rc = hdf5_fail(w, err, "cannot create group /checkpoint");
         goto out;
     }
-    rc = write_stations(w, cp, run, err);
+    rc = write_stations(w, run, err);
     if (rc == 0)
-        rc = write_system(w, cp, run, err);
+        rc = write_system(w, run, err);
     w->written = rc == 0;
 out:
     if (cp >= 0)

@@ -44,6 +44,9 @@
  *
  * Means and quantiles with nothing to measure (a station nobody waited at,
  * an empty window) are NaN.
+ *
+ * The row structs, columns and attributes of every table are described once,
+ * in results_schema.h; the writer here and the reader (summary.c) share it.
  */
 #ifndef BL_RESULTS_H
 #define BL_RESULTS_H

@@ -12,205 +12,11 @@
 
 #include <cjson/cJSON.h>
 #include <hdf5.h>
-#include <hdf5_hl.h>
 
 #include "results.h"
+#include "results_schema.h"
 
-/* ------------------------------------------------------------------ reading tables */
-
-/* Tables are read by field name through a memory compound type, so a file
- * with more columns (a later minor change) still reads. */
-enum { F_U32, F_U64, F_F64, F_STR };
-
-typedef struct field {
-    const char *name;
-    size_t offset;
-    int type;
-    size_t size;
-} field_t;
-
-#define FIELD(st, f, t)                                                                            \
-    { #f, offsetof(st, f), t, sizeof(((st *)0)->f) }
-#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
-
-typedef struct station_in {
-    char station[48];
-    char kind[16];
-    uint32_t servers;
-    uint64_t arrivals, served, in_system, decisions_yes, max_queue;
-    double wait_mean, wait_ci_low, wait_ci_high, wait_p50, wait_p90, wait_p95, wait_p99;
-    double utilisation;
-} station_in_t;
-
-static const field_t station_fields[] = {
-    FIELD(station_in_t, station, F_STR),       FIELD(station_in_t, kind, F_STR),
-    FIELD(station_in_t, servers, F_U32),       FIELD(station_in_t, arrivals, F_U64),
-    FIELD(station_in_t, served, F_U64),        FIELD(station_in_t, in_system, F_U64),
-    FIELD(station_in_t, decisions_yes, F_U64), FIELD(station_in_t, max_queue, F_U64),
-    FIELD(station_in_t, wait_mean, F_F64),     FIELD(station_in_t, wait_ci_low, F_F64),
-    FIELD(station_in_t, wait_ci_high, F_F64),  FIELD(station_in_t, wait_p50, F_F64),
-    FIELD(station_in_t, wait_p90, F_F64),      FIELD(station_in_t, wait_p95, F_F64),
-    FIELD(station_in_t, wait_p99, F_F64),      FIELD(station_in_t, utilisation, F_F64),
-};
-
-typedef struct summary_in {
-    uint64_t entities, carriers, selected, alarms, searches, seizures, missed, events;
-    double sojourn_mean, sojourn_ci_low, sojourn_ci_high;
-    double mean_in_system, throughput, littles_ratio;
-} summary_in_t;
-
-static const field_t summary_fields[] = {
-    FIELD(summary_in_t, entities, F_U64),        FIELD(summary_in_t, carriers, F_U64),
-    FIELD(summary_in_t, selected, F_U64),        FIELD(summary_in_t, alarms, F_U64),
-    FIELD(summary_in_t, searches, F_U64),        FIELD(summary_in_t, seizures, F_U64),
-    FIELD(summary_in_t, missed, F_U64),          FIELD(summary_in_t, events, F_U64),
-    FIELD(summary_in_t, sojourn_mean, F_F64),    FIELD(summary_in_t, sojourn_ci_low, F_F64),
-    FIELD(summary_in_t, sojourn_ci_high, F_F64), FIELD(summary_in_t, mean_in_system, F_F64),
-    FIELD(summary_in_t, throughput, F_F64),      FIELD(summary_in_t, littles_ratio, F_F64),
-};
-
-typedef struct plugin_in {
-    char role[16];
-    char id[64];
-    char name[96];
-    char version[32];
-    char sha256[65];
-    uint64_t calls, invalid_outputs;
-} plugin_in_t;
-
-static const field_t plugin_fields[] = {
-    FIELD(plugin_in_t, role, F_STR),
-    FIELD(plugin_in_t, id, F_STR),
-    FIELD(plugin_in_t, name, F_STR),
-    FIELD(plugin_in_t, version, F_STR),
-    FIELD(plugin_in_t, sha256, F_STR),
-    FIELD(plugin_in_t, calls, F_U64),
-    FIELD(plugin_in_t, invalid_outputs, F_U64),
-};
-
-static hid_t memory_type(const field_t *f, size_t n, size_t row_size) {
-    hid_t t = H5Tcreate(H5T_COMPOUND, row_size);
-    if (t < 0)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        hid_t ft;
-        switch (f[i].type) {
-        case F_U32:
-            ft = H5Tcopy(H5T_NATIVE_UINT32);
-            break;
-        case F_U64:
-            ft = H5Tcopy(H5T_NATIVE_UINT64);
-            break;
-        case F_F64:
-            ft = H5Tcopy(H5T_NATIVE_DOUBLE);
-            break;
-        default:
-            ft = H5Tcopy(H5T_C_S1);
-            if (ft >= 0)
-                H5Tset_size(ft, f[i].size);
-            break;
-        }
-        herr_t ok = ft >= 0 ? H5Tinsert(t, f[i].name, f[i].offset, ft) : -1;
-        if (ft >= 0)
-            H5Tclose(ft);
-        if (ok < 0) {
-            H5Tclose(t);
-            return -1;
-        }
-    }
-    return t;
-}
-
-/* Whether every link along the absolute path exists (H5Lexists fails on a
- * missing intermediate group). */
-static bool path_exists(hid_t file, const char *path) {
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char saved = *p;
-            *p = '\0';
-            if (H5Lexists(file, buf, H5P_DEFAULT) <= 0)
-                return false;
-            if (saved == '\0')
-                return true;
-            *p = saved;
-        }
-    }
-}
-
-/* Read every row of the table at path into a heap array (*rows, *n). */
-static int read_rows(hid_t file, const char *path, const field_t *f, size_t nf, size_t row_size,
-                     void **rows, size_t *n, const char *fname, bl_error_t *err) {
-    *rows = NULL;
-    *n = 0;
-    int rc = 0;
-    hid_t ds = -1, space = -1, mt = -1;
-    if (!path_exists(file, path))
-        return bl_error_set(err, BL_EHDF5, "%s: table %s is missing: the file is incomplete", fname,
-                            path);
-    ds = H5Dopen2(file, path, H5P_DEFAULT);
-    if (ds < 0 || (space = H5Dget_space(ds)) < 0 || (mt = memory_type(f, nf, row_size)) < 0) {
-        rc = bl_error_set(err, BL_EHDF5, "%s: cannot open table %s", fname, path);
-        goto out;
-    }
-    hssize_t count = H5Sget_simple_extent_npoints(space);
-    if (count < 0) {
-        rc = bl_error_set(err, BL_EHDF5, "%s: cannot read table %s", fname, path);
-        goto out;
-    }
-    *rows = calloc(count > 0 ? (size_t)count : 1, row_size);
-    if (*rows == NULL) {
-        rc = bl_error_set(err, BL_ENOMEM, "out of memory");
-        goto out;
-    }
-    if (count > 0 && H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, *rows) < 0) {
-        rc = bl_error_set(err, BL_EHDF5, "%s: cannot read table %s (columns do not match)", fname,
-                          path);
-        free(*rows);
-        *rows = NULL;
-        goto out;
-    }
-    *n = (size_t)count;
-out:
-    if (mt >= 0)
-        H5Tclose(mt);
-    if (space >= 0)
-        H5Sclose(space);
-    if (ds >= 0)
-        H5Dclose(ds);
-    return rc;
-}
-
-/* ------------------------------------------------------------------ root attributes */
-
-/* A root text attribute as a heap string, NULL when absent. */
-static char *root_text(hid_t file, const char *name) {
-    if (H5Aexists(file, name) <= 0)
-        return NULL;
-    hsize_t dims[1] = {0};
-    H5T_class_t cls;
-    size_t size = 0;
-    if (H5LTget_attribute_info(file, "/", name, dims, &cls, &size) < 0 || cls != H5T_STRING)
-        return NULL;
-    char *s = calloc(size + 1, 1);
-    if (s != NULL && H5LTget_attribute_string(file, "/", name, s) < 0) {
-        free(s);
-        return NULL;
-    }
-    return s;
-}
-
-static bool root_number(hid_t file, const char *name, hid_t mem_type, void *out) {
-    if (H5Aexists(file, name) <= 0)
-        return false;
-    hid_t a = H5Aopen(file, name, H5P_DEFAULT);
-    if (a < 0)
-        return false;
-    bool ok = H5Aread(a, mem_type, out) >= 0;
-    H5Aclose(a);
-    return ok;
-}
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ------------------------------------------------------------------ JSON */
 
@@ -230,7 +36,7 @@ static void add_text(cJSON *o, const char *key, const char *value) {
     cJSON_AddItemToObject(o, key, value ? cJSON_CreateString(value) : cJSON_CreateNull());
 }
 
-static cJSON *stations_json(const station_in_t *s, size_t n) {
+static cJSON *stations_json(const bl_station_row_t *s, size_t n) {
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; i < n; i++) {
         cJSON *o = cJSON_CreateObject();
@@ -254,7 +60,7 @@ static cJSON *stations_json(const station_in_t *s, size_t n) {
     return a;
 }
 
-static cJSON *system_json(const summary_in_t *s) {
+static cJSON *system_json(const bl_summary_row_t *s) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "entities", (double)s->entities);
     cJSON_AddItemToObject(o, "sojourn_mean", num(s->sojourn_mean));
@@ -272,7 +78,7 @@ static cJSON *system_json(const summary_in_t *s) {
     return o;
 }
 
-static cJSON *plugins_json(const plugin_in_t *p, size_t n) {
+static cJSON *plugins_json(const bl_plugin_row_t *p, size_t n) {
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; i < n; i++) {
         cJSON *o = cJSON_CreateObject();
@@ -293,9 +99,9 @@ int bl_summary_load(const char *path, cJSON **out, bl_error_t *err) {
     int rc = 0;
     hid_t file = -1;
     cJSON *o = NULL;
-    station_in_t *stations = NULL;
-    summary_in_t *sum = NULL;
-    plugin_in_t *plugins = NULL;
+    bl_station_row_t *stations = NULL;
+    bl_summary_row_t *sum = NULL;
+    bl_plugin_row_t *plugins = NULL;
     size_t n_stations = 0, n_sum = 0, n_plugins = 0;
     char *texts[8] = {NULL};
 
@@ -318,7 +124,7 @@ int bl_summary_load(const char *path, cJSON **out, bl_error_t *err) {
                             "borderlab run",
                             path);
     int schema = 0;
-    if (!root_number(file, "borderlab_schema", H5T_NATIVE_INT, &schema)) {
+    if (!bl_results_root_number(file, "borderlab_schema", H5T_NATIVE_INT, &schema)) {
         rc = bl_error_set(err, BL_EHDF5,
                           "%s is an HDF5 file but not a borderlab results file (no "
                           "borderlab_schema attribute)",
@@ -332,35 +138,35 @@ int bl_summary_load(const char *path, cJSON **out, bl_error_t *err) {
                           path, schema, BL_RESULTS_SCHEMA);
         goto out;
     }
-    rc = read_rows(file, "/checkpoint/stations", station_fields, NFIELDS(station_fields),
-                   sizeof(station_in_t), (void **)&stations, &n_stations, path, err);
+    rc = bl_results_table_read(file, &bl_results_stations_table, (void **)&stations, &n_stations,
+                               path, err);
     if (rc == 0)
-        rc = read_rows(file, "/checkpoint/summary", summary_fields, NFIELDS(summary_fields),
-                       sizeof(summary_in_t), (void **)&sum, &n_sum, path, err);
+        rc = bl_results_table_read(file, &bl_results_summary_table, (void **)&sum, &n_sum, path,
+                                   err);
     if (rc == 0)
-        rc = read_rows(file, "/plugins", plugin_fields, NFIELDS(plugin_fields), sizeof(plugin_in_t),
-                       (void **)&plugins, &n_plugins, path, err);
+        rc = bl_results_table_read(file, &bl_results_plugins_table, (void **)&plugins, &n_plugins,
+                                   path, err);
     if (rc != 0)
         goto out;
     if (n_sum != 1) {
-        rc = bl_error_set(err, BL_EHDF5, "%s: /checkpoint/summary has %zu rows, expected 1", path,
-                          n_sum);
+        rc = bl_error_set(err, BL_EHDF5, "%s: %s has %zu rows, expected 1", path,
+                          bl_results_summary_table.path, n_sum);
         goto out;
     }
 
     enum { T_VERSION, T_JOB, T_NAME, T_PATH, T_START, T_PARAMS };
     static const char *const names[] = {"harness_version", "job",        "scenario_name",
                                         "scenario_path",   "start_time", "parameters"};
-    for (size_t i = 0; i < NFIELDS(names); i++)
-        texts[i] = root_text(file, names[i]);
+    for (size_t i = 0; i < COUNT(names); i++)
+        texts[i] = bl_results_root_text(file, names[i]);
     uint64_t seed = 0;
     unsigned reps = 0, threads = 0;
     double wall = NAN;
-    bool has_seed = root_number(file, "seed", H5T_NATIVE_UINT64, &seed);
-    root_number(file, "replications", H5T_NATIVE_UINT, &reps);
-    root_number(file, "threads", H5T_NATIVE_UINT, &threads);
-    root_number(file, "wall_seconds", H5T_NATIVE_DOUBLE, &wall);
-    bool entities = path_exists(file, "/checkpoint/entities");
+    bool has_seed = bl_results_root_number(file, "seed", H5T_NATIVE_UINT64, &seed);
+    bl_results_root_number(file, "replications", H5T_NATIVE_UINT, &reps);
+    bl_results_root_number(file, "threads", H5T_NATIVE_UINT, &threads);
+    bl_results_root_number(file, "wall_seconds", H5T_NATIVE_DOUBLE, &wall);
+    bool entities = bl_results_path_exists(file, bl_results_entities_table.path);
 
     o = cJSON_CreateObject();
     if (o == NULL) {
@@ -395,7 +201,7 @@ int bl_summary_load(const char *path, cJSON **out, bl_error_t *err) {
     *out = o;
     o = NULL;
 out:
-    for (size_t i = 0; i < NFIELDS(texts); i++)
+    for (size_t i = 0; i < COUNT(texts); i++)
         free(texts[i]);
     free(stations);
     free(sum);

@@ -1,0 +1,346 @@
+/* The tables of a results file: see results_schema.h. */
+#include "results_schema.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <hdf5_hl.h>
+
+#include "engine.h"
+
+#define NCOLUMNS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ------------------------------------------------------------------ /plugins */
+
+static const bl_results_column_t plugin_columns[] = {
+    BL_RESULTS_COLUMN(bl_plugin_row_t, role, BL_RESULTS_COL_STR),
+    BL_RESULTS_COLUMN(bl_plugin_row_t, kind, BL_RESULTS_COL_STR),
+    BL_RESULTS_COLUMN(bl_plugin_row_t, id, BL_RESULTS_COL_STR),
+    BL_RESULTS_COLUMN(bl_plugin_row_t, name, BL_RESULTS_COL_STR),
+    BL_RESULTS_COLUMN(bl_plugin_row_t, vendor, BL_RESULTS_COL_STR),
+    BL_RESULTS_COLUMN(bl_plugin_row_t, version, BL_RESULTS_COL_STR),
+    BL_RESULTS_COLUMN(bl_plugin_row_t, path, BL_RESULTS_COL_STR),
+    BL_RESULTS_COLUMN(bl_plugin_row_t, sha256, BL_RESULTS_COL_STR),
+    BL_RESULTS_COLUMN(bl_plugin_row_t, calls, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_plugin_row_t, invalid_outputs, BL_RESULTS_COL_U64),
+};
+
+static const char PLUGINS_DESCRIPTION[] = "plugins loaded for the run, one row per role";
+
+const bl_results_table_t bl_results_plugins_table = {
+    "/plugins",
+    PLUGINS_DESCRIPTION,
+    PLUGINS_DESCRIPTION,
+    "calls, invalid_outputs: counts summed over replications; sha256: hex SHA-256 of the loaded "
+    "file",
+    plugin_columns,
+    NCOLUMNS(plugin_columns),
+    sizeof(bl_plugin_row_t),
+};
+
+/* ------------------------------------------------------------------ /checkpoint/stations */
+
+static const bl_results_column_t station_columns[] = {
+    BL_RESULTS_COLUMN(bl_station_row_t, station, BL_RESULTS_COL_STR),
+    BL_RESULTS_COLUMN(bl_station_row_t, kind, BL_RESULTS_COL_STR),
+    BL_RESULTS_COLUMN(bl_station_row_t, servers, BL_RESULTS_COL_U32),
+    BL_RESULTS_COLUMN(bl_station_row_t, arrivals, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_station_row_t, served, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_station_row_t, in_system, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_station_row_t, decisions_yes, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_station_row_t, wait_mean, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_station_row_t, wait_ci_low, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_station_row_t, wait_ci_high, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_station_row_t, wait_p50, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_station_row_t, wait_p90, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_station_row_t, wait_p95, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_station_row_t, wait_p99, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_station_row_t, wait_max, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_station_row_t, utilisation, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_station_row_t, utilisation_ci_low, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_station_row_t, utilisation_ci_high, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_station_row_t, mean_queue, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_station_row_t, max_queue, BL_RESULTS_COL_U64),
+};
+
+static const char STATIONS_DESCRIPTION[] =
+    "per-station results pooled over replications (95% t intervals over replication means; "
+    "quantiles from the merged wait histograms)";
+
+const bl_results_table_t bl_results_stations_table = {
+    "/checkpoint/stations",
+    STATIONS_DESCRIPTION,
+    STATIONS_DESCRIPTION,
+    "wait_*: s; utilisation: fraction of server capacity busy in the measurement window; "
+    "mean_queue, max_queue: entities; arrivals, served, in_system, decisions_yes: totals over "
+    "replications",
+    station_columns,
+    NCOLUMNS(station_columns),
+    sizeof(bl_station_row_t),
+};
+
+/* ------------------------------------------------------------------ /checkpoint/replications */
+
+static const bl_results_column_t replication_columns[] = {
+    BL_RESULTS_COLUMN(bl_replication_row_t, replication, BL_RESULTS_COL_U32),
+    BL_RESULTS_COLUMN(bl_replication_row_t, station, BL_RESULTS_COL_STR),
+    BL_RESULTS_COLUMN(bl_replication_row_t, arrivals, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_replication_row_t, served, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_replication_row_t, in_system, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_replication_row_t, decisions_yes, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_replication_row_t, wait_mean, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_replication_row_t, wait_p50, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_replication_row_t, wait_p90, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_replication_row_t, wait_p99, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_replication_row_t, utilisation, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_replication_row_t, mean_queue, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_replication_row_t, max_queue, BL_RESULTS_COL_U64),
+};
+
+static const char REPLICATIONS_DESCRIPTION[] =
+    "per-station results, one row per (replication, station)";
+
+const bl_results_table_t bl_results_replications_table = {
+    "/checkpoint/replications",
+    REPLICATIONS_DESCRIPTION,
+    REPLICATIONS_DESCRIPTION,
+    "wait_*: s; utilisation: fraction of server capacity busy in the measurement window; "
+    "mean_queue, max_queue: entities",
+    replication_columns,
+    NCOLUMNS(replication_columns),
+    sizeof(bl_replication_row_t),
+};
+
+/* ------------------------------------------------------------------ /checkpoint/system */
+
+static const bl_results_column_t system_columns[] = {
+    BL_RESULTS_COLUMN(bl_system_row_t, replication, BL_RESULTS_COL_U32),
+    BL_RESULTS_COLUMN(bl_system_row_t, entities, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_system_row_t, completed, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_system_row_t, total_arrivals, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_system_row_t, sojourn_mean, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_system_row_t, sojourn_p50, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_system_row_t, sojourn_p90, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_system_row_t, sojourn_p99, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_system_row_t, mean_in_system, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_system_row_t, throughput, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_system_row_t, littles_ratio, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_system_row_t, window_start, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_system_row_t, window_end, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_system_row_t, end_time, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_system_row_t, events, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_system_row_t, carriers, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_system_row_t, selected, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_system_row_t, alarms, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_system_row_t, searches, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_system_row_t, seizures, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_system_row_t, missed, BL_RESULTS_COL_U64),
+};
+
+static const char SYSTEM_DESCRIPTION[] = "end-to-end results, one row per replication";
+
+const bl_results_table_t bl_results_system_table = {
+    "/checkpoint/system",
+    SYSTEM_DESCRIPTION,
+    SYSTEM_DESCRIPTION,
+    "sojourn_*, window_*, end_time: s; mean_in_system: entities; throughput: entities per second "
+    "of the measurement window; littles_ratio: mean_in_system / (throughput * sojourn_mean), 1 "
+    "when Little's law holds",
+    system_columns,
+    NCOLUMNS(system_columns),
+    sizeof(bl_system_row_t),
+};
+
+/* ------------------------------------------------------------------ /checkpoint/summary */
+
+static const bl_results_column_t summary_columns[] = {
+    BL_RESULTS_COLUMN(bl_summary_row_t, replications, BL_RESULTS_COL_U32),
+    BL_RESULTS_COLUMN(bl_summary_row_t, entities, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_summary_row_t, sojourn_mean, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_summary_row_t, sojourn_ci_low, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_summary_row_t, sojourn_ci_high, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_summary_row_t, sojourn_p50, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_summary_row_t, sojourn_p90, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_summary_row_t, sojourn_p95, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_summary_row_t, sojourn_p99, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_summary_row_t, mean_in_system, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_summary_row_t, mean_in_system_ci_low, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_summary_row_t, mean_in_system_ci_high, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_summary_row_t, throughput, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_summary_row_t, throughput_ci_low, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_summary_row_t, throughput_ci_high, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_summary_row_t, littles_ratio, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_summary_row_t, carriers, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_summary_row_t, selected, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_summary_row_t, alarms, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_summary_row_t, searches, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_summary_row_t, seizures, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_summary_row_t, missed, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_summary_row_t, events, BL_RESULTS_COL_U64),
+};
+
+static const char SUMMARY_DESCRIPTION[] =
+    "end-to-end results pooled over replications (95% t intervals over replication means; "
+    "quantiles from the merged sojourn histograms)";
+
+const bl_results_table_t bl_results_summary_table = {
+    "/checkpoint/summary",
+    SUMMARY_DESCRIPTION,
+    SUMMARY_DESCRIPTION,
+    "sojourn_*: s; mean_in_system: entities; throughput: entities per second; carriers ... "
+    "events: totals over replications",
+    summary_columns,
+    NCOLUMNS(summary_columns),
+    sizeof(bl_summary_row_t),
+};
+
+/* ------------------------------------------------------------------ /checkpoint/entities/rNNNNN */
+
+static const bl_results_column_t entity_columns[] = {
+    BL_RESULTS_COLUMN(bl_entity_record_t, replication, BL_RESULTS_COL_U32),
+    BL_RESULTS_COLUMN(bl_entity_record_t, flags, BL_RESULTS_COL_U32),
+    BL_RESULTS_COLUMN(bl_entity_record_t, entity, BL_RESULTS_COL_U64),
+    BL_RESULTS_COLUMN(bl_entity_record_t, arrival, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_entity_record_t, departure, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_entity_record_t, wait, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_entity_record_t, risk_score, BL_RESULTS_COL_F64),
+    BL_RESULTS_COLUMN(bl_entity_record_t, threat, BL_RESULTS_COL_U32),
+    BL_RESULTS_COLUMN(bl_entity_record_t, stations, BL_RESULTS_COL_U32),
+};
+
+const bl_results_table_t bl_results_entities_table = {
+    "/checkpoint/entities",
+    "entities",
+    "one row per entity of the replication, in departure order",
+    "arrival, departure, wait: s; risk_score: 0..1; flags: bit 0 warm-up, 1 selected, 2 alarm, "
+    "3 searched, 4 seized; threat: bl_threat_class_t ground truth",
+    entity_columns,
+    NCOLUMNS(entity_columns),
+    sizeof(bl_entity_record_t),
+};
+
+/* ------------------------------------------------------------------ HDF5 types */
+
+hid_t bl_results_column_type(const bl_results_column_t *c) {
+    hid_t t;
+    switch (c->kind) {
+    case BL_RESULTS_COL_U32:
+        return H5Tcopy(H5T_NATIVE_UINT32);
+    case BL_RESULTS_COL_U64:
+        return H5Tcopy(H5T_NATIVE_UINT64);
+    case BL_RESULTS_COL_F64:
+        return H5Tcopy(H5T_NATIVE_DOUBLE);
+    case BL_RESULTS_COL_STR:
+        t = H5Tcopy(H5T_C_S1);
+        if (t >= 0 && H5Tset_size(t, c->size) < 0) {
+            H5Tclose(t);
+            t = -1;
+        }
+        return t;
+    }
+    return -1;
+}
+
+hid_t bl_results_table_memory_type(const bl_results_table_t *t) {
+    hid_t type = H5Tcreate(H5T_COMPOUND, t->row_size);
+    if (type < 0)
+        return -1;
+    for (size_t i = 0; i < t->n_columns; i++) {
+        hid_t ct = bl_results_column_type(&t->columns[i]);
+        herr_t ok = ct >= 0 ? H5Tinsert(type, t->columns[i].name, t->columns[i].offset, ct) : -1;
+        if (ct >= 0)
+            H5Tclose(ct);
+        if (ok < 0) {
+            H5Tclose(type);
+            return -1;
+        }
+    }
+    return type;
+}
+
+/* ------------------------------------------------------------------ reading */
+
+bool bl_results_path_exists(hid_t file, const char *path) {
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char saved = *p;
+            *p = '\0';
+            if (H5Lexists(file, buf, H5P_DEFAULT) <= 0)
+                return false;
+            if (saved == '\0')
+                return true;
+            *p = saved;
+        }
+    }
+}
+
+int bl_results_table_read(hid_t file, const bl_results_table_t *t, void **rows, size_t *n,
+                          const char *fname, bl_error_t *err) {
+    *rows = NULL;
+    *n = 0;
+    int rc = 0;
+    hid_t ds = -1, space = -1, mt = -1;
+    if (!bl_results_path_exists(file, t->path))
+        return bl_error_set(err, BL_EHDF5, "%s: table %s is missing: the file is incomplete", fname,
+                            t->path);
+    ds = H5Dopen2(file, t->path, H5P_DEFAULT);
+    if (ds < 0 || (space = H5Dget_space(ds)) < 0 || (mt = bl_results_table_memory_type(t)) < 0) {
+        rc = bl_error_set(err, BL_EHDF5, "%s: cannot open table %s", fname, t->path);
+        goto out;
+    }
+    hssize_t count = H5Sget_simple_extent_npoints(space);
+    if (count < 0) {
+        rc = bl_error_set(err, BL_EHDF5, "%s: cannot read table %s", fname, t->path);
+        goto out;
+    }
+    *rows = calloc(count > 0 ? (size_t)count : 1, t->row_size);
+    if (*rows == NULL) {
+        rc = bl_error_set(err, BL_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (count > 0 && H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, *rows) < 0) {
+        rc = bl_error_set(err, BL_EHDF5, "%s: cannot read table %s (columns do not match)", fname,
+                          t->path);
+        free(*rows);
+        *rows = NULL;
+        goto out;
+    }
+    *n = (size_t)count;
+out:
+    if (mt >= 0)
+        H5Tclose(mt);
+    if (space >= 0)
+        H5Sclose(space);
+    if (ds >= 0)
+        H5Dclose(ds);
+    return rc;
+}
+
+char *bl_results_root_text(hid_t file, const char *name) {
+    if (H5Aexists(file, name) <= 0)
+        return NULL;
+    hsize_t dims[1] = {0};
+    H5T_class_t cls;
+    size_t size = 0;
+    if (H5LTget_attribute_info(file, "/", name, dims, &cls, &size) < 0 || cls != H5T_STRING)
+        return NULL;
+    char *s = calloc(size + 1, 1);
+    if (s != NULL && H5LTget_attribute_string(file, "/", name, s) < 0) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+bool bl_results_root_number(hid_t file, const char *name, hid_t mem_type, void *out) {
+    if (H5Aexists(file, name) <= 0)
+        return false;
+    hid_t a = H5Aopen(file, name, H5P_DEFAULT);
+    if (a < 0)
+        return false;
+    bool ok = H5Aread(a, mem_type, out) >= 0;
+    H5Aclose(a);
+    return ok;
+}

@@ -1,0 +1,148 @@
+/*
+ * The one description of every table in a results file: the row structs,
+ * their columns (name, offset, kind, size), where each table lives and the
+ * title, description and units attributes it carries.  The writer
+ * (results.c) makes the tables from these descriptions and the reader
+ * (summary.c) reads them back through the same ones, so the two cannot
+ * drift apart.  results.h documents the layout for users.
+ *
+ * Changing a row struct or a column list changes the file format (see
+ * BL_RESULTS_SCHEMA in results.h).
+ */
+#ifndef BL_RESULTS_SCHEMA_H
+#define BL_RESULTS_SCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hdf5.h>
+
+#include "error.h"
+
+/* How a column is stored: a native HDF5 number, or a fixed-size C string. */
+typedef enum bl_results_column_kind {
+    BL_RESULTS_COL_U32,
+    BL_RESULTS_COL_U64,
+    BL_RESULTS_COL_F64,
+    BL_RESULTS_COL_STR
+} bl_results_column_kind_t;
+
+typedef struct bl_results_column {
+    const char *name; /* also the name of the row struct member */
+    size_t offset;    /* of the member in the row struct */
+    bl_results_column_kind_t kind;
+    size_t size; /* bytes (BL_RESULTS_COL_STR: fixed size, including the NUL) */
+} bl_results_column_t;
+
+/* The column of row struct st stored from its member f. */
+#define BL_RESULTS_COLUMN(st, f, kind)                                                             \
+    { #f, offsetof(st, f), kind, sizeof(((st *)0)->f) }
+
+typedef struct bl_results_table {
+    const char *path;                   /* absolute; entities: the group of the rNNNNN tables */
+    const char *title;                  /* H5TB TITLE attribute */
+    const char *description;            /* "description" attribute */
+    const char *units;                  /* "units" attribute */
+    const bl_results_column_t *columns; /* in file order */
+    size_t n_columns;
+    size_t row_size; /* sizeof the row struct */
+} bl_results_table_t;
+
+/* /plugins: one row per loaded role. */
+typedef struct bl_plugin_row {
+    char role[16];
+    char kind[16];
+    char id[64];
+    char name[96];
+    char vendor[64];
+    char version[32];
+    char path[512];
+    char sha256[65];
+    uint64_t calls;
+    uint64_t invalid_outputs;
+} bl_plugin_row_t;
+
+/* /checkpoint/stations: one row per station, pooled over replications. */
+typedef struct bl_station_row {
+    char station[48];
+    char kind[16];
+    uint32_t servers;
+    uint64_t arrivals, served, in_system, decisions_yes;
+    double wait_mean, wait_ci_low, wait_ci_high;
+    double wait_p50, wait_p90, wait_p95, wait_p99, wait_max;
+    double utilisation, utilisation_ci_low, utilisation_ci_high;
+    double mean_queue;
+    uint64_t max_queue;
+} bl_station_row_t;
+
+/* /checkpoint/replications: one row per (replication, station). */
+typedef struct bl_replication_row {
+    uint32_t replication;
+    char station[48];
+    uint64_t arrivals, served, in_system, decisions_yes;
+    double wait_mean, wait_p50, wait_p90, wait_p99;
+    double utilisation, mean_queue;
+    uint64_t max_queue;
+} bl_replication_row_t;
+
+/* /checkpoint/system: one row per replication. */
+typedef struct bl_system_row {
+    uint32_t replication;
+    uint64_t entities, completed, total_arrivals;
+    double sojourn_mean, sojourn_p50, sojourn_p90, sojourn_p99;
+    double mean_in_system, throughput, littles_ratio;
+    double window_start, window_end, end_time;
+    uint64_t events, carriers, selected, alarms, searches, seizures, missed;
+} bl_system_row_t;
+
+/* /checkpoint/summary: one row, pooled over replications. */
+typedef struct bl_summary_row {
+    uint32_t replications;
+    uint64_t entities;
+    double sojourn_mean, sojourn_ci_low, sojourn_ci_high;
+    double sojourn_p50, sojourn_p90, sojourn_p95, sojourn_p99;
+    double mean_in_system, mean_in_system_ci_low, mean_in_system_ci_high;
+    double throughput, throughput_ci_low, throughput_ci_high;
+    double littles_ratio;
+    uint64_t carriers, selected, alarms, searches, seizures, missed, events;
+} bl_summary_row_t;
+
+extern const bl_results_table_t bl_results_plugins_table;      /* rows: bl_plugin_row_t */
+extern const bl_results_table_t bl_results_stations_table;     /* rows: bl_station_row_t */
+extern const bl_results_table_t bl_results_replications_table; /* rows: bl_replication_row_t */
+extern const bl_results_table_t bl_results_system_table;       /* rows: bl_system_row_t */
+extern const bl_results_table_t bl_results_summary_table;      /* rows: bl_summary_row_t */
+extern const bl_results_table_t bl_results_entities_table;     /* rows: bl_entity_record_t */
+
+/* The native HDF5 type of one column; the caller closes it (H5Tclose).
+ * Returns a negative id on failure. */
+hid_t bl_results_column_type(const bl_results_column_t *c);
+
+/* The compound memory type of a row of t, members named as the columns;
+ * the caller closes it.  Returns a negative id on failure. */
+hid_t bl_results_table_memory_type(const bl_results_table_t *t);
+
+/* Whether every link along the absolute path exists (H5Lexists alone fails
+ * on a missing intermediate group). */
+bool bl_results_path_exists(hid_t file, const char *path);
+
+/*
+ * Read every row of table t of file into a heap array of its row struct
+ * (*rows, caller frees; *n rows).  Columns are matched by name, so a file
+ * with more columns than t still reads.  fname names the file in messages.
+ * Returns 0, BL_EHDF5 (table missing or columns do not match) or BL_ENOMEM.
+ */
+int bl_results_table_read(hid_t file, const bl_results_table_t *t, void **rows, size_t *n,
+                          const char *fname, bl_error_t *err);
+
+/* The text attribute name of the root group as a heap string (caller
+ * frees); NULL when absent or not text. */
+char *bl_results_root_text(hid_t file, const char *name);
+
+/* Read the numeric attribute name of the root group into *out (caller's
+ * storage of mem_type, e.g. H5T_NATIVE_UINT64).  Returns false when absent
+ * or unreadable, leaving *out as it was. */
+bool bl_results_root_number(hid_t file, const char *name, hid_t mem_type, void *out);
+
+#endif

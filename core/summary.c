@@ -276,9 +276,12 @@ void bl_summary_print_text(const cJSON *summary, FILE *fp) {
     }
 
     const cJSON *sys = cJSON_GetObjectItemCaseSensitive(summary, "system");
-    fprintf(fp, "  end to end: mean time %s s, throughput %s/h, seizures %.0f, missed %.0f\n",
+    fprintf(fp,
+            "  end to end: mean time %s s, throughput %s/h; over all replications: "
+            "%.0f carriers, %.0f selected, %.0f alarms, %.0f seizures, %.0f missed\n",
             fmt(a, sizeof a, "%.1f", get_num(sys, "sojourn_mean")),
-            fmt(b, sizeof b, "%.1f", get_num(sys, "throughput_per_hour")), get_num(sys, "seizures"),
+            fmt(b, sizeof b, "%.1f", get_num(sys, "throughput_per_hour")), get_num(sys, "carriers"),
+            get_num(sys, "selected"), get_num(sys, "alarms"), get_num(sys, "seizures"),
             get_num(sys, "missed"));
 
     const cJSON *p;

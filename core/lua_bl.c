@@ -456,6 +456,26 @@ static int sandbox_load(lua_State *L) {
     return lua_gettop(L) - n;
 }
 
+/* __index of the sandbox environment: names the sandbox removed get an
+ * error that says why, instead of "attempt to index a nil value". */
+static int sandbox_missing(lua_State *L) {
+    static const char *const removed[] = {"os",     "io",       "package",        "debug",
+                                          "dofile", "loadfile", "collectgarbage", NULL};
+    const char *name = lua_tostring(L, 2);
+    for (size_t i = 0; name != NULL && removed[i] != NULL; i++)
+        if (strcmp(name, removed[i]) == 0) {
+            luaL_where(L, 1); /* the scenario line that used it */
+            lua_pushfstring(L,
+                            "'%s' is not available in a scenario: scenarios run sandboxed (no os, "
+                            "io, package, debug, dofile or loadfile); randomness comes from "
+                            "math.random, which the run's seed drives",
+                            name);
+            lua_concat(L, 2);
+            return lua_error(L);
+        }
+    return 0; /* any other unknown global is nil, as in plain Lua */
+}
+
 int bl_lua_open_sandbox(lua_State *L) {
     static const char *const base[] = {
         "assert",       "error",    "getmetatable", "ipairs", "next",   "pairs",
@@ -521,6 +541,10 @@ int bl_lua_open_sandbox(lua_State *L) {
     lua_pushliteral(L, "borderlab");
     lua_call(L, 1, 1);
     lua_setfield(L, env, "bl");
+    lua_newtable(L); /* the environment's metatable */
+    lua_pushcfunction(L, sandbox_missing);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, env);
     lua_pushvalue(L, env);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &env_key);
     return 0;

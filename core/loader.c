@@ -8,6 +8,7 @@
 #endif
 
 #include "loader.h"
+#include "paths.h"
 
 #include <ctype.h>
 #include <dlfcn.h>
@@ -130,17 +131,6 @@ out:
 
 static int readable_file(const char *path) { return access(path, R_OK) == 0; }
 
-static char *join(const char *a, const char *b) {
-    size_t na = strlen(a), nb = strlen(b);
-    char *s = malloc(na + nb + 2);
-    if (s == NULL)
-        return NULL;
-    memcpy(s, a, na);
-    s[na] = '/';
-    memcpy(s + na + 1, b, nb + 1);
-    return s;
-}
-
 /* Append "path" to the list of places looked at (for the error message). */
 static void note_looked(char *looked, size_t cap, const char *path) {
     size_t n = strlen(looked);
@@ -192,7 +182,7 @@ char *bl_plugin_resolve(const char *spec, int kind, const char *base_dir, bl_err
     if (strchr(spec, '/') != NULL || (len > 3 && strcmp(spec + len - 3, ".so") == 0)) {
         found = try_candidate(strdup(spec), looked, sizeof looked);
         if (found == NULL && base_dir != NULL && spec[0] != '/')
-            found = try_candidate(join(base_dir, spec), looked, sizeof looked);
+            found = try_candidate(bl_path_join(base_dir, spec), looked, sizeof looked);
         if (found == NULL)
             bl_error_set(err, BL_ENOTFOUND,
                          "plugin %s: no such readable file (looked at %s): check the path", spec,
@@ -217,7 +207,7 @@ char *bl_plugin_resolve(const char *spec, int kind, const char *base_dir, bl_err
                 char *folder = strndup(p, n);
                 if (folder == NULL)
                     goto nomem;
-                found = try_candidate(join(folder, file), looked, sizeof looked);
+                found = try_candidate(bl_path_join(folder, file), looked, sizeof looked);
                 free(folder);
             }
             p += n;
@@ -245,7 +235,7 @@ char *bl_plugin_resolve(const char *spec, int kind, const char *base_dir, bl_err
 
     /* 3. The installed plugin folder. */
     if (found == NULL)
-        found = try_candidate(join(BL_PLUGIN_DIR, file), looked, sizeof looked);
+        found = try_candidate(bl_path_join(BL_PLUGIN_DIR, file), looked, sizeof looked);
 
     if (found == NULL)
         bl_error_set(err, BL_ENOTFOUND,
@@ -467,7 +457,7 @@ int bl_plugin_load(bl_plugin_handle_t *h, const char *path, int expected_kind, b
 
     /* 2b: the dynamic linker accepts it.  A path without '/' would be
      * searched in the library path, so make it explicit. */
-    char *dlpath = strchr(path, '/') != NULL ? strdup(path) : join(".", path);
+    char *dlpath = strchr(path, '/') != NULL ? strdup(path) : bl_path_join(".", path);
     if (dlpath == NULL) {
         rc = bl_error_set(err, BL_ENOMEM, "plugin %s: out of memory", path);
         goto out;

@@ -18,6 +18,7 @@
 #include <hdf5_hl.h>
 
 #include "histogram.h"
+#include "paths.h"
 #include "results_schema.h"
 #include "stats.h"
 
@@ -109,15 +110,6 @@ static int hdf5_fail(bl_results_writer_t *w, bl_error_t *err, const char *what) 
                         hdf5_reason(reason));
 }
 
-static char *dir_of(const char *path) {
-    const char *slash = strrchr(path, '/');
-    if (slash == NULL)
-        return strdup(".");
-    if (slash == path)
-        return strdup("/");
-    return strndup(path, (size_t)(slash - path));
-}
-
 static void writer_free(bl_results_writer_t *w) {
     for (size_t i = 0; i < w->n_sinks; i++)
         free(w->sinks[i]);
@@ -152,7 +144,7 @@ int bl_results_open(bl_results_writer_t **out, const char *final_path, bl_error_
     pthread_mutex_init(&w->lock, NULL);
     w->file = w->entities = -1;
 
-    dir = dir_of(final_path);
+    dir = bl_path_dir(final_path);
     const char *base = strrchr(final_path, '/') ? strrchr(final_path, '/') + 1 : final_path;
     w->final_path = strdup(final_path);
     size_t tlen = (dir ? strlen(dir) : 0) + strlen(base) + 64;

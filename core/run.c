@@ -12,6 +12,7 @@
 
 #include "engine.h"
 #include "loader.h"
+#include "paths.h"
 #include "pool.h"
 #include "progress.h"
 #include "results.h"
@@ -43,16 +44,6 @@ static int run_replication(void *arg, unsigned index) {
                          &ctx->errors[index]);
 }
 
-/* Folder of path ("." when none), heap string. */
-static char *dir_of(const char *path) {
-    const char *slash = strrchr(path, '/');
-    if (slash == NULL)
-        return strdup(".");
-    if (slash == path)
-        return strdup("/");
-    return strndup(path, (size_t)(slash - path));
-}
-
 /* Default output: results/<name>.h5, creating results/ when missing. */
 static char *default_output(const bl_scenario_t *sc, bl_error_t *err) {
     if (mkdir(DEFAULT_RESULTS_DIR, 0777) != 0 && errno != EEXIST) {
@@ -70,7 +61,7 @@ static char *default_output(const bl_scenario_t *sc, bl_error_t *err) {
 
 static int load_plugins(const bl_scenario_t *sc, bl_plugin_handle_t handles[BL_ROLE_COUNT],
                         bl_plugin_set_t *set, bl_error_t *err) {
-    char *base = dir_of(sc->path);
+    char *base = bl_path_dir(sc->path);
     int rc = 0;
     for (int r = 0; r < BL_ROLE_COUNT && rc == 0; r++) {
         const char *spec = sc->plugins[r].spec;

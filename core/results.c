@@ -710,6 +710,21 @@ static int write_root(bl_results_writer_t *w, const bl_run_t *run, bl_error_t *e
     };
     for (size_t i = 0; rc == 0 && i < sizeof texts / sizeof texts[0]; i++)
         rc = set_text(w, texts[i][0], texts[i][1], err);
+    /* Each plugin's identity on the root too (the /plugins table has the
+     * rest), so `h5dump -A` alone says what was measured. */
+    for (int r = 0; rc == 0 && r < BL_ROLE_COUNT; r++) {
+        const bl_plugin_handle_t *h = run->plugins ? run->plugins->role[r] : NULL;
+        if (h == NULL)
+            continue;
+        const char *fields[][2] = {{"id", h->desc->header.id},
+                                   {"version", h->desc->header.version},
+                                   {"sha256", h->sha256}};
+        for (size_t i = 0; rc == 0 && i < 3; i++) {
+            char name[64];
+            snprintf(name, sizeof name, "plugin_%s_%s", bl_role_name(r), fields[i][0]);
+            rc = set_text(w, name, fields[i][1], err);
+        }
+    }
     free(params);
     return rc;
 }

@@ -9,10 +9,12 @@
  *   /                       attributes: borderlab_schema (int), harness_version,
  *                           job ("checkpoint"), seed (uint64), replications,
  *                           threads (uint), scenario_path, scenario_name,
- *                           scenario_source (full text), parameters (JSON
- *                           object name -> value text, plus "overridden": [names]),
+ *                           scenario_source (full text), parameters (JSON:
+ *                           {"values": {name: text}, "overridden": [names]}),
  *                           host, start_time (ISO 8601 UTC), wall_seconds
- *                           (double), command_line
+ *                           (double), command_line, and for each plugin used
+ *                           plugin_<role>_id, plugin_<role>_version,
+ *                           plugin_<role>_sha256
  *   /plugins                one row per loaded role: role, kind, id, name,
  *                           vendor, version, path, sha256 (64 hex), calls,
  *                           invalid_outputs (u64, summed over replications)

@@ -52,7 +52,9 @@ for path in /plugins /checkpoint/stations /checkpoint/replications /checkpoint/s
         fail "no dataset $path"
     fi
 done
-for attribute in borderlab_schema scenario_source seed harness_version; do
+for attribute in borderlab_schema scenario_source seed harness_version host start_time \
+    plugin_detector_id plugin_detector_version plugin_detector_sha256 plugin_risk_id \
+    plugin_risk_sha256 plugin_store_id plugin_store_sha256; do
     if grep -q "ATTRIBUTE \"$attribute\"" "$header"; then
         pass "root attribute $attribute"
     else

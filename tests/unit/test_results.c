@@ -698,6 +698,18 @@ static void test_results_summary_values(void **state) {
     cJSON_Delete(s);
 }
 
+/* bl_summary_load must refuse path with BL_EHDF5, a message naming the
+ * file and saying `why`, and no summary. */
+static void expect_summary_refusal(const char *path, const char *why) {
+    cJSON *s = NULL;
+    bl_error_t err;
+    bl_error_clear(&err);
+    assert_int_equal(bl_summary_load(path, &s, &err), BL_EHDF5);
+    assert_null(s);
+    assert_non_null(strstr(err.message, path));
+    assert_non_null(strstr(err.message, why));
+}
+
 static void test_results_summary_refuses_text_file(void **state) {
     fixture_t *f = *state;
     char path[600];
@@ -706,13 +718,7 @@ static void test_results_summary_refuses_text_file(void **state) {
     assert_non_null(fp);
     fputs("not hdf5\n", fp);
     fclose(fp);
-    cJSON *s = NULL;
-    bl_error_t err;
-    bl_error_clear(&err);
-    assert_int_equal(bl_summary_load(path, &s, &err), BL_EHDF5);
-    assert_null(s);
-    assert_non_null(strstr(err.message, path));
-    assert_non_null(strstr(err.message, "is not an HDF5 file (or is damaged)"));
+    expect_summary_refusal(path, "is not an HDF5 file (or is damaged)");
 }
 
 static void test_results_summary_refuses_foreign_hdf5(void **state) {
@@ -722,13 +728,7 @@ static void test_results_summary_refuses_foreign_hdf5(void **state) {
     hid_t file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     assert_true(file >= 0);
     H5Fclose(file);
-    cJSON *s = NULL;
-    bl_error_t err;
-    bl_error_clear(&err);
-    assert_int_equal(bl_summary_load(path, &s, &err), BL_EHDF5);
-    assert_null(s);
-    assert_non_null(strstr(err.message, path));
-    assert_non_null(strstr(err.message, "not a borderlab results file (no borderlab_schema"));
+    expect_summary_refusal(path, "not a borderlab results file (no borderlab_schema");
 }
 
 static void test_results_summary_refuses_newer_schema(void **state) {
@@ -740,11 +740,7 @@ static void test_results_summary_refuses_newer_schema(void **state) {
     int schema = BL_RESULTS_SCHEMA + 1;
     assert_true(H5LTset_attribute_int(file, "/", "borderlab_schema", &schema, 1) >= 0);
     H5Fclose(file);
-    cJSON *s = NULL;
-    bl_error_t err;
-    bl_error_clear(&err);
-    assert_int_equal(bl_summary_load(path, &s, &err), BL_EHDF5);
-    assert_non_null(strstr(err.message, "uses results schema 2; this borderlab reads up to 1"));
+    expect_summary_refusal(path, "uses results schema 2; this borderlab reads up to 1");
 }
 
 int main(void) {

@@ -3,7 +3,9 @@
  * fed here is built in this file (synthetic scans, a small records batch,
  * seizures), so the checks depend on nothing but the loader.  Each check
  * prints one line; a check that cannot run because an earlier step failed
- * is reported as a failure, never skipped silently.
+ * is reported as a failure, never skipped silently.  path may also name a
+ * plugin compiled into the program ("builtin:noop"): bl_plugin_load
+ * validates it the same way, so every check below applies unchanged.
  */
 #include "conformance.h"
 

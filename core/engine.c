@@ -25,7 +25,7 @@
 #include "arrivals.h"
 #include "eventq.h"
 #include "rng.h"
-#include "scan_synth.h"
+#include "xray.h"
 
 enum { EV_ARRIVAL = 0, EV_DEPART = 1 };
 
@@ -99,8 +99,8 @@ typedef struct run {
     bl_records_t records;
 
     /* Scan synthesis and detections. */
-    bl_scan_buffer_t scanbuf;
-    bl_scan_spec_t scan_spec;
+    bl_xray_buffer_t scanbuf;
+    bl_xray_config_t xray;
     bl_detection_t *det_items;
     uint64_t scans_made;
 
@@ -282,8 +282,9 @@ static bool detection_valid(const bl_detection_t *d, const bl_scan_t *scan) {
 
 static int decide_scan(run_t *R, station_rt_t *s, entity_t *e, double now, bool *yes) {
     bl_scan_t scan;
-    bl_scan_synthesize(&R->scanbuf, &R->scan_spec, e->threat, R->scans_made++, &R->rng_scans,
-                       &scan);
+    /* The entity's ground truth decides what is in its bag (0: clean). */
+    bl_xray_generate(&R->xray, (int)e->threat, R->scans_made++, &R->rng_scans, &R->scanbuf, &scan,
+                     NULL);
     bl_detections_t out = {R->det_items, DETECTIONS_CAPACITY, 0};
     R->res->plugin_calls[BL_ROLE_DETECTOR]++;
     int rc = R->plugins->role[BL_ROLE_DETECTOR]->desc->detector->detect(R->inst[BL_ROLE_DETECTOR],
@@ -760,12 +761,18 @@ static int setup(run_t *R) {
         R->records.columns = R->columns;
     }
     if (any_scan) {
-        R->scan_spec = sc->scan;
-        if (R->scan_spec.width == 0)
-            R->scan_spec.width = DEFAULT_SCAN_SIDE;
-        if (R->scan_spec.height == 0)
-            R->scan_spec.height = DEFAULT_SCAN_SIDE;
-        if (bl_scan_buffer_init(&R->scanbuf, R->scan_spec.width, R->scan_spec.height) != 0)
+        /* A bag of the scenario's scan size; clutter, noise and blur at
+         * the generator's defaults. */
+        bl_xray_config_default(&R->xray);
+        R->xray.width = sc->scan.width != 0 ? sc->scan.width : DEFAULT_SCAN_SIDE;
+        R->xray.height = sc->scan.height != 0 ? sc->scan.height : DEFAULT_SCAN_SIDE;
+        R->xray.pixel_mm = sc->scan.pixel_mm;
+        int rc = bl_xray_config_validate(&R->xray, R->err);
+        if (rc != 0) {
+            bl_error_prefix(R->err, "scenario %s: scan settings", sc->name);
+            return rc;
+        }
+        if (bl_xray_buffer_init(&R->scanbuf, R->xray.width, R->xray.height) != 0)
             goto nomem;
         R->det_items = calloc(DETECTIONS_CAPACITY, sizeof *R->det_items);
         if (R->det_items == NULL)
@@ -793,7 +800,7 @@ static void teardown(run_t *R) {
     free(R->attrs);
     free(R->columns);
     free(R->row);
-    bl_scan_buffer_fini(&R->scanbuf);
+    bl_xray_buffer_fini(&R->scanbuf);
     free(R->det_items);
     free(R->rows);
 }

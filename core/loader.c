@@ -2,11 +2,18 @@
  * Plugin loader: see loader.h for the validation order.  Every refusal
  * names the file, says why and says what to do; nothing of a refused file
  * stays loaded.
+ *
+ * A spec or path "builtin:NAME" (builtin_plugins.h) is a plugin compiled
+ * into the program: bl_plugin_resolve returns it unchanged, bl_plugin_load
+ * runs steps 4..10 on its descriptor without dlopen (the handle's dl is
+ * NULL and its sha256 is that of /proc/self/exe), and bl_plugin_unload
+ * releases only the path.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include "builtin_plugins.h"
 #include "loader.h"
 #include "paths.h"
 
@@ -168,6 +175,32 @@ static char *try_candidate(char *candidate, char *looked, size_t cap) {
     return NULL;
 }
 
+/* ------------------------------------------------------------------ built-ins */
+
+static int is_builtin(const char *spec) {
+    return strncmp(spec, BL_BUILTIN_PREFIX, sizeof BL_BUILTIN_PREFIX - 1) == 0;
+}
+
+/* The descriptor spec ("builtin:NAME") names, or NULL with err set. */
+static const bl_plugin_t *builtin_lookup(const char *spec, bl_error_t *err) {
+    const bl_plugin_t *d = bl_builtin_plugin(spec + sizeof BL_BUILTIN_PREFIX - 1);
+    if (d == NULL) {
+        char list[256];
+        bl_error_set(err, BL_ENOTFOUND,
+                     "plugin %s: no such built-in plugin (this borderlab has %s): use one of "
+                     "those, or give a plugin name or the path of a .so",
+                     spec, bl_builtin_plugin_list(list, sizeof list));
+    }
+    return d;
+}
+
+static char *strdup_or_error(const char *s, bl_error_t *err) {
+    char *copy = strdup(s);
+    if (copy == NULL)
+        bl_error_set(err, BL_ENOMEM, "plugin %s: out of memory", s);
+    return copy;
+}
+
 char *bl_plugin_resolve(const char *spec, int kind, const char *base_dir, bl_error_t *err) {
     char looked[768] = "";
     char *found = NULL, *dir = NULL, *file = NULL;
@@ -178,6 +211,10 @@ char *bl_plugin_resolve(const char *spec, int kind, const char *base_dir, bl_err
                      "empty plugin name: give a plugin name (dual_energy) or a path to a .so");
         return NULL;
     }
+    /* "builtin:NAME" names a plugin compiled into the program: it is its
+     * own path.  An unknown name is refused here, with the list. */
+    if (is_builtin(spec))
+        return builtin_lookup(spec, err) != NULL ? strdup_or_error(spec, err) : NULL;
     len = strlen(spec);
     if (strchr(spec, '/') != NULL || (len > 3 && strcmp(spec + len - 3, ".so") == 0)) {
         found = try_candidate(strdup(spec), looked, sizeof looked);
@@ -439,6 +476,38 @@ static int check_descriptor(const bl_plugin_t *d, const char *path, int expected
     return BL_OK;
 }
 
+/*
+ * A built-in plugin: no file and no dlopen (h->dl stays NULL), the same
+ * descriptor checks (steps 4..10), and the SHA-256 of the running program,
+ * since that is the code that runs.
+ */
+static int load_builtin(bl_plugin_handle_t *h, const char *path, int expected_kind,
+                        bl_error_t *err) {
+    const bl_plugin_t *desc = builtin_lookup(path, err);
+    int rc;
+    if (desc == NULL)
+        return BL_ENOTFOUND;
+    rc = check_descriptor(desc, path, expected_kind, err);
+    if (rc != BL_OK)
+        goto out;
+    h->path = strdup_or_error(path, err);
+    if (h->path == NULL) {
+        rc = BL_ENOMEM;
+        goto out;
+    }
+    rc = bl_sha256_file("/proc/self/exe", h->sha256, err);
+    if (rc != BL_OK) {
+        bl_error_prefix(err, "plugin %s (hashing the running program)", path);
+        goto out;
+    }
+    h->desc = desc;
+    return BL_OK;
+out:
+    free(h->path);
+    memset(h, 0, sizeof *h);
+    return rc;
+}
+
 int bl_plugin_load(bl_plugin_handle_t *h, const char *path, int expected_kind, bl_error_t *err) {
     int rc;
     void *dl = NULL;
@@ -449,6 +518,8 @@ int bl_plugin_load(bl_plugin_handle_t *h, const char *path, int expected_kind, b
     memset(h, 0, sizeof *h);
     if (path == NULL || path[0] == '\0')
         return bl_error_set(err, BL_EINVAL, "plugin: empty path: give the path of a .so");
+    if (is_builtin(path))
+        return load_builtin(h, path, expected_kind, err);
 
     /* 1 and 2a: readable, ELF shared object. */
     rc = check_elf(path, err);
@@ -521,7 +592,7 @@ out:
 void bl_plugin_unload(bl_plugin_handle_t *h) {
     if (h == NULL)
         return;
-    if (h->dl != NULL)
+    if (h->dl != NULL) /* NULL for a built-in plugin: nothing was opened */
         dlclose(h->dl);
     free(h->path);
     memset(h, 0, sizeof *h);

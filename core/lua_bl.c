@@ -10,6 +10,7 @@
 
 #include "dist.h"
 #include "prelude.h"
+#include "xray.h"
 
 /* math.random inside a scenario draws from (seed, 0, this stream). */
 static const uint64_t scenario_rng_stream = 0x200;
@@ -39,6 +40,20 @@ static int core_where(lua_State *L) {
     lua_pushstring(L, ar.source[0] == '@' || ar.source[0] == '=' ? ar.source + 1 : ar.short_src);
     lua_pushinteger(L, ar.currentline);
     return 2;
+}
+
+/* ------------------------------------------------------------ threat classes */
+
+/* core.threats() -> {"firearm", "knife", ...}: the threat class names in
+ * class order (xray.h), so the Lua side checks names against the list the
+ * generator and the metrics use. */
+static int core_threats(lua_State *L) {
+    lua_createtable(L, BL_THREAT_CLASS_COUNT - 1, 0);
+    for (uint32_t c = 1; c < BL_THREAT_CLASS_COUNT; c++) {
+        lua_pushstring(L, bl_threat_name(c));
+        lua_rawseti(L, -2, (lua_Integer)c);
+    }
+    return 1;
 }
 
 /* ------------------------------------------------------------ distributions */
@@ -567,6 +582,7 @@ void bl_lua_push_sandbox(lua_State *L) { lua_rawgetp(L, LUA_REGISTRYINDEX, &env_
 
 static const luaL_Reg core_funcs[] = {
     {"where", core_where},
+    {"threats", core_threats},
     {"dist", core_dist},
     {"empirical", core_empirical},
     {"parameter", core_parameter},

@@ -9,7 +9,8 @@
 
 struct bl_progress_meter {
     bl_progress_t *counters;
-    double total_sim_ms;
+    double total;
+    const char *done_label, *rate_label;
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -26,7 +27,7 @@ static double now_seconds(void) {
 static void show(bl_progress_meter_t *m, double elapsed) {
     uint64_t events = __atomic_load_n(&m->counters->events, __ATOMIC_RELAXED);
     uint64_t sim_ms = __atomic_load_n(&m->counters->sim_ms_done, __ATOMIC_RELAXED);
-    double done = m->total_sim_ms > 0 ? (double)sim_ms / m->total_sim_ms : 0;
+    double done = m->total > 0 ? (double)sim_ms / m->total : 0;
     if (done > 1)
         done = 1;
     double rate = elapsed > 0 ? (double)events / elapsed : 0;
@@ -35,8 +36,15 @@ static void show(bl_progress_meter_t *m, double elapsed) {
         long left = (long)(elapsed * (1 - done) / done + 0.5);
         snprintf(eta, sizeof eta, "%ld:%02ld", left / 60, left % 60);
     }
-    fprintf(stderr, "\r  %5.1f%% simulated  %8.2fM events/s  ETA %s   ", 100 * done, rate / 1e6,
-            eta);
+    char rate_text[32];
+    if (rate >= 1e6)
+        snprintf(rate_text, sizeof rate_text, "%.2fM", rate / 1e6);
+    else if (rate >= 1e3)
+        snprintf(rate_text, sizeof rate_text, "%.1fk", rate / 1e3);
+    else
+        snprintf(rate_text, sizeof rate_text, "%.0f", rate);
+    fprintf(stderr, "\r  %5.1f%% %s  %8s %s/s  ETA %s   ", 100 * done, m->done_label, rate_text,
+            m->rate_label, eta);
     fflush(stderr);
     m->shown = true;
 }
@@ -62,14 +70,18 @@ static void *run(void *arg) {
     return NULL;
 }
 
-bl_progress_meter_t *bl_progress_start(bl_progress_t *counters, double total_sim_ms, bool enabled) {
+bl_progress_meter_t *bl_progress_start(bl_progress_t *counters, double total,
+                                       const char *done_label, const char *rate_label,
+                                       bool enabled) {
     if (!enabled || !isatty(STDERR_FILENO))
         return NULL;
     bl_progress_meter_t *m = calloc(1, sizeof *m);
     if (m == NULL)
         return NULL;
     m->counters = counters;
-    m->total_sim_ms = total_sim_ms;
+    m->total = total;
+    m->done_label = done_label;
+    m->rate_label = rate_label;
     pthread_mutex_init(&m->lock, NULL);
     pthread_cond_init(&m->cond, NULL);
     if (pthread_create(&m->thread, NULL, run, m) != 0) {

@@ -14,10 +14,15 @@
 
 typedef struct bl_progress_meter bl_progress_meter_t;
 
-/* Start a meter over `counters` for total_sim_ms simulated milliseconds of
- * work (all replications).  Returns NULL (and shows nothing) when disabled
- * or when stderr is not a terminal. */
-bl_progress_meter_t *bl_progress_start(bl_progress_t *counters, double total_sim_ms, bool enabled);
+/* Start a meter over `counters`: counters->sim_ms_done counts towards
+ * `total` units of work (simulated milliseconds of all replications, or
+ * scans), shown as "NN% <done_label>"; counters->events is shown as a rate
+ * "<rate_label>/s" (both labels borrowed, e.g. "simulated" and "events").
+ * Returns NULL (and shows nothing) when disabled or when stderr is not a
+ * terminal. */
+bl_progress_meter_t *bl_progress_start(bl_progress_t *counters, double total,
+                                       const char *done_label, const char *rate_label,
+                                       bool enabled);
 
 /* Stop the meter and erase its line.  NULL is fine. */
 void bl_progress_stop(bl_progress_meter_t *m);

@@ -411,34 +411,66 @@ static void copy_text(char *dst, size_t size, const char *src) {
     snprintf(dst, size, "%s", src ? src : "");
 }
 
-/* Make table t from nrows rows (of t's row struct), with its attributes. */
-static int write_table(bl_results_writer_t *w, const bl_results_table_t *t, size_t nrows,
-                       const void *rows, bl_error_t *err) {
+/* Create every missing group along the absolute path's parent folders
+ * ("/a/b/table" creates /a and /a/b); caller holds the lock. */
+static int make_parents(bl_results_writer_t *w, const char *path, bl_error_t *err) {
+    char buf[512];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return bl_error_set(err, BL_EINVAL, "results file %s: path %s is too long", w->temp_path,
+                            path);
+    for (char *p = buf + 1; *p != '\0'; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (H5Lexists(w->file, buf, H5P_DEFAULT) <= 0) {
+            hid_t g = H5Gcreate2(w->file, buf, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            if (g < 0) {
+                char what[600];
+                snprintf(what, sizeof what, "cannot create group %s", buf);
+                return hdf5_fail(w, err, what);
+            }
+            H5Gclose(g);
+        }
+        *p = '/';
+    }
+    return 0;
+}
+
+/* Make table t at path from nrows rows (of t's row struct), with its
+ * attributes, creating missing parent groups; caller holds the lock. */
+static int write_table_at(bl_results_writer_t *w, const bl_results_table_t *t, const char *path,
+                          size_t nrows, const void *rows, bl_error_t *err) {
     table_desc_t d;
-    char what[128];
-    int rc = 0;
-    snprintf(what, sizeof what, "cannot write table %s", t->path);
+    char what[600];
+    int rc = make_parents(w, path, err);
+    if (rc != 0)
+        return rc;
+    snprintf(what, sizeof what, "cannot write table %s", path);
     if (table_desc_init(&d, t) != 0)
         return hdf5_fail(w, err, what);
-    if (H5TBmake_table(t->title, w->file, t->path, d.n, nrows, t->row_size, d.names, d.offsets,
+    if (H5TBmake_table(t->title, w->file, path, d.n, nrows, t->row_size, d.names, d.offsets,
                        d.types, CHUNK_ROWS, NULL, 1, rows) < 0 ||
-        H5LTset_attribute_string(w->file, t->path, "units", t->units) < 0 ||
-        H5LTset_attribute_string(w->file, t->path, "description", t->description) < 0)
+        H5LTset_attribute_string(w->file, path, "units", t->units) < 0 ||
+        H5LTset_attribute_string(w->file, path, "description", t->description) < 0)
         rc = hdf5_fail(w, err, what);
     table_desc_fini(&d);
     return rc;
 }
 
-static int write_plugins(bl_results_writer_t *w, const bl_run_t *run, bl_error_t *err) {
-    bl_plugin_row_t rows[BL_ROLE_COUNT];
-    size_t n = 0;
-    memset(rows, 0, sizeof rows);
-    for (int r = 0; r < BL_ROLE_COUNT; r++) {
-        const bl_plugin_handle_t *h = run->plugins ? run->plugins->role[r] : NULL;
-        if (h == NULL)
-            continue;
-        bl_plugin_row_t *row = &rows[n++];
-        copy_text(row->role, sizeof row->role, bl_role_name(r));
+static int write_table(bl_results_writer_t *w, const bl_results_table_t *t, size_t nrows,
+                       const void *rows, bl_error_t *err) {
+    return write_table_at(w, t, t->path, nrows, rows, err);
+}
+
+static int write_plugins(bl_results_writer_t *w, const bl_results_plugin_t *plugins, size_t n,
+                         bl_error_t *err) {
+    bl_plugin_row_t *rows = calloc(n ? n : 1, sizeof *rows);
+    if (rows == NULL)
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const bl_plugin_handle_t *h = plugins[i].handle;
+        bl_plugin_row_t *row = &rows[i];
+        copy_text(row->role, sizeof row->role, plugins[i].role);
         if (h->desc != NULL) {
             const bl_plugin_header_t *hd = &h->desc->header;
             copy_text(row->kind, sizeof row->kind, bl_plugin_kind_name((int)hd->kind));
@@ -449,12 +481,12 @@ static int write_plugins(bl_results_writer_t *w, const bl_run_t *run, bl_error_t
         }
         copy_text(row->path, sizeof row->path, h->path);
         copy_text(row->sha256, sizeof row->sha256, h->sha256);
-        for (unsigned i = 0; i < run->n_reps; i++) {
-            row->calls += run->reps[i].plugin_calls[r];
-            row->invalid_outputs += run->reps[i].invalid_outputs[r];
-        }
+        row->calls = plugins[i].calls;
+        row->invalid_outputs = plugins[i].invalid_outputs;
     }
-    return write_table(w, &bl_results_plugins_table, n, rows, err);
+    int rc = write_table(w, &bl_results_plugins_table, n, rows, err);
+    free(rows);
+    return rc;
 }
 
 static int write_stations(bl_results_writer_t *w, const bl_run_t *run, bl_error_t *err) {
@@ -681,7 +713,8 @@ out:
     return text;
 }
 
-static int write_root(bl_results_writer_t *w, const bl_run_t *run, bl_error_t *err) {
+static int write_root(bl_results_writer_t *w, const bl_run_t *run, const char *job,
+                      const bl_results_plugin_t *plugins, size_t n_plugins, bl_error_t *err) {
     const bl_scenario_t *sc = run->scenario;
     int schema = BL_RESULTS_SCHEMA;
     unsigned reps = run->n_reps, threads = run->threads;
@@ -699,7 +732,7 @@ static int write_root(bl_results_writer_t *w, const bl_run_t *run, bl_error_t *e
         rc = set_u64(w, "seed", sc->seed, err);
     const char *texts[][2] = {
         {"harness_version", PACKAGE_VERSION},
-        {"job", "checkpoint"},
+        {"job", job},
         {"scenario_path", sc->path},
         {"scenario_name", sc->name},
         {"scenario_source", sc->source},
@@ -712,20 +745,39 @@ static int write_root(bl_results_writer_t *w, const bl_run_t *run, bl_error_t *e
         rc = set_text(w, texts[i][0], texts[i][1], err);
     /* Each plugin's identity on the root too (the /plugins table has the
      * rest), so `h5dump -A` alone says what was measured. */
-    for (int r = 0; rc == 0 && r < BL_ROLE_COUNT; r++) {
-        const bl_plugin_handle_t *h = run->plugins ? run->plugins->role[r] : NULL;
-        if (h == NULL)
-            continue;
-        const char *fields[][2] = {{"id", h->desc->header.id},
-                                   {"version", h->desc->header.version},
+    for (size_t p = 0; rc == 0 && p < n_plugins; p++) {
+        const bl_plugin_handle_t *h = plugins[p].handle;
+        const char *attr = plugins[p].attr ? plugins[p].attr : plugins[p].role;
+        const char *fields[][2] = {{"id", h->desc ? h->desc->header.id : ""},
+                                   {"version", h->desc ? h->desc->header.version : ""},
                                    {"sha256", h->sha256}};
         for (size_t i = 0; rc == 0 && i < 3; i++) {
-            char name[64];
-            snprintf(name, sizeof name, "plugin_%s_%s", bl_role_name(r), fields[i][0]);
+            char name[96];
+            snprintf(name, sizeof name, "plugin_%s_%s", attr, fields[i][0]);
             rc = set_text(w, name, fields[i][1], err);
         }
     }
+    if (rc == 0)
+        rc = write_plugins(w, plugins, n_plugins, err);
     free(params);
+    return rc;
+}
+
+int bl_results_write_root(bl_results_writer_t *w, const bl_run_t *run, const char *job,
+                          const bl_results_plugin_t *plugins, size_t n_plugins, bl_error_t *err) {
+    int rc;
+    if (run == NULL || run->scenario == NULL || job == NULL || (n_plugins > 0 && plugins == NULL))
+        return bl_error_set(err, BL_EINVAL, "results: nothing to write (no scenario)");
+    for (size_t i = 0; i < n_plugins; i++)
+        if (plugins[i].handle == NULL || plugins[i].role == NULL)
+            return bl_error_set(err, BL_EINVAL, "results: plugin %zu has no handle or role", i);
+    pthread_mutex_lock(&w->lock);
+    hdf5_quiet();
+    if (w->file < 0)
+        rc = bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path);
+    else
+        rc = write_root(w, run, job, plugins, n_plugins, err);
+    pthread_mutex_unlock(&w->lock);
     return rc;
 }
 
@@ -740,9 +792,22 @@ int bl_results_write_run(bl_results_writer_t *w, const bl_run_t *run, bl_error_t
         rc = bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path);
         goto out;
     }
-    rc = write_root(w, run, err);
-    if (rc == 0)
-        rc = write_plugins(w, run, err);
+    bl_results_plugin_t plugins[BL_ROLE_COUNT];
+    size_t n_plugins = 0;
+    memset(plugins, 0, sizeof plugins);
+    for (int r = 0; r < BL_ROLE_COUNT; r++) {
+        const bl_plugin_handle_t *h = run->plugins ? run->plugins->role[r] : NULL;
+        if (h == NULL)
+            continue;
+        bl_results_plugin_t *p = &plugins[n_plugins++];
+        p->role = bl_role_name(r);
+        p->handle = h;
+        for (unsigned i = 0; i < run->n_reps; i++) {
+            p->calls += run->reps[i].plugin_calls[r];
+            p->invalid_outputs += run->reps[i].invalid_outputs[r];
+        }
+    }
+    rc = write_root(w, run, "checkpoint", plugins, n_plugins, err);
     if (rc != 0)
         goto out;
     cp = H5Lexists(w->file, "checkpoint", H5P_DEFAULT) > 0
@@ -761,6 +826,69 @@ out:
         H5Gclose(cp);
     pthread_mutex_unlock(&w->lock);
     return rc;
+}
+
+/* ------------------------------------------------------------------ for job writers */
+
+int bl_results_write_table_at(bl_results_writer_t *w, const bl_results_table_t *t, const char *path,
+                              size_t nrows, const void *rows, bl_error_t *err) {
+    int rc;
+    pthread_mutex_lock(&w->lock);
+    hdf5_quiet();
+    if (w->file < 0)
+        rc = bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path);
+    else
+        rc = write_table_at(w, t, path ? path : t->path, nrows, rows, err);
+    pthread_mutex_unlock(&w->lock);
+    return rc;
+}
+
+int bl_results_set_root_text(bl_results_writer_t *w, const char *name, const char *value,
+                             bl_error_t *err) {
+    pthread_mutex_lock(&w->lock);
+    hdf5_quiet();
+    int rc = w->file < 0 ? bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path)
+                         : set_text(w, name, value, err);
+    pthread_mutex_unlock(&w->lock);
+    return rc;
+}
+
+int bl_results_set_root_u64(bl_results_writer_t *w, const char *name, uint64_t value,
+                            bl_error_t *err) {
+    pthread_mutex_lock(&w->lock);
+    hdf5_quiet();
+    int rc = w->file < 0 ? bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path)
+                         : set_u64(w, name, value, err);
+    pthread_mutex_unlock(&w->lock);
+    return rc;
+}
+
+int bl_results_set_root_double(bl_results_writer_t *w, const char *name, double value,
+                               bl_error_t *err) {
+    int rc = 0;
+    pthread_mutex_lock(&w->lock);
+    hdf5_quiet();
+    if (w->file < 0)
+        rc = bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path);
+    else if (H5LTset_attribute_double(w->file, "/", name, &value, 1) < 0) {
+        char what[96];
+        snprintf(what, sizeof what, "cannot write attribute %s", name);
+        rc = hdf5_fail(w, err, what);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return rc;
+}
+
+int64_t bl_results_file(const bl_results_writer_t *w) { return w ? (int64_t)w->file : -1; }
+
+int bl_results_hdf5_error(bl_results_writer_t *w, bl_error_t *err, const char *what) {
+    return hdf5_fail(w, err, what);
+}
+
+void bl_results_mark_complete(bl_results_writer_t *w) {
+    pthread_mutex_lock(&w->lock);
+    w->written = true;
+    pthread_mutex_unlock(&w->lock);
 }
 
 /* ------------------------------------------------------------------ commit / abort */

@@ -7,7 +7,7 @@
  * "units" and "description" attributes; strings are fixed-size, NUL-padded.
  *
  *   /                       attributes: borderlab_schema (int), harness_version,
- *                           job ("checkpoint"), seed (uint64), replications,
+ *                           job ("checkpoint", "detector_bench"), seed (uint64), replications,
  *                           threads (uint), scenario_path, scenario_name,
  *                           scenario_source (full text), parameters (JSON:
  *                           {"values": {name: text}, "overridden": [names]}),
@@ -15,7 +15,8 @@
  *                           (double), command_line, and for each plugin used
  *                           plugin_<role>_id, plugin_<role>_version,
  *                           plugin_<role>_sha256
- *   /plugins                one row per loaded role: role, kind, id, name,
+ *   /plugins                one row per loaded plugin (checkpoint: per role;
+ *                           detector_bench: per detector): role, kind, id, name,
  *                           vendor, version, path, sha256 (64 hex), calls,
  *                           invalid_outputs (u64, summed over replications)
  *   /checkpoint/stations    one row per station, scenario order, pooled:
@@ -43,6 +44,9 @@
  *                           searches, seizures, missed, events (totals)
  *   /checkpoint/entities/rNNNNN  optional per-entity tables, one per
  *                           replication: the fields of bl_entity_record_t
+ *
+ *   /detector/...           a detector_bench run: see detector_bench.h (written
+ *                           by bench_results.c through the job-writer calls below)
  *
  * Means and quantiles with nothing to measure (a station nobody waited at,
  * an empty window) are NaN.
@@ -77,6 +81,7 @@ typedef struct bl_run {
 } bl_run_t;
 
 typedef struct bl_results_writer bl_results_writer_t;
+struct bl_results_table;
 
 /*
  * Create the temporary file beside final_path.  Fails early, before any
@@ -95,8 +100,51 @@ int bl_results_open(bl_results_writer_t **w, const char *final_path, bl_error_t 
 int bl_results_entity_sink(bl_results_writer_t *w, unsigned replication, bl_entity_sink_t *sink,
                            bl_error_t *err);
 
-/* Write attributes, plugin table and summaries. */
+/* A checkpoint run: root attributes, plugin table and the /checkpoint
+ * tables; marks the file complete. */
 int bl_results_write_run(bl_results_writer_t *w, const bl_run_t *run, bl_error_t *err);
+
+/* One plugin of a run as the root attributes and /plugins record it (all
+ * borrowed). */
+typedef struct bl_results_plugin {
+    const char *role; /* /plugins role column: "detector", "risk", "store" */
+    const char *attr; /* root attributes plugin_<attr>_id/_version/_sha256; NULL: role */
+    const bl_plugin_handle_t *handle;
+    uint64_t calls, invalid_outputs;
+} bl_results_plugin_t;
+
+/*
+ * The part every job writes: the root attributes listed above (job as
+ * given; run->reps is not read) and the /plugins table, one row per entry
+ * of plugins[0..n_plugins-1] in that order.  Does not mark the file
+ * complete.
+ */
+int bl_results_write_root(bl_results_writer_t *w, const bl_run_t *run, const char *job,
+                          const bl_results_plugin_t *plugins, size_t n_plugins, bl_error_t *err);
+
+/*
+ * For job writers (bench_results.c).  None of these may run concurrently
+ * with an entity sink's writes through the raw file id.
+ *
+ * bl_results_write_table_at: table t (results_schema.h) at the absolute
+ * path (NULL: t->path), missing parent groups created, with t's units and
+ * description attributes.  bl_results_set_root_*: one root attribute.
+ * bl_results_file: the open file as an hid_t in an int64_t (borrowed; -1
+ * when closed).  bl_results_hdf5_error: set err to BL_EHDF5 "results file
+ * TEMP: what: HDF5's reason" and return it.  bl_results_mark_complete: the
+ * job's tables are all written, so commit may rename the file.
+ */
+int bl_results_write_table_at(bl_results_writer_t *w, const struct bl_results_table *t,
+                              const char *path, size_t nrows, const void *rows, bl_error_t *err);
+int bl_results_set_root_text(bl_results_writer_t *w, const char *name, const char *value,
+                             bl_error_t *err);
+int bl_results_set_root_u64(bl_results_writer_t *w, const char *name, uint64_t value,
+                            bl_error_t *err);
+int bl_results_set_root_double(bl_results_writer_t *w, const char *name, double value,
+                               bl_error_t *err);
+int64_t bl_results_file(const bl_results_writer_t *w);
+int bl_results_hdf5_error(bl_results_writer_t *w, bl_error_t *err, const char *what);
+void bl_results_mark_complete(bl_results_writer_t *w);
 
 /* Close and rename to the final path; frees w (also on failure). */
 int bl_results_commit(bl_results_writer_t *w, bl_error_t *err);

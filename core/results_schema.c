@@ -230,6 +230,10 @@ hid_t bl_results_column_type(const bl_results_column_t *c) {
         return H5Tcopy(H5T_NATIVE_UINT64);
     case BL_RESULTS_COL_F64:
         return H5Tcopy(H5T_NATIVE_DOUBLE);
+    case BL_RESULTS_COL_F32:
+        return H5Tcopy(H5T_NATIVE_FLOAT);
+    case BL_RESULTS_COL_U8:
+        return H5Tcopy(H5T_NATIVE_UINT8);
     case BL_RESULTS_COL_STR:
         t = H5Tcopy(H5T_C_S1);
         if (t >= 0 && H5Tset_size(t, c->size) < 0) {
@@ -278,21 +282,26 @@ bool bl_results_path_exists(hid_t file, const char *path) {
 
 int bl_results_table_read(hid_t file, const bl_results_table_t *t, void **rows, size_t *n,
                           const char *fname, bl_error_t *err) {
+    return bl_results_table_read_at(file, t, t->path, rows, n, fname, err);
+}
+
+int bl_results_table_read_at(hid_t file, const bl_results_table_t *t, const char *path, void **rows,
+                             size_t *n, const char *fname, bl_error_t *err) {
     *rows = NULL;
     *n = 0;
     int rc = 0;
     hid_t ds = -1, space = -1, mt = -1;
-    if (!bl_results_path_exists(file, t->path))
+    if (!bl_results_path_exists(file, path))
         return bl_error_set(err, BL_EHDF5, "%s: table %s is missing: the file is incomplete", fname,
-                            t->path);
-    ds = H5Dopen2(file, t->path, H5P_DEFAULT);
+                            path);
+    ds = H5Dopen2(file, path, H5P_DEFAULT);
     if (ds < 0 || (space = H5Dget_space(ds)) < 0 || (mt = bl_results_table_memory_type(t)) < 0) {
-        rc = bl_error_set(err, BL_EHDF5, "%s: cannot open table %s", fname, t->path);
+        rc = bl_error_set(err, BL_EHDF5, "%s: cannot open table %s", fname, path);
         goto out;
     }
     hssize_t count = H5Sget_simple_extent_npoints(space);
     if (count < 0) {
-        rc = bl_error_set(err, BL_EHDF5, "%s: cannot read table %s", fname, t->path);
+        rc = bl_error_set(err, BL_EHDF5, "%s: cannot read table %s", fname, path);
         goto out;
     }
     *rows = calloc(count > 0 ? (size_t)count : 1, t->row_size);
@@ -302,7 +311,7 @@ int bl_results_table_read(hid_t file, const bl_results_table_t *t, void **rows, 
     }
     if (count > 0 && H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, *rows) < 0) {
         rc = bl_error_set(err, BL_EHDF5, "%s: cannot read table %s (columns do not match)", fname,
-                          t->path);
+                          path);
         free(*rows);
         *rows = NULL;
         goto out;

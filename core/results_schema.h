@@ -25,7 +25,9 @@ typedef enum bl_results_column_kind {
     BL_RESULTS_COL_U32,
     BL_RESULTS_COL_U64,
     BL_RESULTS_COL_F64,
-    BL_RESULTS_COL_STR
+    BL_RESULTS_COL_STR,
+    BL_RESULTS_COL_F32,
+    BL_RESULTS_COL_U8
 } bl_results_column_kind_t;
 
 typedef struct bl_results_column {
@@ -40,8 +42,9 @@ typedef struct bl_results_column {
     { #f, offsetof(st, f), kind, sizeof(((st *)0)->f) }
 
 typedef struct bl_results_table {
-    const char *path;                   /* absolute; entities: the group of the rNNNNN tables */
-    const char *title;                  /* H5TB TITLE attribute */
+    const char *path;  /* absolute; entities: the group of the rNNNNN tables; tables that exist
+                          once per detector (bench_results.h): the name inside its group */
+    const char *title; /* H5TB TITLE attribute */
     const char *description;            /* "description" attribute */
     const char *units;                  /* "units" attribute */
     const bl_results_column_t *columns; /* in file order */
@@ -135,6 +138,11 @@ bool bl_results_path_exists(hid_t file, const char *path);
  */
 int bl_results_table_read(hid_t file, const bl_results_table_t *t, void **rows, size_t *n,
                           const char *fname, bl_error_t *err);
+
+/* The same for a table of t's kind stored at path (absolute) instead of
+ * t->path: the per-detector tables of a detector_bench file. */
+int bl_results_table_read_at(hid_t file, const bl_results_table_t *t, const char *path, void **rows,
+                             size_t *n, const char *fname, bl_error_t *err);
 
 /* The text attribute name of the root group as a heap string (caller
  * frees); NULL when absent or not text. */

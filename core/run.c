@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_results.h"
+#include "detector_bench.h"
 #include "engine.h"
 #include "loader.h"
 #include "paths.h"
@@ -127,15 +129,150 @@ static int print_summary(const char *path, const bl_run_options_t *opts, bl_erro
     return 0;
 }
 
-int bl_run(const bl_run_options_t *opts, bl_error_t *err) {
-    bl_scenario_t sc;
-    memset(&sc, 0, sizeof sc);
+/* --plugin detector=X for a detector_bench: X replaces the detectors list
+ * (with no configuration: the scenario's belongs to its own detectors). */
+static int bench_override(bl_scenario_t *sc, const bl_run_options_t *opts, bl_error_t *err) {
+    for (int r = 0; r < BL_ROLE_COUNT; r++)
+        if (r != BL_ROLE_DETECTOR && opts->plugin_override[r] != NULL)
+            return bl_error_set(err, BL_EINVAL,
+                                "--plugin %s=%s: %s is a detector_bench, which runs detectors "
+                                "only: give --plugin detector=FILE.so",
+                                bl_role_name(r), opts->plugin_override[r], sc->path);
+    const char *spec = opts->plugin_override[BL_ROLE_DETECTOR];
+    if (spec == NULL)
+        return 0;
+    bl_plugin_ref_t *one = calloc(1, sizeof *one);
+    if (one == NULL || (one->spec = strdup(spec)) == NULL) {
+        free(one);
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    }
+    bl_detector_bench_t *b = sc->bench;
+    /* Free the scenario's list through the bench's own release, keeping
+     * the rest of the bench. */
+    bl_detector_bench_t old = *b;
+    old.replay_folder = old.replay_annotations = NULL;
+    bl_detector_bench_free_contents(&old);
+    b->detectors = one;
+    b->n_detectors = 1;
+    return 0;
+}
+
+static int run_checkpoint(bl_scenario_t *sc, const bl_run_options_t *opts,
+                          bl_results_writer_t **writerp, bl_error_t *err) {
     bl_plugin_handle_t handles[BL_ROLE_COUNT];
     memset(handles, 0, sizeof handles);
     bl_plugin_set_t plugins = {{NULL, NULL, NULL}};
-    bl_results_writer_t *writer = NULL;
+    bl_results_writer_t *writer = *writerp;
     run_ctx_t ctx;
     memset(&ctx, 0, sizeof ctx);
+    int rc;
+
+    for (int r = 0; r < BL_ROLE_COUNT; r++) {
+        if (opts->plugin_override[r] == NULL)
+            continue;
+        free(sc->plugins[r].spec);
+        sc->plugins[r].spec = strdup(opts->plugin_override[r]);
+        if (sc->plugins[r].spec == NULL) {
+            rc = bl_error_set(err, BL_ENOMEM, "out of memory");
+            goto out;
+        }
+    }
+    rc = load_plugins(sc, handles, &plugins, err);
+    if (rc != 0)
+        goto out;
+
+    unsigned threads = opts->threads ? opts->threads : bl_pool_default_threads();
+    ctx.sc = sc;
+    ctx.plugins = &plugins;
+    ctx.writer = writer;
+    ctx.reps = calloc(sc->replications, sizeof *ctx.reps);
+    ctx.errors = calloc(sc->replications, sizeof *ctx.errors);
+    if (ctx.reps == NULL || ctx.errors == NULL) {
+        rc = bl_error_set(err, BL_ENOMEM, "out of memory for %u replications", sc->replications);
+        goto out;
+    }
+    bl_run_t run;
+    memset(&run, 0, sizeof run);
+    fill_run_info(&run);
+    double t0 = monotonic_seconds();
+    bl_progress_meter_t *meter =
+        bl_progress_start(&ctx.progress, expected_sim_ms(sc), "simulated", "events", !opts->quiet);
+    rc = bl_pool_run(threads, sc->replications, run_replication, &ctx);
+    bl_progress_stop(meter);
+    if (rc != 0) {
+        for (unsigned i = 0; i < sc->replications; i++)
+            if (ctx.errors[i].code != 0) {
+                bl_error_set(err, ctx.errors[i].code, "%s: replication %u: %s", sc->path, i,
+                             ctx.errors[i].message);
+                break;
+            }
+        goto out;
+    }
+    run.scenario = sc;
+    run.plugins = &plugins;
+    run.reps = ctx.reps;
+    run.n_reps = sc->replications;
+    run.threads = threads;
+    run.command_line = opts->command_line;
+    run.wall_seconds = monotonic_seconds() - t0;
+    rc = bl_results_write_run(writer, &run, err);
+    if (rc != 0)
+        goto out;
+    rc = bl_results_commit(writer, err);
+    *writerp = NULL;
+
+out:
+    if (ctx.reps != NULL)
+        for (unsigned i = 0; i < sc->replications; i++)
+            bl_replication_result_fini(&ctx.reps[i]);
+    free(ctx.reps);
+    free(ctx.errors);
+    for (int r = 0; r < BL_ROLE_COUNT; r++)
+        if (plugins.role[r] != NULL)
+            bl_plugin_unload(&handles[r]);
+    return rc;
+}
+
+static int run_bench(bl_scenario_t *sc, const bl_run_options_t *opts, bl_results_writer_t **writerp,
+                     bl_error_t *err) {
+    bl_bench_result_t res;
+    memset(&res, 0, sizeof res);
+    bl_progress_t progress = {0, 0};
+    int rc = bench_override(sc, opts, err);
+    if (rc != 0)
+        return rc;
+    unsigned threads = opts->threads ? opts->threads : bl_pool_default_threads();
+    bl_run_t run;
+    memset(&run, 0, sizeof run);
+    fill_run_info(&run);
+    double t0 = monotonic_seconds();
+    /* The meter counts scans done of the set and detector calls per second. */
+    double total = sc->bench->replay_folder ? 0 : (double)sc->bench->scans;
+    bl_progress_meter_t *meter =
+        bl_progress_start(&progress, total, "of scans", "detector calls", !opts->quiet);
+    rc = bl_detector_bench_run(sc, threads, &progress, &res, err);
+    bl_progress_stop(meter);
+    if (rc != 0)
+        goto out;
+    run.scenario = sc;
+    run.n_reps = 1;
+    run.threads = threads;
+    run.command_line = opts->command_line;
+    run.wall_seconds = monotonic_seconds() - t0;
+    rc = bl_bench_results_write(*writerp, &run, &res, err);
+    if (rc != 0)
+        goto out;
+    rc = bl_results_commit(*writerp, err);
+    *writerp = NULL;
+out:
+    bl_bench_result_fini(&res);
+    return rc;
+}
+
+int bl_run(const bl_run_options_t *opts, bl_error_t *err) {
+    bl_scenario_t sc;
+    memset(&sc, 0, sizeof sc);
+    bl_results_writer_t *writer = NULL;
     char *output = NULL;
     int rc;
 
@@ -144,81 +281,28 @@ int bl_run(const bl_run_options_t *opts, bl_error_t *err) {
     rc = bl_scenario_load(&sc, opts->scenario_path, &sopts, err);
     if (rc != 0)
         goto out;
-    for (int r = 0; r < BL_ROLE_COUNT; r++) {
-        if (opts->plugin_override[r] == NULL)
-            continue;
-        free(sc.plugins[r].spec);
-        sc.plugins[r].spec = strdup(opts->plugin_override[r]);
-        if (sc.plugins[r].spec == NULL) {
-            rc = bl_error_set(err, BL_ENOMEM, "out of memory");
-            goto out;
-        }
+    if (sc.job == BL_JOB_DETECTOR_BENCH && sc.bench == NULL) {
+        rc = bl_error_set(err, BL_EINVAL, "%s: a detector_bench without its settings", sc.path);
+        goto out;
     }
     output = opts->output ? strdup(opts->output) : default_output(&sc, err);
     if (output == NULL) {
         rc = err->code != 0 ? err->code : bl_error_set(err, BL_ENOMEM, "out of memory");
         goto out;
     }
-    rc = load_plugins(&sc, handles, &plugins, err);
-    if (rc != 0)
-        goto out;
+    /* The output folder is checked before anything runs. */
     rc = bl_results_open(&writer, output, err);
     if (rc != 0)
         goto out;
-
-    unsigned threads = opts->threads ? opts->threads : bl_pool_default_threads();
-    ctx.sc = &sc;
-    ctx.plugins = &plugins;
-    ctx.writer = writer;
-    ctx.reps = calloc(sc.replications, sizeof *ctx.reps);
-    ctx.errors = calloc(sc.replications, sizeof *ctx.errors);
-    if (ctx.reps == NULL || ctx.errors == NULL) {
-        rc = bl_error_set(err, BL_ENOMEM, "out of memory for %u replications", sc.replications);
-        goto out;
-    }
-    bl_run_t run;
-    memset(&run, 0, sizeof run);
-    fill_run_info(&run);
-    double t0 = monotonic_seconds();
-    bl_progress_meter_t *meter =
-        bl_progress_start(&ctx.progress, expected_sim_ms(&sc), !opts->quiet);
-    rc = bl_pool_run(threads, sc.replications, run_replication, &ctx);
-    bl_progress_stop(meter);
-    if (rc != 0) {
-        for (unsigned i = 0; i < sc.replications; i++)
-            if (ctx.errors[i].code != 0) {
-                bl_error_set(err, ctx.errors[i].code, "%s: replication %u: %s", sc.path, i,
-                             ctx.errors[i].message);
-                break;
-            }
-        goto out;
-    }
-    run.scenario = &sc;
-    run.plugins = &plugins;
-    run.reps = ctx.reps;
-    run.n_reps = sc.replications;
-    run.threads = threads;
-    run.command_line = opts->command_line;
-    run.wall_seconds = monotonic_seconds() - t0;
-    rc = bl_results_write_run(writer, &run, err);
-    if (rc != 0)
-        goto out;
-    rc = bl_results_commit(writer, err);
-    writer = NULL;
-    if (rc != 0)
-        goto out;
-    rc = print_summary(output, opts, err);
+    if (sc.job == BL_JOB_DETECTOR_BENCH)
+        rc = run_bench(&sc, opts, &writer, err);
+    else
+        rc = run_checkpoint(&sc, opts, &writer, err);
+    if (rc == 0)
+        rc = print_summary(output, opts, err);
 
 out:
     bl_results_abort(writer);
-    if (ctx.reps != NULL)
-        for (unsigned i = 0; i < sc.replications; i++)
-            bl_replication_result_fini(&ctx.reps[i]);
-    free(ctx.reps);
-    free(ctx.errors);
-    for (int r = 0; r < BL_ROLE_COUNT; r++)
-        if (plugins.role[r] != NULL)
-            bl_plugin_unload(&handles[r]);
     free(output);
     bl_scenario_free_contents(&sc);
     return rc;

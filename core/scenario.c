@@ -1,6 +1,8 @@
 /* Scenario structures: see scenario.h. */
 #include "scenario.h"
 
+#include "detector_bench.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +52,10 @@ void bl_scenario_free_contents(bl_scenario_t *sc) {
         free(sc->params[i].value);
     }
     free(sc->params);
+    if (sc->bench != NULL) {
+        bl_detector_bench_free_contents(sc->bench);
+        free(sc->bench);
+    }
     memset(sc, 0, sizeof *sc);
 }
 

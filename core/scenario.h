@@ -15,7 +15,7 @@
 #include "error.h"
 
 /* The kind of run (DESIGN.md "Job"); issue 2 implements checkpoint. */
-typedef enum bl_job_kind { BL_JOB_CHECKPOINT = 1 } bl_job_kind_t;
+typedef enum bl_job_kind { BL_JOB_CHECKPOINT = 1, BL_JOB_DETECTOR_BENCH = 2 } bl_job_kind_t;
 
 /* Poisson arrivals with a piecewise-constant rate: segment i covers
  * [i * step, (i + 1) * step) with rate rates[i]; after the last segment the
@@ -133,6 +133,7 @@ typedef struct bl_scenario {
     bl_plugin_ref_t plugins[BL_ROLE_COUNT];
     size_t n_params;
     bl_param_t *params;
+    struct bl_detector_bench *bench; /* owned; BL_JOB_DETECTOR_BENCH only (detector_bench.h) */
 } bl_scenario_t;
 
 /* Release everything the scenario owns (safe on a zeroed struct). */

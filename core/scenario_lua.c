@@ -5,10 +5,12 @@
  * the sandbox the script runs in), closed before returning.  Every call
  * into Lua goes through call_lua(), which turns a failure into BL_ELUA
  * with the script's path:line.  The table the script returns is converted
- * here, inside a protected call, so a malformed value is an error naming
- * the file:line of the constructor that built it, never a crash; the
- * structures are attached to the scenario as they are built, so the
- * caller's bl_scenario_free_contents releases them on every path.
+ * here (checkpoint jobs; detector_bench jobs in scenario_bench.c, with the
+ * helpers of scenario_convert.h), inside a protected call, so a malformed
+ * value is an error naming the file:line of the constructor that built it,
+ * never a crash; the structures are attached to the scenario as they are
+ * built, so the caller's bl_scenario_free_contents releases them on every
+ * path.
  */
 #include "scenario_lua.h"
 
@@ -24,6 +26,8 @@
 #include <lua.h>
 
 #include "lua_bl.h"
+#include "scenario_convert.h"
+#include "xray.h"
 
 /* ------------------------------------------------------------ protected calls */
 
@@ -100,8 +104,9 @@ static int call_lua(lua_State *L, int nargs, int nresults, const char *path, bl_
 
 /* ------------------------------------------------------------ conversion helpers */
 
-static int fail(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(lua_State *L, const char *fmt, ...) {
+/* Shared with scenario_bench.c; documented in scenario_convert.h. */
+
+int bl_conv_fail(lua_State *L, const char *fmt, ...) {
     char buf[1024];
     va_list ap;
     va_start(ap, fmt);
@@ -111,7 +116,7 @@ static int fail(lua_State *L, const char *fmt, ...) {
     return lua_error(L);
 }
 
-static int nomem(lua_State *L) {
+int bl_conv_nomem(lua_State *L) {
     bl_error_set(&bl_lua_ctx(L)->pending, BL_ENOMEM, "out of memory reading the scenario");
     lua_pushliteral(L, "out of memory");
     return lua_error(L);
@@ -120,19 +125,18 @@ static int nomem(lua_State *L) {
 static char *dup(lua_State *L, const char *s) {
     char *d = strdup(s);
     if (d == NULL)
-        nomem(L);
+        bl_conv_nomem(L);
     return d;
 }
 
-static void *alloc(lua_State *L, size_t n, size_t size) {
+void *bl_conv_alloc(lua_State *L, size_t n, size_t size) {
     void *p = calloc(n > 0 ? n : 1, size);
     if (p == NULL)
-        nomem(L);
+        bl_conv_nomem(L);
     return p;
 }
 
-/* The kind of the bl object at idx ("station"...), or NULL. */
-static const char *tag_of(lua_State *L, int idx) {
+const char *bl_conv_tag(lua_State *L, int idx) {
     idx = lua_absindex(L, idx);
     if (lua_type(L, idx) != LUA_TTABLE || !lua_getmetatable(L, idx))
         return NULL;
@@ -143,20 +147,16 @@ static const char *tag_of(lua_State *L, int idx) {
     return k;
 }
 
-/* Push t[name] (raw) and return its type. */
-static int field(lua_State *L, int t, const char *name) {
+int bl_conv_field(lua_State *L, int t, const char *name) {
     t = lua_absindex(L, t);
     lua_pushstring(L, name);
     return lua_rawget(L, t);
 }
 
-/* "src:line: what" for the bl object at idx; "path: what" when the line is
- * unknown (a constructor called in a tail call, as in `return
- * bl.checkpoint{...}`, has no caller frame left to read it from). */
-static void where(lua_State *L, int idx, const char *what, char *out, size_t n) {
+void bl_conv_where(lua_State *L, int idx, const char *what, char *out, size_t n) {
     idx = lua_absindex(L, idx);
-    field(L, idx, "_src");
-    field(L, idx, "_line");
+    bl_conv_field(L, idx, "_src");
+    bl_conv_field(L, idx, "_line");
     const char *src = lua_tostring(L, -2);
     long long line = (long long)lua_tointeger(L, -1);
     if (src == NULL || line <= 0)
@@ -166,8 +166,7 @@ static void where(lua_State *L, int idx, const char *what, char *out, size_t n) 
     lua_pop(L, 2);
 }
 
-/* A short rendering of the value at idx for messages ("abc", 2.5, a table). */
-static const char *show(lua_State *L, int idx) {
+const char *bl_conv_show(lua_State *L, int idx) {
     idx = lua_absindex(L, idx);
     switch (lua_type(L, idx)) {
     case LUA_TSTRING:
@@ -180,50 +179,48 @@ static const char *show(lua_State *L, int idx) {
     }
 }
 
-/* The numeric helpers leave nothing on the stack and return false for nil. */
-static bool num_field(lua_State *L, int t, const char *name, const char *pre, double *out) {
-    int type = field(L, t, name);
+bool bl_conv_num_field(lua_State *L, int t, const char *name, const char *pre, double *out) {
+    int type = bl_conv_field(L, t, name);
     if (type == LUA_TNIL) {
         lua_pop(L, 1);
         return false;
     }
     if (type != LUA_TNUMBER || !isfinite(lua_tonumber(L, -1)))
-        fail(L, "%s: %s must be a finite number (got %s)", pre, name, show(L, -1));
+        bl_conv_fail(L, "%s: %s must be a finite number (got %s)", pre, name, bl_conv_show(L, -1));
     *out = lua_tonumber(L, -1);
     lua_pop(L, 1);
     return true;
 }
 
-static bool int_field(lua_State *L, int t, const char *name, const char *pre, long long min,
-                      long long max, long long *out) {
-    int type = field(L, t, name);
+bool bl_conv_int_field(lua_State *L, int t, const char *name, const char *pre, long long min,
+                       long long max, long long *out) {
+    int type = bl_conv_field(L, t, name);
     if (type == LUA_TNIL) {
         lua_pop(L, 1);
         return false;
     }
     double d = lua_tonumber(L, -1);
     if (type != LUA_TNUMBER || !(d >= (double)min && d <= (double)max) || d != floor(d))
-        fail(L, "%s: %s must be an integer from %lld to %lld (got %s)", pre, name, min, max,
-             show(L, -1));
+        bl_conv_fail(L, "%s: %s must be an integer from %lld to %lld (got %s)", pre, name, min, max,
+                     bl_conv_show(L, -1));
     *out = lua_isinteger(L, -1) ? (long long)lua_tointeger(L, -1) : (long long)d;
     lua_pop(L, 1);
     return true;
 }
 
-static bool bool_field(lua_State *L, int t, const char *name, const char *pre, bool def) {
-    int type = field(L, t, name);
+bool bl_conv_bool_field(lua_State *L, int t, const char *name, const char *pre, bool def) {
+    int type = bl_conv_field(L, t, name);
     if (type != LUA_TNIL && type != LUA_TBOOLEAN)
-        fail(L, "%s: %s must be true or false (got %s)", pre, name, show(L, -1));
+        bl_conv_fail(L, "%s: %s must be true or false (got %s)", pre, name, bl_conv_show(L, -1));
     bool v = type == LUA_TNIL ? def : lua_toboolean(L, -1);
     lua_pop(L, 1);
     return v;
 }
 
-/* A string field; NULL when nil.  Valid while t is alive. */
-static const char *str_field(lua_State *L, int t, const char *name, const char *pre) {
-    int type = field(L, t, name);
+const char *bl_conv_str_field(lua_State *L, int t, const char *name, const char *pre) {
+    int type = bl_conv_field(L, t, name);
     if (type != LUA_TNIL && type != LUA_TSTRING)
-        fail(L, "%s: %s must be a string (got %s)", pre, name, show(L, -1));
+        bl_conv_fail(L, "%s: %s must be a string (got %s)", pre, name, bl_conv_show(L, -1));
     const char *s = lua_tostring(L, -1);
     lua_pop(L, 1);
     return s;
@@ -233,22 +230,22 @@ static const char *str_field(lua_State *L, int t, const char *name, const char *
  * deterministic(*def) when def is given, else an error. */
 static void dist_field(lua_State *L, int t, const char *name, const char *pre, bl_dist_t *out,
                        const double *def) {
-    int type = field(L, t, name);
+    int type = bl_conv_field(L, t, name);
     const bl_dist_t *d = bl_lua_todist(L, -1);
     bl_error_t e;
     bl_error_clear(&e);
     if (d != NULL) {
         if (bl_dist_copy(out, d) != 0)
-            nomem(L);
+            bl_conv_nomem(L);
     } else if (type == LUA_TNUMBER || (type == LUA_TNIL && def != NULL)) {
         if (bl_dist_deterministic(out, type == LUA_TNIL ? *def : lua_tonumber(L, -1), &e) != 0)
-            fail(L, "%s: %s: %s", pre, name, e.message);
+            bl_conv_fail(L, "%s: %s: %s", pre, name, e.message);
     } else if (type == LUA_TNIL) {
-        fail(L, "%s: %s= is required (a distribution such as bl.exponential{mean = 30})", pre,
-             name);
+        bl_conv_fail(L, "%s: %s= is required (a distribution such as bl.exponential{mean = 30})",
+                     pre, name);
     } else {
-        fail(L, "%s: %s must be a distribution such as bl.exponential{mean = 30} (got %s)", pre,
-             name, show(L, -1));
+        bl_conv_fail(L, "%s: %s must be a distribution such as bl.exponential{mean = 30} (got %s)",
+                     pre, name, bl_conv_show(L, -1));
     }
     lua_pop(L, 1);
 }
@@ -279,21 +276,21 @@ static int target(lua_State *L, const bl_scenario_t *sc, const char *pre, const 
         luaL_addstring(&b, sc->stations[k].name);
     }
     luaL_pushresult(&b);
-    return fail(L, "%s: %s = '%s' is not a station (stations: %s; or 'exit')", pre, fname, name,
-                lua_tostring(L, -1));
+    return bl_conv_fail(L, "%s: %s = '%s' is not a station (stations: %s; or 'exit')", pre, fname,
+                        name, lua_tostring(L, -1));
 }
 
 /* A target field: a station name or "exit"; def when absent (< -1: required). */
 static int target_field(lua_State *L, int t, const bl_scenario_t *sc, const char *pre,
                         const char *name, int def) {
-    int type = field(L, t, name);
+    int type = bl_conv_field(L, t, name);
     if (type == LUA_TNIL && def >= BL_EXIT) {
         lua_pop(L, 1);
         return def;
     }
     if (type != LUA_TSTRING)
-        fail(L, "%s: %s must be a station name or 'exit' (got %s)", pre, name,
-             type == LUA_TNIL ? "nothing" : show(L, -1));
+        bl_conv_fail(L, "%s: %s must be a station name or 'exit' (got %s)", pre, name,
+                     type == LUA_TNIL ? "nothing" : bl_conv_show(L, -1));
     int i = target(L, sc, pre, name, lua_tostring(L, -1));
     lua_pop(L, 1);
     return i;
@@ -301,21 +298,21 @@ static int target_field(lua_State *L, int t, const bl_scenario_t *sc, const char
 
 static void convert_route(lua_State *L, int s, const bl_scenario_t *sc, const char *pre, int def,
                           bl_route_t *r) {
-    int type = field(L, s, "next");
+    int type = bl_conv_field(L, s, "next");
     int rt = lua_gettop(L);
-    const char *tag = tag_of(L, rt);
+    const char *tag = bl_conv_tag(L, rt);
     if (type == LUA_TNIL || type == LUA_TSTRING) {
-        r->target = alloc(L, 1, sizeof *r->target);
-        r->cum = alloc(L, 1, sizeof *r->cum);
+        r->target = bl_conv_alloc(L, 1, sizeof *r->target);
+        r->cum = bl_conv_alloc(L, 1, sizeof *r->cum);
         r->n = 1;
         r->target[0] = type == LUA_TNIL ? def : target(L, sc, pre, "next", lua_tostring(L, rt));
         r->cum[0] = 1;
     } else if (tag != NULL && strcmp(tag, "route") == 0) {
-        field(L, rt, "targets");
-        field(L, rt, "probs");
+        bl_conv_field(L, rt, "targets");
+        bl_conv_field(L, rt, "probs");
         size_t n = lua_rawlen(L, -2);
-        r->target = alloc(L, n, sizeof *r->target);
-        r->cum = alloc(L, n, sizeof *r->cum);
+        r->target = bl_conv_alloc(L, n, sizeof *r->target);
+        r->cum = bl_conv_alloc(L, n, sizeof *r->cum);
         r->n = n;
         double sum = 0;
         for (size_t i = 0; i < n; i++) {
@@ -323,22 +320,22 @@ static void convert_route(lua_State *L, int s, const bl_scenario_t *sc, const ch
             lua_rawgeti(L, -2, (lua_Integer)i + 1);
             double p = lua_tonumber(L, -1);
             if (!lua_isstring(L, -2) || !(p >= 0 && isfinite(p)))
-                fail(L, "%s: next: route entry %zu needs a station and a probability >= 0", pre,
-                     i + 1);
+                bl_conv_fail(L, "%s: next: route entry %zu needs a station and a probability >= 0",
+                             pre, i + 1);
             r->target[i] = target(L, sc, pre, "next", lua_tostring(L, -2));
             sum += p;
             r->cum[i] = sum;
             lua_pop(L, 2);
         }
         if (n == 0 || fabs(sum - 1) > 1e-6)
-            fail(L, "%s: next: the route's probabilities sum to %.17g, not 1", pre, sum);
+            bl_conv_fail(L, "%s: next: the route's probabilities sum to %.17g, not 1", pre, sum);
         for (size_t i = 0; i < n; i++)
             r->cum[i] /= sum;
         r->cum[n - 1] = 1;
         lua_pop(L, 2);
     } else {
-        fail(L, "%s: next must be a station name, 'exit' or bl.route{...} (got %s)", pre,
-             show(L, rt));
+        bl_conv_fail(L, "%s: next must be a station name, 'exit' or bl.route{...} (got %s)", pre,
+                     bl_conv_show(L, rt));
     }
     lua_pop(L, 1);
 }
@@ -351,37 +348,38 @@ static void convert_stations(lua_State *L, int job, bl_scenario_t *sc, const cha
                  {"risk", "bl.risk_check", BL_STATION_RISK},
                  {"scan", "bl.scan", BL_STATION_SCAN},
                  {"search", "bl.search", BL_STATION_SEARCH}};
-    if (field(L, job, "stations") != LUA_TTABLE || lua_rawlen(L, -1) == 0)
-        fail(L,
-             "%s: stations= needs a list of at least one station, as in stations = "
-             "{bl.station{\"counter\", servers = 2, service = bl.exponential{mean = 60}}}",
-             jpre);
+    if (bl_conv_field(L, job, "stations") != LUA_TTABLE || lua_rawlen(L, -1) == 0)
+        bl_conv_fail(L,
+                     "%s: stations= needs a list of at least one station, as in stations = "
+                     "{bl.station{\"counter\", servers = 2, service = bl.exponential{mean = 60}}}",
+                     jpre);
     int list = lua_gettop(L);
     size_t n = lua_rawlen(L, list);
-    sc->stations = alloc(L, n, sizeof *sc->stations);
+    sc->stations = bl_conv_alloc(L, n, sizeof *sc->stations);
     sc->n_stations = n;
     for (size_t i = 0; i < n; i++) { /* names first: routes may point forward */
         bl_station_def_t *st = &sc->stations[i];
         lua_rawgeti(L, list, (lua_Integer)i + 1);
-        const char *tag = tag_of(L, -1);
+        const char *tag = bl_conv_tag(L, -1);
         if (tag == NULL || strcmp(tag, "station") != 0)
-            fail(L,
-                 "%s: stations[%zu] is not a station (got %s): use bl.station, bl.risk_check, "
-                 "bl.scan or bl.search",
-                 jpre, i + 1, show(L, -1));
+            bl_conv_fail(
+                L,
+                "%s: stations[%zu] is not a station (got %s): use bl.station, bl.risk_check, "
+                "bl.scan or bl.search",
+                jpre, i + 1, bl_conv_show(L, -1));
         char pre[300];
-        where(L, -1, "station", pre, sizeof pre);
-        const char *name = str_field(L, lua_gettop(L), "name", pre);
-        const char *kind = str_field(L, lua_gettop(L), "kind", pre);
+        bl_conv_where(L, -1, "station", pre, sizeof pre);
+        const char *name = bl_conv_str_field(L, lua_gettop(L), "name", pre);
+        const char *kind = bl_conv_str_field(L, lua_gettop(L), "kind", pre);
         if (name == NULL || kind == NULL || strcmp(name, "exit") == 0)
-            fail(L, "%s: 'exit' is where entities leave: name the station otherwise", pre);
+            bl_conv_fail(L, "%s: 'exit' is where entities leave: name the station otherwise", pre);
         if (station_index(sc, name) >= 0)
-            fail(L, "%s '%s': a station with this name is already declared", pre, name);
+            bl_conv_fail(L, "%s '%s': a station with this name is already declared", pre, name);
         st->name = dup(L, name);
         for (size_t k = 0; k < 4; k++)
             if (strcmp(kind, kinds[k].kind) == 0)
                 st->kind = kinds[k].code;
-        field(L, -1, "_line");
+        bl_conv_field(L, -1, "_line");
         st->line = (int)lua_tointeger(L, -1);
         lua_pop(L, 2);
     }
@@ -392,13 +390,15 @@ static void convert_stations(lua_State *L, int job, bl_scenario_t *sc, const cha
         int s = lua_gettop(L);
         char pre[400], what[200];
         snprintf(what, sizeof what, "station '%s'", st->name);
-        where(L, s, what, pre, sizeof pre);
+        bl_conv_where(L, s, what, pre, sizeof pre);
         long long servers = 0;
-        if (!int_field(L, s, "servers", pre, 1, 1000000, &servers) && st->kind == BL_STATION_RISK)
+        if (!bl_conv_int_field(L, s, "servers", pre, 1, 1000000, &servers) &&
+            st->kind == BL_STATION_RISK)
             servers = 1; /* a risk check takes no time by default */
         else if (servers == 0)
-            fail(L, "%s: servers= is required (officers, lanes or machines working in parallel)",
-                 pre);
+            bl_conv_fail(
+                L, "%s: servers= is required (officers, lanes or machines working in parallel)",
+                pre);
         st->servers = (unsigned)servers;
         const double zero = 0;
         dist_field(L, s, "service", pre, &st->service, st->kind == BL_STATION_RISK ? &zero : NULL);
@@ -407,26 +407,26 @@ static void convert_stations(lua_State *L, int job, bl_scenario_t *sc, const cha
             convert_route(L, s, sc, pre, def, &st->next);
             break;
         case BL_STATION_RISK:
-            if (!num_field(L, s, "threshold", pre, &st->threshold))
-                fail(L, "%s: threshold= is required (a risk score from 0 to 1)", pre);
+            if (!bl_conv_num_field(L, s, "threshold", pre, &st->threshold))
+                bl_conv_fail(L, "%s: threshold= is required (a risk score from 0 to 1)", pre);
             st->on_yes = target_field(L, s, sc, pre, "selected", -2);
             st->on_no = target_field(L, s, sc, pre, "otherwise", def);
             break;
         case BL_STATION_SCAN:
-            if (!num_field(L, s, "threshold", pre, &st->threshold))
+            if (!bl_conv_num_field(L, s, "threshold", pre, &st->threshold))
                 st->threshold = 0.5;
             st->on_yes = target_field(L, s, sc, pre, "alarm", -2);
             st->on_no = target_field(L, s, sc, pre, "clear", def);
             break;
         case BL_STATION_SEARCH:
-            if (!num_field(L, s, "find_probability", pre, &st->find_probability) ||
+            if (!bl_conv_num_field(L, s, "find_probability", pre, &st->find_probability) ||
                 st->find_probability < 0 || st->find_probability > 1)
-                fail(L, "%s: find_probability= is required, from 0 to 1", pre);
+                bl_conv_fail(L, "%s: find_probability= is required, from 0 to 1", pre);
             st->on_yes = target_field(L, s, sc, pre, "found", def);
             st->on_no = target_field(L, s, sc, pre, "not_found", def);
             break;
         default:
-            fail(L, "%s: unknown station kind", pre);
+            bl_conv_fail(L, "%s: unknown station kind", pre);
         }
         static const struct {
             int kind, role;
@@ -436,8 +436,9 @@ static void convert_stations(lua_State *L, int job, bl_scenario_t *sc, const cha
                      {BL_STATION_SEARCH, BL_ROLE_STORE, "bl.search", "a seizure store"}};
         for (size_t k = 0; k < 3; k++)
             if (st->kind == needs[k].kind && sc->plugins[needs[k].role].spec == NULL)
-                fail(L, "%s is a %s: it needs %s, plugins = {%s = bl.plugin{...}} in bl.checkpoint",
-                     pre, needs[k].ctor, needs[k].what, bl_role_name(needs[k].role));
+                bl_conv_fail(
+                    L, "%s is a %s: it needs %s, plugins = {%s = bl.plugin{...}} in bl.checkpoint",
+                    pre, needs[k].ctor, needs[k].what, bl_role_name(needs[k].role));
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
@@ -446,64 +447,76 @@ static void convert_stations(lua_State *L, int job, bl_scenario_t *sc, const cha
 /* ------------------------------------------------------------ arrivals, population, plugins */
 
 static void convert_arrivals(lua_State *L, int job, bl_scenario_t *sc, const char *jpre) {
-    field(L, job, "arrivals");
+    bl_conv_field(L, job, "arrivals");
     int a = lua_gettop(L);
-    const char *tag = tag_of(L, a);
+    const char *tag = bl_conv_tag(L, a);
     if (tag == NULL || strcmp(tag, "arrivals") != 0)
-        fail(L,
-             "%s: arrivals must be bl.poisson{rate = ...} or bl.poisson{profile = {...}, step "
-             "= ...} (got %s)",
-             jpre, lua_isnil(L, a) ? "nothing" : show(L, a));
+        bl_conv_fail(
+            L,
+            "%s: arrivals must be bl.poisson{rate = ...} or bl.poisson{profile = {...}, step "
+            "= ...} (got %s)",
+            jpre, lua_isnil(L, a) ? "nothing" : bl_conv_show(L, a));
     char pre[300];
-    where(L, a, "bl.poisson", pre, sizeof pre);
-    field(L, a, "rates");
+    bl_conv_where(L, a, "bl.poisson", pre, sizeof pre);
+    bl_conv_field(L, a, "rates");
     size_t n = lua_rawlen(L, -1);
     if (n == 0)
-        fail(L, "%s: the profile needs at least one rate", pre);
-    sc->arrivals.rates = alloc(L, n, sizeof *sc->arrivals.rates);
+        bl_conv_fail(L, "%s: the profile needs at least one rate", pre);
+    sc->arrivals.rates = bl_conv_alloc(L, n, sizeof *sc->arrivals.rates);
     sc->arrivals.n_segments = n;
     double top = 0;
     for (size_t i = 0; i < n; i++) {
         lua_rawgeti(L, -1, (lua_Integer)i + 1);
         double r = lua_tonumber(L, -1);
         if (lua_type(L, -1) != LUA_TNUMBER || !(r >= 0 && isfinite(r)))
-            fail(L, "%s: rate %zu must be a number >= 0 (got %s)", pre, i + 1, show(L, -1));
+            bl_conv_fail(L, "%s: rate %zu must be a number >= 0 (got %s)", pre, i + 1,
+                         bl_conv_show(L, -1));
         sc->arrivals.rates[i] = r;
         top = r > top ? r : top;
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
     if (top <= 0)
-        fail(L, "%s: every rate is 0: nobody would arrive", pre);
-    bool has_step = num_field(L, a, "step", pre, &sc->arrivals.step);
+        bl_conv_fail(L, "%s: every rate is 0: nobody would arrive", pre);
+    bool has_step = bl_conv_num_field(L, a, "step", pre, &sc->arrivals.step);
     if (n > 1 && (!has_step || sc->arrivals.step <= 0))
-        fail(L, "%s: a profile needs step= > 0, the length of each segment (e.g. bl.hours(1))",
-             pre);
-    sc->arrivals.periodic = bool_field(L, a, "periodic", pre, true);
+        bl_conv_fail(
+            L, "%s: a profile needs step= > 0, the length of each segment (e.g. bl.hours(1))", pre);
+    sc->arrivals.periodic = bl_conv_bool_field(L, a, "periodic", pre, true);
     lua_pop(L, 1);
 }
 
-static const char *const threat_names[] = {NULL,    "firearm",    "knife",    "explosive",
-                                           "drugs", "cigarettes", "currency", "metal"};
+const char *bl_conv_push_threat_list(lua_State *L) {
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (uint32_t c = 1; c < BL_THREAT_CLASS_COUNT; c++) {
+        if (c > 1)
+            luaL_addstring(&b, ", ");
+        luaL_addstring(&b, bl_threat_name(c));
+    }
+    luaL_pushresult(&b);
+    return lua_tostring(L, -1);
+}
 
 static void convert_population(lua_State *L, int job, bl_scenario_t *sc, const char *jpre) {
     bl_population_t *p = &sc->population;
-    if (field(L, job, "population") == LUA_TNIL) {
+    if (bl_conv_field(L, job, "population") == LUA_TNIL) {
         lua_pop(L, 1);
         return;
     }
     int t = lua_gettop(L);
-    const char *tag = tag_of(L, t);
+    const char *tag = bl_conv_tag(L, t);
     if (tag == NULL || strcmp(tag, "population") != 0)
-        fail(L, "%s: population must be bl.population{...} (got %s)", jpre, show(L, t));
+        bl_conv_fail(L, "%s: population must be bl.population{...} (got %s)", jpre,
+                     bl_conv_show(L, t));
     char pre[300], what[360];
-    where(L, t, "bl.population", pre, sizeof pre);
-    if (num_field(L, t, "carriers", pre, &p->carrier_share) &&
+    bl_conv_where(L, t, "bl.population", pre, sizeof pre);
+    if (bl_conv_num_field(L, t, "carriers", pre, &p->carrier_share) &&
         !(p->carrier_share >= 0 && p->carrier_share <= 1))
-        fail(L, "%s: carriers must be a share from 0 to 1 (got %g)", pre, p->carrier_share);
-    field(L, t, "contraband");
+        bl_conv_fail(L, "%s: carriers must be a share from 0 to 1 (got %g)", pre, p->carrier_share);
+    bl_conv_field(L, t, "contraband");
     size_t n = lua_rawlen(L, -1);
-    p->contraband = alloc(L, n, sizeof *p->contraband);
+    p->contraband = bl_conv_alloc(L, n, sizeof *p->contraband);
     p->n_contraband = n;
     double sum = 0;
     for (size_t i = 0; i < n; i++) {
@@ -511,54 +524,51 @@ static void convert_population(lua_State *L, int job, bl_scenario_t *sc, const c
         lua_rawgeti(L, -1, (lua_Integer)i + 1);
         int e = lua_gettop(L);
         snprintf(what, sizeof what, "%s: contraband[%zu]", pre, i + 1);
-        const char *name = str_field(L, e, "name", what);
-        for (uint32_t k = 1; name != NULL && k < BL_THREAT_CLASS_COUNT; k++)
-            if (strcmp(name, threat_names[k]) == 0)
-                c->threat = k;
-        if (c->threat == 0)
-            fail(L,
-                 "%s: unknown contraband %s%s%s (known: firearm, knife, explosive, drugs, "
-                 "cigarettes, currency, metal)",
-                 what, name ? "'" : "", name ? name : "(no name)", name ? "'" : "");
+        const char *name = bl_conv_str_field(L, e, "name", what);
+        int threat = name != NULL ? bl_threat_by_name(name) : -1;
+        if (threat <= 0)
+            bl_conv_fail(L, "%s: unknown contraband %s%s%s (known: %s)", what, name ? "'" : "",
+                         name ? name : "(no name)", name ? "'" : "", bl_conv_push_threat_list(L));
+        c->threat = (uint32_t)threat;
         for (size_t k = 0; k < i; k++)
             if (p->contraband[k].threat == c->threat)
-                fail(L, "%s: '%s' is listed twice", what, name);
-        if (!num_field(L, e, "share", what, &c->share))
+                bl_conv_fail(L, "%s: '%s' is listed twice", what, name);
+        if (!bl_conv_num_field(L, e, "share", what, &c->share))
             c->share = 1;
-        if (!num_field(L, e, "quantity", what, &c->quantity))
+        if (!bl_conv_num_field(L, e, "quantity", what, &c->quantity))
             c->quantity = 1;
-        num_field(L, e, "value", what, &c->value);
+        bl_conv_num_field(L, e, "value", what, &c->value);
         if (c->share < 0 || c->quantity < 0 || c->value < 0)
-            fail(L, "%s: share, value and quantity must be >= 0", what);
-        const char *unit = str_field(L, e, "unit", what);
+            bl_conv_fail(L, "%s: share, value and quantity must be >= 0", what);
+        const char *unit = bl_conv_str_field(L, e, "unit", what);
         c->unit = dup(L, unit != NULL ? unit : "item");
         sum += c->share;
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
     if (n > 0 && !(sum > 0))
-        fail(L, "%s: the contraband shares sum to 0: give at least one share > 0", pre);
+        bl_conv_fail(L, "%s: the contraband shares sum to 0: give at least one share > 0", pre);
     for (size_t i = 0; i < n; i++)
         p->contraband[i].share /= sum;
     if (p->carrier_share > 0 && n == 0)
-        fail(L, "%s: carriers = %g but no contraband = {...} says what they carry", pre,
-             p->carrier_share);
+        bl_conv_fail(L, "%s: carriers = %g but no contraband = {...} says what they carry", pre,
+                     p->carrier_share);
 
-    field(L, t, "attributes");
+    bl_conv_field(L, t, "attributes");
     n = lua_rawlen(L, -1);
-    p->attributes = alloc(L, n, sizeof *p->attributes);
+    p->attributes = bl_conv_alloc(L, n, sizeof *p->attributes);
     p->n_attributes = n;
     for (size_t i = 0; i < n; i++) {
         bl_attribute_t *at = &p->attributes[i];
         lua_rawgeti(L, -1, (lua_Integer)i + 1);
         int e = lua_gettop(L);
         snprintf(what, sizeof what, "%s: attributes[%zu]", pre, i + 1);
-        const char *name = str_field(L, e, "name", what);
+        const char *name = bl_conv_str_field(L, e, "name", what);
         if (name == NULL || name[0] == '\0')
-            fail(L, "%s: the first element must be the attribute's name", what);
+            bl_conv_fail(L, "%s: the first element must be the attribute's name", what);
         for (size_t k = 0; k < i; k++)
             if (strcmp(p->attributes[k].name, name) == 0)
-                fail(L, "%s: attribute '%s' is declared twice", what, name);
+                bl_conv_fail(L, "%s: attribute '%s' is declared twice", what, name);
         at->name = dup(L, name);
         dist_field(L, e, "clean", what, &at->clean, NULL);
         dist_field(L, e, "carrier", what, &at->carrier, NULL);
@@ -567,68 +577,60 @@ static void convert_population(lua_State *L, int job, bl_scenario_t *sc, const c
     lua_pop(L, 2);
 }
 
+void bl_conv_plugin_ref(lua_State *L, int idx, bl_plugin_ref_t *ref, const char *jpre,
+                        const char *what) {
+    int p = lua_absindex(L, idx);
+    const char *tag = bl_conv_tag(L, p);
+    if (tag == NULL || strcmp(tag, "plugin") != 0)
+        bl_conv_fail(L, "%s: %s must be bl.plugin{\"name or file.so\", ...} (got %s)", jpre, what,
+                     bl_conv_show(L, p));
+    char pre[300];
+    bl_conv_where(L, p, "bl.plugin", pre, sizeof pre);
+    const char *spec = bl_conv_str_field(L, p, "spec", pre);
+    ref->spec = dup(L, spec != NULL ? spec : "");
+    bl_conv_field(L, p, "keys");
+    bl_conv_field(L, p, "values");
+    size_t n = lua_rawlen(L, -2);
+    ref->config_keys = bl_conv_alloc(L, n, sizeof *ref->config_keys);
+    ref->config_values = bl_conv_alloc(L, n, sizeof *ref->config_values);
+    ref->n_config = n;
+    for (size_t i = 0; i < n; i++) {
+        lua_rawgeti(L, -2, (lua_Integer)i + 1);
+        lua_rawgeti(L, -2, (lua_Integer)i + 1);
+        if (!lua_isstring(L, -2) || !lua_isstring(L, -1))
+            bl_conv_fail(L, "%s: configuration entry %zu is not a key and a value", pre, i + 1);
+        ref->config_keys[i] = dup(L, lua_tostring(L, -2));
+        ref->config_values[i] = dup(L, lua_tostring(L, -1));
+        lua_pop(L, 2);
+    }
+    lua_pop(L, 2);
+}
+
 static void convert_plugins(lua_State *L, int job, bl_scenario_t *sc, const char *jpre) {
-    if (field(L, job, "plugins") == LUA_TNIL) {
+    if (bl_conv_field(L, job, "plugins") == LUA_TNIL) {
         lua_pop(L, 1);
         return;
     }
     int t = lua_gettop(L);
     for (int role = 0; role < BL_ROLE_COUNT; role++) {
-        bl_plugin_ref_t *ref = &sc->plugins[role];
-        if (field(L, t, bl_role_name(role)) == LUA_TNIL) {
-            lua_pop(L, 1);
-            continue;
+        if (bl_conv_field(L, t, bl_role_name(role)) != LUA_TNIL) {
+            char what[64];
+            snprintf(what, sizeof what, "plugins.%s", bl_role_name(role));
+            bl_conv_plugin_ref(L, -1, &sc->plugins[role], jpre, what);
         }
-        int p = lua_gettop(L);
-        const char *tag = tag_of(L, p);
-        if (tag == NULL || strcmp(tag, "plugin") != 0)
-            fail(L, "%s: plugins.%s must be bl.plugin{\"name or file.so\", ...} (got %s)", jpre,
-                 bl_role_name(role), show(L, p));
-        char pre[300];
-        where(L, p, "bl.plugin", pre, sizeof pre);
-        const char *spec = str_field(L, p, "spec", pre);
-        ref->spec = dup(L, spec != NULL ? spec : "");
-        field(L, p, "keys");
-        field(L, p, "values");
-        size_t n = lua_rawlen(L, -2);
-        ref->config_keys = alloc(L, n, sizeof *ref->config_keys);
-        ref->config_values = alloc(L, n, sizeof *ref->config_values);
-        ref->n_config = n;
-        for (size_t i = 0; i < n; i++) {
-            lua_rawgeti(L, -2, (lua_Integer)i + 1);
-            lua_rawgeti(L, -2, (lua_Integer)i + 1);
-            if (!lua_isstring(L, -2) || !lua_isstring(L, -1))
-                fail(L, "%s: configuration entry %zu is not a key and a value", pre, i + 1);
-            ref->config_keys[i] = dup(L, lua_tostring(L, -2));
-            ref->config_values[i] = dup(L, lua_tostring(L, -1));
-            lua_pop(L, 2);
-        }
-        lua_pop(L, 3);
+        lua_pop(L, 1);
     }
     lua_pop(L, 1);
 }
 
 /* ------------------------------------------------------------ the job */
 
-/* Protected: convert(result, count) fills the scenario from the job. */
-static int convert(lua_State *L) {
+/* name= (default: the file's name without folder and .lua) and seed=
+ * (--seed wins), common to every job. */
+static void convert_identity(lua_State *L, int job, bl_scenario_t *sc, const char *pre) {
     bl_lua_ctx_t *ctx = bl_lua_ctx(L);
-    bl_scenario_t *sc = ctx->sc;
-    const char *tag = tag_of(L, 1);
-    if (tag == NULL || strcmp(tag, "job") != 0) {
-        const char *got = lua_tointeger(L, 2) == 0 ? "nothing"
-                          : tag != NULL            ? lua_pushfstring(L, "a %s object", tag)
-                          : lua_isnil(L, 1)        ? "nil"
-                                            : lua_pushfstring(L, "a %s", luaL_typename(L, 1));
-        return fail(L,
-                    "%s: the script must return a job such as bl.checkpoint{...} (it returned %s)",
-                    sc->path, got);
-    }
-    char pre[300];
-    where(L, 1, "bl.checkpoint", pre, sizeof pre);
-    sc->job = BL_JOB_CHECKPOINT;
-    const char *name = str_field(L, 1, "name", pre);
-    if (name == NULL) { /* the file's name without folder and .lua */
+    const char *name = bl_conv_str_field(L, job, "name", pre);
+    if (name == NULL) {
         const char *base = strrchr(sc->path, '/');
         base = base != NULL ? base + 1 : sc->path;
         size_t len = strlen(base);
@@ -637,50 +639,83 @@ static int convert(lua_State *L) {
     }
     sc->name = dup(L, name);
     long long v = 1;
-    int_field(L, 1, "seed", pre, 0, LLONG_MAX, &v);
+    bl_conv_int_field(L, job, "seed", pre, 0, LLONG_MAX, &v);
     sc->seed = ctx->opts->has_seed ? ctx->opts->seed : (uint64_t)v;
-    v = 1;
-    int_field(L, 1, "replications", pre, 1, 1000000, &v);
+}
+
+static void convert_checkpoint(lua_State *L, int job, bl_scenario_t *sc, const char *pre) {
+    sc->job = BL_JOB_CHECKPOINT;
+    long long v = 1;
+    bl_conv_int_field(L, job, "replications", pre, 1, 1000000, &v);
     sc->replications = (unsigned)v;
-    bool has_duration = num_field(L, 1, "duration", pre, &sc->duration);
+    bool has_duration = bl_conv_num_field(L, job, "duration", pre, &sc->duration);
     if (has_duration && !(sc->duration > 0))
-        fail(L, "%s: duration must be > 0 (got %g)", pre, sc->duration);
-    if (int_field(L, 1, "max_entities", pre, 1, LLONG_MAX, &v))
+        bl_conv_fail(L, "%s: duration must be > 0 (got %g)", pre, sc->duration);
+    if (bl_conv_int_field(L, job, "max_entities", pre, 1, LLONG_MAX, &v))
         sc->max_entities = (uint64_t)v;
     if (!has_duration && sc->max_entities == 0)
-        fail(L,
-             "%s: say when arrivals stop: duration = bl.hours(8), max_entities = 100000, or both",
-             pre);
-    if (field(L, 1, "warmup") == LUA_TTABLE) {
+        bl_conv_fail(
+            L, "%s: say when arrivals stop: duration = bl.hours(8), max_entities = 100000, or both",
+            pre);
+    if (bl_conv_field(L, job, "warmup") == LUA_TTABLE) {
         char what[360];
         snprintf(what, sizeof what, "%s: warmup", pre);
-        if (num_field(L, lua_gettop(L), "time", what, &sc->warmup_time) && sc->warmup_time < 0)
-            fail(L, "%s: time must be >= 0", what);
-        if (int_field(L, lua_gettop(L), "entities", what, 0, LLONG_MAX, &v))
+        if (bl_conv_num_field(L, lua_gettop(L), "time", what, &sc->warmup_time) &&
+            sc->warmup_time < 0)
+            bl_conv_fail(L, "%s: time must be >= 0", what);
+        if (bl_conv_int_field(L, lua_gettop(L), "entities", what, 0, LLONG_MAX, &v))
             sc->warmup_entities = (uint64_t)v;
     }
     lua_pop(L, 1);
-    sc->entity_table = bool_field(L, 1, "entity_table", pre, false);
+    sc->entity_table = bl_conv_bool_field(L, job, "entity_table", pre, false);
     /* pixel_mm 0: the synthesizer fits a whole bag (600 mm) in the image;
      * a fixed 2 mm at 64 pixels would show a 128 mm crop of it. */
     sc->scan = (bl_scan_spec_t){.width = 64, .height = 64, .pixel_mm = 0};
-    if (field(L, 1, "scan") == LUA_TTABLE) {
+    if (bl_conv_field(L, job, "scan") == LUA_TTABLE) {
         char what[360];
         snprintf(what, sizeof what, "%s: scan", pre);
         int t = lua_gettop(L);
-        if (int_field(L, t, "width", what, 8, 8192, &v))
+        if (bl_conv_int_field(L, t, "width", what, 8, 8192, &v))
             sc->scan.width = (uint32_t)v;
-        if (int_field(L, t, "height", what, 8, 8192, &v))
+        if (bl_conv_int_field(L, t, "height", what, 8, 8192, &v))
             sc->scan.height = (uint32_t)v;
-        if (num_field(L, t, "pixel_mm", what, &sc->scan.pixel_mm) && !(sc->scan.pixel_mm > 0))
-            fail(L, "%s: pixel_mm must be > 0", what);
+        if (bl_conv_num_field(L, t, "pixel_mm", what, &sc->scan.pixel_mm) &&
+            !(sc->scan.pixel_mm > 0))
+            bl_conv_fail(L, "%s: pixel_mm must be > 0", what);
     }
     lua_pop(L, 1);
-    convert_arrivals(L, 1, sc, pre);
-    convert_population(L, 1, sc, pre);
-    convert_plugins(L, 1, sc, pre); /* before the stations, which check their roles */
-    convert_stations(L, 1, sc, pre);
+    convert_arrivals(L, job, sc, pre);
+    convert_population(L, job, sc, pre);
+    convert_plugins(L, job, sc, pre); /* before the stations, which check their roles */
+    convert_stations(L, job, sc, pre);
     sc->first_station = 0;
+}
+
+/* ------------------------------------------------------------ the job */
+
+/* Protected: convert(result, count) fills the scenario from the job. */
+static int convert(lua_State *L) {
+    bl_lua_ctx_t *ctx = bl_lua_ctx(L);
+    bl_scenario_t *sc = ctx->sc;
+    const char *tag = bl_conv_tag(L, 1);
+    if (tag == NULL || strcmp(tag, "job") != 0) {
+        const char *got = lua_tointeger(L, 2) == 0 ? "nothing"
+                          : tag != NULL            ? lua_pushfstring(L, "a %s object", tag)
+                          : lua_isnil(L, 1)        ? "nil"
+                                            : lua_pushfstring(L, "a %s", luaL_typename(L, 1));
+        return bl_conv_fail(
+            L, "%s: the script must return a job such as bl.checkpoint{...} (it returned %s)",
+            sc->path, got);
+    }
+    const char *job = bl_conv_str_field(L, 1, "job", sc->path);
+    bool bench = job != NULL && strcmp(job, "detector_bench") == 0;
+    char pre[300];
+    bl_conv_where(L, 1, bench ? "bl.detector_bench" : "bl.checkpoint", pre, sizeof pre);
+    convert_identity(L, 1, sc, pre);
+    if (bench)
+        bl_conv_bench(L, 1, sc, pre);
+    else
+        convert_checkpoint(L, 1, sc, pre);
     return 0;
 }
 

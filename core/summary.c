@@ -12,11 +12,53 @@
 
 #include <cjson/cJSON.h>
 #include <hdf5.h>
+#include <hdf5_hl.h>
 
+#include "bench_results.h"
 #include "results.h"
 #include "results_schema.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ------------------------------------------------------------------ file check */
+
+int bl_summary_check_file(const char *path, int *schema_out, bl_error_t *err) {
+    int rc = 0, schema = 0;
+    hid_t file = -1;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (H5Fis_hdf5(path) <= 0) {
+        FILE *fp = fopen(path, "rb");
+        if (fp == NULL)
+            return bl_error_set(err, BL_ENOTFOUND, "cannot open results file %s: %s", path,
+                                "no such file or not readable");
+        fclose(fp);
+        return bl_error_set(err, BL_EHDF5,
+                            "%s is not an HDF5 file (or is damaged): give a file written by "
+                            "borderlab run",
+                            path);
+    }
+    file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0)
+        return bl_error_set(err, BL_EHDF5,
+                            "%s is not an HDF5 file (or is damaged): give a file written by "
+                            "borderlab run",
+                            path);
+    if (!bl_results_root_number(file, "borderlab_schema", H5T_NATIVE_INT, &schema)) {
+        rc = bl_error_set(err, BL_EHDF5,
+                          "%s is an HDF5 file but not a borderlab results file (no "
+                          "borderlab_schema attribute)",
+                          path);
+    } else if (schema > BL_RESULTS_SCHEMA || schema < 1) {
+        rc = bl_error_set(err, BL_EHDF5,
+                          "%s uses results schema %d; this borderlab reads up to %d: upgrade "
+                          "borderlab",
+                          path, schema, BL_RESULTS_SCHEMA);
+    }
+    H5Fclose(file);
+    if (rc == 0 && schema_out != NULL)
+        *schema_out = schema;
+    return rc;
+}
 
 /* ------------------------------------------------------------------ JSON */
 
@@ -94,6 +136,240 @@ static cJSON *plugins_json(const bl_plugin_row_t *p, size_t n) {
     return a;
 }
 
+/* ------------------------------------------------------------------ detector_bench */
+
+/* A text attribute of the object at path (heap; NULL when absent). */
+static char *object_text(hid_t file, const char *path, const char *name) {
+    if (H5Aexists_by_name(file, path, name, H5P_DEFAULT) <= 0)
+        return NULL;
+    hsize_t dims[1] = {0};
+    H5T_class_t cls;
+    size_t size = 0;
+    if (H5LTget_attribute_info(file, path, name, dims, &cls, &size) < 0 || cls != H5T_STRING)
+        return NULL;
+    char *s = calloc(size + 1, 1);
+    if (s != NULL && H5LTget_attribute_string(file, path, name, s) < 0) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static double object_u64(hid_t file, const char *path, const char *name) {
+    uint64_t v = 0;
+    if (H5Aexists_by_name(file, path, name, H5P_DEFAULT) <= 0)
+        return NAN;
+    hid_t a = H5Aopen_by_name(file, path, name, H5P_DEFAULT, H5P_DEFAULT);
+    bool ok = a >= 0 && H5Aread(a, H5T_NATIVE_UINT64, &v) >= 0;
+    if (a >= 0)
+        H5Aclose(a);
+    return ok ? (double)v : NAN;
+}
+
+static void add_owned_text(cJSON *o, const char *key, char *value) {
+    add_text(o, key, value);
+    free(value);
+}
+
+typedef struct names {
+    size_t n, cap;
+    char **items;
+} names_t;
+
+static herr_t collect_name(hid_t group, const char *name, const H5L_info_t *info, void *data) {
+    (void)group;
+    (void)info;
+    names_t *l = data;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 8;
+        char **grown = realloc(l->items, cap * sizeof *grown);
+        if (grown == NULL)
+            return -1;
+        l->items = grown;
+        l->cap = cap;
+    }
+    l->items[l->n] = strdup(name);
+    return l->items[l->n++] == NULL ? -1 : 0;
+}
+
+static void names_free(names_t *l) {
+    for (size_t i = 0; i < l->n; i++)
+        free(l->items[i]);
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+/* The detector groups in scenario (creation) order, or by name when the
+ * group does not track creation order. */
+static int detector_groups(hid_t file, const char *fname, names_t *l, bl_error_t *err) {
+    memset(l, 0, sizeof *l);
+    if (!bl_results_path_exists(file, BL_BENCH_DETECTORS_GROUP))
+        return bl_error_set(err, BL_EHDF5, "%s: group %s is missing: the file is incomplete", fname,
+                            BL_BENCH_DETECTORS_GROUP);
+    hid_t g = H5Gopen2(file, BL_BENCH_DETECTORS_GROUP, H5P_DEFAULT);
+    hsize_t idx = 0;
+    herr_t ok = g < 0 ? -1 : H5Literate(g, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, collect_name, l);
+    if (g >= 0 && ok < 0) {
+        names_free(l);
+        idx = 0;
+        ok = H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_name, l);
+    }
+    if (g >= 0)
+        H5Gclose(g);
+    if (ok < 0) {
+        names_free(l);
+        return bl_error_set(err, BL_EHDF5, "%s: cannot list %s", fname, BL_BENCH_DETECTORS_GROUP);
+    }
+    return 0;
+}
+
+static cJSON *metric_json(const bl_bench_metric_row_t *m) {
+    cJSON *o = cJSON_CreateObject();
+    add_text(o, "class", m->class);
+    cJSON_AddNumberToObject(o, "positives", (double)m->positives);
+    cJSON_AddNumberToObject(o, "negatives", (double)m->negatives);
+    cJSON_AddItemToObject(o, "pd", num(m->pd));
+    cJSON_AddItemToObject(o, "pd_ci", pair(m->pd_low, m->pd_high));
+    cJSON_AddItemToObject(o, "pfa", num(m->pfa));
+    cJSON_AddItemToObject(o, "pfa_ci", pair(m->pfa_low, m->pfa_high));
+    cJSON_AddItemToObject(o, "auc", num(m->auc));
+    cJSON_AddItemToObject(o, "auc_ci", pair(m->auc_low, m->auc_high));
+    cJSON_AddItemToObject(o, "pd_at_pfa1", num(m->pd_at_pfa1));
+    cJSON_AddItemToObject(o, "pd_at_pfa1_ci", pair(m->pd_at_pfa1_low, m->pd_at_pfa1_high));
+    cJSON_AddItemToObject(o, "pd_at_pfa5", num(m->pd_at_pfa5));
+    cJSON_AddItemToObject(o, "pd_at_pfa5_ci", pair(m->pd_at_pfa5_low, m->pd_at_pfa5_high));
+    cJSON_AddItemToObject(o, "ap50", num(m->ap50));
+    return o;
+}
+
+/* The optional one-row performance tables of a detector into o. */
+static void performance_json(hid_t file, const char *group, const char *fname, cJSON *o) {
+    char path[320];
+    bl_error_t ignored;
+    void *rows = NULL;
+    size_t n = 0;
+
+    double best = NAN;
+    snprintf(path, sizeof path, "%s/offline", group);
+    cJSON *offline = cJSON_AddArrayToObject(o, "offline");
+    bl_error_clear(&ignored);
+    if (bl_results_path_exists(file, path) &&
+        bl_results_table_read_at(file, &bl_bench_offline_table, path, &rows, &n, fname, &ignored) ==
+            0) {
+        const bl_bench_offline_row_t *r = rows;
+        for (size_t i = 0; i < n; i++) {
+            cJSON *p = cJSON_CreateObject();
+            cJSON_AddNumberToObject(p, "batch", r[i].batch);
+            cJSON_AddNumberToObject(p, "threads", r[i].threads);
+            cJSON_AddItemToObject(p, "scans_per_s", num(r[i].scans_per_s));
+            cJSON_AddItemToArray(offline, p);
+            if (isfinite(r[i].scans_per_s) && !(r[i].scans_per_s <= best))
+                best = r[i].scans_per_s;
+        }
+    }
+    free(rows);
+    rows = NULL;
+    cJSON_AddItemToObject(o, "offline_best_scans_per_s", num(best));
+
+    cJSON *single = NULL;
+    snprintf(path, sizeof path, "%s/single_stream", group);
+    bl_error_clear(&ignored);
+    if (bl_results_path_exists(file, path) &&
+        bl_results_table_read_at(file, &bl_bench_single_stream_table, path, &rows, &n, fname,
+                                 &ignored) == 0 &&
+        n == 1) {
+        const bl_bench_single_row_t *r = rows;
+        single = cJSON_CreateObject();
+        cJSON_AddNumberToObject(single, "queries", (double)r->queries);
+        cJSON_AddItemToObject(single, "mean", num(r->mean));
+        cJSON_AddItemToObject(single, "p50", num(r->p50));
+        cJSON_AddItemToObject(single, "p90", num(r->p90));
+        cJSON_AddItemToObject(single, "p99", num(r->p99));
+    }
+    free(rows);
+    rows = NULL;
+    cJSON_AddItemToObject(o, "single_stream", single ? single : cJSON_CreateNull());
+
+    cJSON *srv = NULL;
+    snprintf(path, sizeof path, "%s/server", group);
+    bl_error_clear(&ignored);
+    if (bl_results_path_exists(file, path) &&
+        bl_results_table_read_at(file, &bl_bench_server_table, path, &rows, &n, fname, &ignored) ==
+            0 &&
+        n == 1) {
+        const bl_bench_server_row_t *r = rows;
+        srv = cJSON_CreateObject();
+        cJSON_AddItemToObject(srv, "target_rate", num(r->target_rate));
+        cJSON_AddItemToObject(srv, "achieved_rate", num(r->achieved_rate));
+        cJSON_AddItemToObject(srv, "p50", num(r->p50));
+        cJSON_AddItemToObject(srv, "p99", num(r->p99));
+        cJSON_AddItemToObject(srv, "bound", num(r->bound));
+        cJSON_AddBoolToObject(srv, "met", r->met != 0);
+    }
+    free(rows);
+    cJSON_AddItemToObject(o, "server", srv ? srv : cJSON_CreateNull());
+}
+
+static int bench_json(hid_t file, const char *fname, cJSON *o, bl_error_t *err) {
+    names_t groups;
+    bl_bench_overhead_row_t *over = NULL;
+    size_t n_over = 0;
+    uint64_t scans = 0;
+    double threshold = NAN;
+    int rc = detector_groups(file, fname, &groups, err);
+    if (rc != 0)
+        return rc;
+    bl_results_root_number(file, "scans", H5T_NATIVE_UINT64, &scans);
+    bl_results_root_number(file, "threshold", H5T_NATIVE_DOUBLE, &threshold);
+    cJSON_AddNumberToObject(o, "scans", (double)scans);
+    cJSON_AddItemToObject(o, "threshold", num(threshold));
+    add_owned_text(o, "interval_method", bl_results_root_text(file, "interval_method"));
+    add_owned_text(o, "scan_set_sha256", bl_results_root_text(file, "scan_set_sha256"));
+    cJSON *dets = cJSON_AddArrayToObject(o, "detectors");
+    for (size_t i = 0; i < groups.n && rc == 0; i++) {
+        char group[300], path[340];
+        snprintf(group, sizeof group, "%s/%s", BL_BENCH_DETECTORS_GROUP, groups.items[i]);
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddItemToArray(dets, d);
+        add_text(d, "label", groups.items[i]);
+        static const char *const attrs[] = {"id", "name", "version", "sha256"};
+        for (size_t k = 0; k < COUNT(attrs); k++)
+            add_owned_text(d, attrs[k], object_text(file, group, attrs[k]));
+        cJSON_AddItemToObject(d, "calls", num(object_u64(file, group, "calls")));
+        cJSON_AddItemToObject(d, "invalid_outputs",
+                              num(object_u64(file, group, "invalid_outputs")));
+        bl_bench_metric_row_t *m = NULL;
+        size_t n_m = 0;
+        snprintf(path, sizeof path, "%s/metrics", group);
+        rc = bl_results_table_read_at(file, &bl_bench_metrics_table, path, (void **)&m, &n_m, fname,
+                                      err);
+        cJSON *metrics = cJSON_AddArrayToObject(d, "metrics");
+        for (size_t k = 0; rc == 0 && k < n_m; k++)
+            cJSON_AddItemToArray(metrics, metric_json(&m[k]));
+        free(m);
+        if (rc == 0)
+            performance_json(file, group, fname, d);
+    }
+    names_free(&groups);
+    if (rc != 0)
+        return rc;
+    cJSON *oa = cJSON_AddArrayToObject(o, "overhead");
+    bl_error_t ignored;
+    bl_error_clear(&ignored);
+    if (bl_results_table_read(file, &bl_bench_overhead_table, (void **)&over, &n_over, fname,
+                              &ignored) == 0)
+        for (size_t i = 0; i < n_over; i++) {
+            cJSON *r = cJSON_CreateObject();
+            add_text(r, "mode", over[i].mode);
+            cJSON_AddNumberToObject(r, "batch", over[i].batch);
+            cJSON_AddNumberToObject(r, "threads", over[i].threads);
+            cJSON_AddItemToObject(r, "ns_per_scan", num(over[i].ns_per_scan));
+            cJSON_AddItemToArray(oa, r);
+        }
+    free(over);
+    return 0;
+}
+
 int bl_summary_load(const char *path, cJSON **out, bl_error_t *err) {
     *out = NULL;
     int rc = 0;
@@ -104,43 +380,21 @@ int bl_summary_load(const char *path, cJSON **out, bl_error_t *err) {
     bl_plugin_row_t *plugins = NULL;
     size_t n_stations = 0, n_sum = 0, n_plugins = 0;
     char *texts[8] = {NULL};
+    int schema = 0;
 
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    if (H5Fis_hdf5(path) <= 0) {
-        FILE *fp = fopen(path, "rb");
-        if (fp == NULL)
-            return bl_error_set(err, BL_ENOTFOUND, "cannot open results file %s: %s", path,
-                                "no such file or not readable");
-        fclose(fp);
-        return bl_error_set(err, BL_EHDF5,
-                            "%s is not an HDF5 file (or is damaged): give a file written by "
-                            "borderlab run",
-                            path);
-    }
+    rc = bl_summary_check_file(path, &schema, err);
+    if (rc != 0)
+        return rc;
     file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (file < 0)
-        return bl_error_set(err, BL_EHDF5,
-                            "%s is not an HDF5 file (or is damaged): give a file written by "
-                            "borderlab run",
-                            path);
-    int schema = 0;
-    if (!bl_results_root_number(file, "borderlab_schema", H5T_NATIVE_INT, &schema)) {
-        rc = bl_error_set(err, BL_EHDF5,
-                          "%s is an HDF5 file but not a borderlab results file (no "
-                          "borderlab_schema attribute)",
-                          path);
-        goto out;
-    }
-    if (schema > BL_RESULTS_SCHEMA || schema < 1) {
-        rc = bl_error_set(err, BL_EHDF5,
-                          "%s uses results schema %d; this borderlab reads up to %d: upgrade "
-                          "borderlab",
-                          path, schema, BL_RESULTS_SCHEMA);
-        goto out;
-    }
-    rc = bl_results_table_read(file, &bl_results_stations_table, (void **)&stations, &n_stations,
-                               path, err);
-    if (rc == 0)
+        return bl_error_set(err, BL_EHDF5, "%s: cannot open the file", path);
+    char *job = bl_results_root_text(file, "job");
+    bool bench = job != NULL && strcmp(job, "detector_bench") == 0;
+    free(job);
+    if (!bench)
+        rc = bl_results_table_read(file, &bl_results_stations_table, (void **)&stations,
+                                   &n_stations, path, err);
+    if (rc == 0 && !bench)
         rc = bl_results_table_read(file, &bl_results_summary_table, (void **)&sum, &n_sum, path,
                                    err);
     if (rc == 0)
@@ -148,7 +402,7 @@ int bl_summary_load(const char *path, cJSON **out, bl_error_t *err) {
                                    path, err);
     if (rc != 0)
         goto out;
-    if (n_sum != 1) {
+    if (!bench && n_sum != 1) {
         rc = bl_error_set(err, BL_EHDF5, "%s: %s has %zu rows, expected 1", path,
                           bl_results_summary_table.path, n_sum);
         goto out;
@@ -194,10 +448,17 @@ int bl_summary_load(const char *path, cJSON **out, bl_error_t *err) {
     cJSON_AddItemToObject(o, "wall_seconds", num(wall));
     cJSON *params = texts[T_PARAMS] ? cJSON_Parse(texts[T_PARAMS]) : NULL;
     cJSON_AddItemToObject(o, "parameters", params ? params : cJSON_CreateObject());
-    cJSON_AddItemToObject(o, "stations", stations_json(stations, n_stations));
-    cJSON_AddItemToObject(o, "system", system_json(sum));
+    if (bench) {
+        rc = bench_json(file, path, o, err);
+        if (rc != 0)
+            goto out;
+    } else {
+        cJSON_AddItemToObject(o, "stations", stations_json(stations, n_stations));
+        cJSON_AddItemToObject(o, "system", system_json(sum));
+    }
     cJSON_AddItemToObject(o, "plugins", plugins_json(plugins, n_plugins));
-    cJSON_AddBoolToObject(o, "entity_table", entities);
+    if (!bench)
+        cJSON_AddBoolToObject(o, "entity_table", entities);
     *out = o;
     o = NULL;
 out:
@@ -243,8 +504,87 @@ static const char *fmt(char *buf, size_t size, const char *format, double x) {
     return buf;
 }
 
+/* "0.912 [0.890, 0.931]" or "-" into buf. */
+static const char *with_ci(char *buf, size_t size, const cJSON *o, const char *key,
+                           const char *ci_key) {
+    double x = get_num(o, key);
+    const cJSON *ci = cJSON_GetObjectItemCaseSensitive(o, ci_key);
+    if (!isfinite(x))
+        snprintf(buf, size, "-");
+    else if (cJSON_IsArray(ci) && cJSON_GetArraySize(ci) == 2)
+        snprintf(buf, size, "%.3f [%.3f, %.3f]", x, cJSON_GetArrayItem(ci, 0)->valuedouble,
+                 cJSON_GetArrayItem(ci, 1)->valuedouble);
+    else
+        snprintf(buf, size, "%.3f", x);
+    return buf;
+}
+
+/* A duration in s as "12.3 ms" / "4.5 us" into buf. */
+static const char *seconds_text(char *buf, size_t size, double s) {
+    if (!isfinite(s))
+        snprintf(buf, size, "-");
+    else if (s >= 1)
+        snprintf(buf, size, "%.2f s", s);
+    else if (s >= 1e-3)
+        snprintf(buf, size, "%.2f ms", s * 1e3);
+    else
+        snprintf(buf, size, "%.1f us", s * 1e6);
+    return buf;
+}
+
+static void bench_text(const cJSON *summary, FILE *fp) {
+    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(summary, "scenario");
+    fprintf(fp, "%s: detector_bench, %.0f scans, seed %s, threshold %.2f (%s intervals), file %s\n",
+            get_text(sc, "name"), get_num(summary, "scans"), get_text(summary, "seed"),
+            get_num(summary, "threshold"), get_text(summary, "interval_method"),
+            get_text(summary, "file"));
+    const cJSON *d;
+    cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(summary, "detectors")) {
+        char a[48], b[48], c[48], e[32], f[32], g[32];
+        fprintf(fp, "  %s %s, sha256 %.12s, invalid outputs %.0f\n", get_text(d, "id"),
+                get_text(d, "version"), get_text(d, "sha256"), get_num(d, "invalid_outputs"));
+        fprintf(fp, "    %-10s %5s %5s  %-22s %-22s %-22s %6s %6s %6s\n", "class", "pos", "neg",
+                "Pd [95% CI]", "Pfa [95% CI]", "AUC [95% CI]", "Pd@1%", "Pd@5%", "AP50");
+        const cJSON *m;
+        cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(d, "metrics")) {
+            fprintf(fp, "    %-10s %5.0f %5.0f  %-22s %-22s %-22s %6s %6s %6s\n",
+                    get_text(m, "class"), get_num(m, "positives"), get_num(m, "negatives"),
+                    with_ci(a, sizeof a, m, "pd", "pd_ci"),
+                    with_ci(b, sizeof b, m, "pfa", "pfa_ci"),
+                    with_ci(c, sizeof c, m, "auc", "auc_ci"),
+                    fmt(e, sizeof e, "%.3f", get_num(m, "pd_at_pfa1")),
+                    fmt(f, sizeof f, "%.3f", get_num(m, "pd_at_pfa5")),
+                    fmt(g, sizeof g, "%.3f", get_num(m, "ap50")));
+        }
+        double best = get_num(d, "offline_best_scans_per_s");
+        const cJSON *single = cJSON_GetObjectItemCaseSensitive(d, "single_stream");
+        const cJSON *srv = cJSON_GetObjectItemCaseSensitive(d, "server");
+        if (isfinite(best))
+            fprintf(fp, "    offline: best %.1f scans/s\n", best);
+        if (cJSON_IsObject(single))
+            fprintf(fp, "    single-stream: p50 %s, p99 %s\n",
+                    seconds_text(a, sizeof a, get_num(single, "p50")),
+                    seconds_text(b, sizeof b, get_num(single, "p99")));
+        if (cJSON_IsObject(srv))
+            fprintf(fp, "    server at %.1f/s (achieved %.1f/s): p99 %s, bound %s: %s\n",
+                    get_num(srv, "target_rate"), get_num(srv, "achieved_rate"),
+                    seconds_text(a, sizeof a, get_num(srv, "p99")),
+                    seconds_text(b, sizeof b, get_num(srv, "bound")),
+                    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(srv, "met")) ? "met" : "NOT MET");
+    }
+    const cJSON *o;
+    cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(summary, "overhead")) {
+        fprintf(fp, "  harness overhead (no-op detector, %s, batch %.0f): %.0f ns/scan\n",
+                get_text(o, "mode"), get_num(o, "batch"), get_num(o, "ns_per_scan"));
+    }
+}
+
 void bl_summary_print_text(const cJSON *summary, FILE *fp) {
     const cJSON *sc = cJSON_GetObjectItemCaseSensitive(summary, "scenario");
+    if (strcmp(get_text(summary, "job"), "detector_bench") == 0) {
+        bench_text(summary, fp);
+        return;
+    }
     double reps = get_num(summary, "replications");
     fprintf(fp, "%s: %.0f replication%s, seed %s, file %s\n", get_text(sc, "name"), reps,
             reps == 1 ? "" : "s", get_text(summary, "seed"), get_text(summary, "file"));

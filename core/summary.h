@@ -15,6 +15,14 @@
 
 struct cJSON;
 
+/* Check that path is a borderlab results file this build can read: an
+ * HDF5 file with a borderlab_schema root attribute from 1 to
+ * BL_RESULTS_SCHEMA.  *schema (when not NULL) receives the version.
+ * Returns 0, BL_ENOTFOUND (missing or unreadable) or BL_EHDF5 (not HDF5,
+ * not borderlab, newer schema); the message names the file and says what
+ * to do.  Shared by every reader of results files (show, compare). */
+int bl_summary_check_file(const char *path, int *schema, bl_error_t *err);
+
 /* Build the summary object of the results file at path; caller frees with
  * cJSON_Delete. */
 int bl_summary_load(const char *path, struct cJSON **out, bl_error_t *err);

@@ -19,6 +19,14 @@ bl.scan's threshold is 0.5; a contraband entry's share is 1 (shares are
 normalised), quantity 1, value 0, unit "item"; a plain number where a
 distribution is expected means bl.deterministic(number).
 
+bl.detector_bench: scans 5000, threshold 0.5, batch 16, intervals
+"wilson", performance.pool 64; generator= defaults to bl.xray{} (the
+generator's own defaults, core/xray.c); a bl.xray prevalence table lists
+every class that may appear (the others get 0); each performance mode is
+off unless its table is given (offline: scans 512, batch_sizes {1, 16, 64},
+threads {1}; single_stream: queries 300; server: queries 300, rate= and
+p99_bound= required).
+
 math.random draws from the host RNG, stream (seed, 0, 0x200), where seed
 is --seed or else 1: the job's own seed= is only known once the script has
 returned it.  math.randomseed(n) restarts the stream from n.
@@ -58,6 +66,18 @@ local function distance(a, b)
     return prev[#b]
 end
 
+-- "; did you mean 'x'?" for the name in `allowed` closest to k, or "".
+local function suggest(k, allowed)
+    local best, best_d = nil, 3
+    for _, a in ipairs(allowed) do
+        local d = distance(k, a)
+        if d < best_d then
+            best, best_d = a, d
+        end
+    end
+    return best and format("; did you mean '%s'?", best) or ""
+end
+
 -- t must be a table whose keys are the strings in `allowed` or the
 -- positions 1..npos.
 local function check_fields(fname, t, allowed, npos, level)
@@ -75,16 +95,8 @@ local function check_fields(fname, t, allowed, npos, level)
         elseif type(k) ~= "string" then
             error(format("%s: unexpected value at index %s", fname, tostring(k)), level)
         elseif not known[k] then
-            local best, best_d = nil, 3
-            for _, a in ipairs(allowed) do
-                local d = distance(k, a)
-                if d < best_d then
-                    best, best_d = a, d
-                end
-            end
-            local hint = best and format("; did you mean '%s'?", best) or ""
             local list = #allowed > 0 and format(" (fields: %s)", concat(allowed, ", ")) or ""
-            error(format("%s: unknown field '%s'%s%s", fname, k, hint, list), level)
+            error(format("%s: unknown field '%s'%s%s", fname, k, suggest(k, allowed), list), level)
         end
     end
 end
@@ -470,6 +482,107 @@ function bl.checkpoint(t)
     end
     local o = { job = "checkpoint" }
     for _, f in ipairs(checkpoint_fields) do
+        o[f] = t[f]
+    end
+    local obj = tagged("job", o, 2)
+    return obj
+end
+
+-- ------------------------------------------------------------ detector bench
+
+local xray_fields = { "width", "height", "pixel_mm", "subject", "prevalence", "clutter",
+    "occlusion", "object_scale", "photons", "blur", "dual_energy" }
+
+-- bl.xray{width = 512, prevalence = {firearm = 0.05, ...}, ...}: the scan
+-- generator.  Threat names come from the C side (core/xray.c), so the list
+-- here cannot drift from what the generator knows.
+function bl.xray(t)
+    check_fields("bl.xray", t, xray_fields, 0, 2)
+    if t.subject ~= nil and t.subject ~= "bag" and t.subject ~= "container" then
+        error(format("bl.xray: subject must be 'bag' or 'container' (got %s)",
+            type(t.subject) == "string" and "'" .. t.subject .. "'" or type(t.subject)), 2)
+    end
+    local prevalence
+    if t.prevalence ~= nil then
+        if type(t.prevalence) ~= "table" then
+            error(format("bl.xray: prevalence must be a table such as {firearm = 0.05} (got %s)",
+                type(t.prevalence)), 2)
+        end
+        local threats = core.threats()
+        local known = {}
+        for _, name in ipairs(threats) do
+            known[name] = true
+        end
+        prevalence = {}
+        for k, v in pairs(t.prevalence) do
+            if type(k) ~= "string" or not known[k] then
+                local hint = type(k) == "string" and suggest(k, threats) or ""
+                error(format("bl.xray: prevalence: unknown threat '%s'%s (threats: %s)",
+                    tostring(k), hint, concat(threats, ", ")), 2)
+            end
+            check_number("bl.xray", "prevalence." .. k, v, 2)
+            prevalence[k] = v
+        end
+    end
+    local o = {}
+    for _, f in ipairs(xray_fields) do
+        o[f] = t[f]
+    end
+    o.prevalence = prevalence
+    local obj = tagged("xray", o, 2)
+    return obj
+end
+
+-- bl.replay{folder = "images", annotations = "images/coco.json"}: a team's
+-- own labelled images.  Relative paths are relative to the scenario file.
+function bl.replay(t)
+    check_fields("bl.replay", t, { "folder", "annotations" }, 0, 2)
+    for _, f in ipairs { "folder", "annotations" } do
+        if type(t[f]) ~= "string" or t[f] == "" then
+            error(format("bl.replay: %s= must be a path (got %s)", f, type(t[f])), 2)
+        end
+    end
+    local obj = tagged("replay", { folder = t.folder, annotations = t.annotations }, 2)
+    return obj
+end
+
+local bench_fields = { "name", "seed", "scans", "generator", "replay", "detectors", "threshold",
+    "batch", "intervals", "save_scans", "performance" }
+local performance_fields = {
+    offline = { "scans", "batch_sizes", "threads" },
+    single_stream = { "queries" },
+    server = { "rate", "queries", "p99_bound" },
+}
+
+-- The detector_bench job: a fixed, seeded set of scans through detectors.
+function bl.detector_bench(t)
+    check_fields("bl.detector_bench", t, bench_fields, 0, 2)
+    if t.detectors ~= nil then
+        check_list("bl.detector_bench: detectors", t.detectors, 2)
+    end
+    if t.generator ~= nil and t.replay ~= nil then
+        error("bl.detector_bench: give generator= (bl.xray{...}) or replay= (bl.replay{...}), "
+            .. "not both", 2)
+    end
+    local p = t.performance
+    if p ~= nil then
+        check_fields("bl.detector_bench: performance", p, { "pool", "offline", "single_stream",
+            "server" }, 0, 2)
+        for mode, fields in pairs(performance_fields) do
+            if p[mode] ~= nil then
+                check_fields("bl.detector_bench: performance." .. mode, p[mode], fields, 0, 2)
+            end
+        end
+        if p.offline ~= nil then
+            for _, f in ipairs { "batch_sizes", "threads" } do
+                if p.offline[f] ~= nil then
+                    check_list("bl.detector_bench: performance.offline." .. f, p.offline[f], 2)
+                end
+            end
+        end
+    end
+    local o = { job = "detector_bench" }
+    for _, f in ipairs(bench_fields) do
         o[f] = t[f]
     end
     local obj = tagged("job", o, 2)

@@ -39,3 +39,19 @@ finish() {
     echo "$((checks - failures)) passed, $failures failed"
     [ "$failures" -eq 0 ]
 }
+
+# h5py_python: print the first python3 that can import h5py ($PYTHON3, then
+# Debian's /usr/bin/python3); fail the test when there is none (scripts/build
+# installs python3-h5py).
+h5py_python() {
+    for candidate in "${PYTHON3:-python3}" /usr/bin/python3; do
+        if [ -n "$candidate" ] && [ "$candidate" != no ] &&
+            "$candidate" -c 'import h5py' >/dev/null 2>&1; then
+            echo "$candidate"
+            return 0
+        fi
+    done
+    echo "no python3 with h5py (tried '${PYTHON3:-python3}' and /usr/bin/python3):" \
+        "apt-get install python3-h5py (scripts/build installs it)" >&2
+    return 1
+}

@@ -2,19 +2,13 @@
 # The results file of the quickstart has the documented layout (core/results.h):
 # h5dump sees the tables and root attributes, and h5py (what users read it
 # with) reads the tables and decodes the names.
-set -eu
-: "${BORDERLAB:?run through make check}" "${top_srcdir:?}" "${top_builddir:?}"
+. "$top_srcdir/tests/scenario/common.sh"
 H5DUMP=${H5DUMP:-h5dump}
-PYTHON3=${PYTHON3:-python3}
 
 out="$top_builddir/tests/out"
 file="$out/layout.h5"
 mkdir -p "$out"
 rm -f "$file"
-
-failures=0
-fail() { failures=$((failures + 1)); echo "FAIL $1"; }
-pass() { echo "ok   $1"; }
 
 if ! "$BORDERLAB" run "$top_srcdir/scenarios/quickstart.lua" -o "$file" --quiet; then
     echo "FAIL $BORDERLAB run scenarios/quickstart.lua -o $file exited with an error"
@@ -65,20 +59,11 @@ schema=$("$H5DUMP" -a /borderlab_schema "$file" | sed -n 's/.*(0): *\([0-9]*\).*
 if [ "$schema" = 1 ]; then pass "borderlab_schema is 1"; else fail "borderlab_schema is '$schema'"; fi
 
 # --- h5py: the first python3 that can import it.
-python=
-for candidate in "$PYTHON3" /usr/bin/python3; do
-    if [ -n "$candidate" ] && [ "$candidate" != no ] &&
-        "$candidate" -c 'import h5py' >/dev/null 2>&1; then
-        python=$candidate
-        break
-    fi
-done
-if [ -z "$python" ]; then
-    fail "no python3 with h5py (tried '$PYTHON3' and /usr/bin/python3): apt-get install python3-h5py (scripts/build installs it)"
-    echo "$failures check(s) failed"
+if ! python=$(h5py_python); then
+    fail "no python3 with h5py"
+    finish
     exit 1
 fi
-
 if "$python" - "$file" <<'EOF'; then
 import sys
 import h5py
@@ -140,8 +125,4 @@ else
     fail "h5py ($python) checks failed"
 fi
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures check(s) failed"
-    exit 1
-fi
-echo "all layout checks passed"
+finish

@@ -16,11 +16,12 @@
 
 #include <cmocka.h>
 
+#include "builtin_plugins.h"
 #include "conformance.h"
 #include "loader.h"
 
-static char de_path[4096], lg_path[4096], ms_path[4096], abi99_path[4096], no_entry_path[4096],
-    text_path[4096], builddir[2048];
+static char de_path[4096], dn_path[4096], lg_path[4096], ms_path[4096], abi99_path[4096],
+    no_entry_path[4096], text_path[4096], builddir[2048];
 
 static int setup_paths(void **state) {
     (void)state;
@@ -32,6 +33,7 @@ static int setup_paths(void **state) {
         s = b;
     snprintf(builddir, sizeof builddir, "%s", b);
     snprintf(de_path, sizeof de_path, "%s/plugins/detector/dual_energy/.libs/dual_energy.so", b);
+    snprintf(dn_path, sizeof dn_path, "%s/plugins/detector/density/.libs/density.so", b);
     snprintf(lg_path, sizeof lg_path, "%s/plugins/risk/logistic/.libs/logistic.so", b);
     snprintf(ms_path, sizeof ms_path, "%s/plugins/store/memory/.libs/memory.so", b);
     snprintf(abi99_path, sizeof abi99_path, "%s/tests/plugins/.libs/abi99.so", b);
@@ -301,8 +303,10 @@ static void test_loader_dual_energy_finds_steel(void **state) {
             high[y * W + x] = 0.9f * expf(-1.0f); /* steel: low/high ratio ~6 */
             low[y * W + x] = 0.9f * expf(-6.0f);
         }
-    bl_scan_t scans[2] = {{sizeof(bl_scan_t), W, H, 1, 2, 0, 1.0, 1, low, high},
-                          {sizeof(bl_scan_t), W, H, 1, 1, 0, 1.0, 2, NULL, high}};
+    /* 4 mm pixels: the square is 40 x 40 mm of steel (~70 g), a threat-sized
+     * block rather than a key, which dual_energy scores below 0.5. */
+    bl_scan_t scans[2] = {{sizeof(bl_scan_t), W, H, 1, 2, 0, 4.0, 1, low, high},
+                          {sizeof(bl_scan_t), W, H, 1, 1, 0, 4.0, 2, NULL, high}};
     bl_error_clear(&err);
     assert_int_equal(bl_plugin_load(&h, de_path, BL_KIND_DETECTOR, &err), BL_OK);
     bl_host_services_init(&hs, 1, 0, BL_STREAM_PLUGIN_BASE, NULL, h.desc->header.id);
@@ -412,6 +416,212 @@ static void test_loader_memory_store_states(void **state) {
     bl_plugin_unload(&h);
 }
 
+/* ------------------------------------------------------------------ density detector */
+
+static void test_loader_conformance_density(void **state) {
+    (void)state;
+    expect_conformance(dn_path, 0, NULL, NULL);
+}
+
+enum { DN_W = 128, DN_H = 96 };
+
+/* Multiply transmission by exp(-a) over a rectangle. */
+static void dn_paint(float *img, int x0, int y0, int w, int h, float a) {
+    for (int y = y0; y < y0 + h; y++)
+        for (int x = x0; x < x0 + w; x++)
+            img[y * DN_W + x] *= expf(-a);
+}
+
+/* Index of the detection whose box contains (x, y), or -1. */
+static int dn_find(const bl_detections_t *out, uint32_t scan, float x, float y) {
+    for (size_t i = 0; i < out->count; i++) {
+        const bl_detection_t *d = &out->items[i];
+        if (d->scan == scan && d->box[0] <= x && x < d->box[2] && d->box[1] <= y && y < d->box[3])
+            return (int)i;
+    }
+    return -1;
+}
+
+static void test_loader_density_finds_dense_regions(void **state) {
+    (void)state;
+    static float high[DN_W * DN_H], low[DN_W * DN_H];
+    bl_plugin_handle_t h;
+    bl_host_services_t hs;
+    bl_error_t err;
+    bl_detection_t items[32];
+    bl_detections_t out = {items, 32, 0};
+    void *inst;
+
+    /* Air (transmission 1) around a bag of clutter attenuating 0.3. */
+    for (int i = 0; i < DN_W * DN_H; i++)
+        high[i] = low[i] = 1.0f;
+    dn_paint(high, 4, 4, DN_W - 8, DN_H - 8, 0.3f);
+    dn_paint(high, 10, 10, 30, 20, 1.2f);  /* a block: 24 cm^2, excess 1.2 */
+    dn_paint(high, 60, 10, 30, 20, 0.6f);  /* the same block, half as dense */
+    dn_paint(high, 10, 50, 50, 4, 1.5f);   /* a bar: elongation ~12 */
+    dn_paint(high, 80, 60, 3, 3, 2.0f);    /* dense but 0.36 cm^2: below min_area */
+    dn_paint(high, 100, 40, 20, 20, 0.2f); /* 0.2 above the bag: not dense enough */
+    for (int i = 0; i < DN_W * DN_H; i++)
+        low[i] = high[i] * 0.5f; /* any low image: the detector must ignore it */
+    bl_scan_t scans[2] = {{sizeof(bl_scan_t), DN_W, DN_H, 1, 1, 0, 2.0, 1, NULL, high},
+                          {sizeof(bl_scan_t), DN_W, DN_H, 1, 2, 0, 2.0, 2, low, high}};
+
+    bl_error_clear(&err);
+    assert_int_equal(bl_plugin_load(&h, dn_path, BL_KIND_DETECTOR, &err), BL_OK);
+    assert_string_equal(h.desc->header.id, "borderlab.density");
+    assert_int_equal(h.desc->header.flags, BL_FLAG_THREAD_SAFE | BL_FLAG_DETERMINISTIC);
+    bl_host_services_init(&hs, 1, 0, BL_STREAM_PLUGIN_BASE, NULL, h.desc->header.id);
+    assert_int_equal(h.desc->detector->create(NULL, &hs.host, &inst), BL_OK);
+    assert_int_equal(h.desc->detector->detect(inst, scans, 2, &out), BL_OK);
+    if (out.count != 6)
+        for (size_t i = 0; i < out.count; i++)
+            print_error("scan %u threat %u conf %.3f box %g %g %g %g\n", items[i].scan,
+                        items[i].threat, items[i].confidence, items[i].box[0], items[i].box[1],
+                        items[i].box[2], items[i].box[3]);
+    assert_int_equal(out.count, 6); /* three per scan */
+
+    for (uint32_t sc = 0; sc < 2; sc++) {
+        int dense = dn_find(&out, sc, 20, 20), light = dn_find(&out, sc, 70, 20);
+        int bar = dn_find(&out, sc, 30, 51);
+        assert_true(dense >= 0 && light >= 0 && bar >= 0);
+        assert_true(dn_find(&out, sc, 81, 61) < 0);
+        assert_true(dn_find(&out, sc, 110, 50) < 0);
+        /* The box is the painted block exactly. */
+        assert_true(items[dense].box[0] == 10 && items[dense].box[1] == 10);
+        assert_true(items[dense].box[2] == 40 && items[dense].box[3] == 30);
+        /* Shape only: a compact block is generic METAL, a bar is a KNIFE. */
+        assert_int_equal(items[dense].threat, BL_THREAT_METAL);
+        assert_int_equal(items[bar].threat, BL_THREAT_KNIFE);
+        /* Graded: denser scores higher; excess 1.2 alarms at 0.5, 0.6 does not. */
+        assert_true(items[dense].confidence > items[light].confidence);
+        assert_true(items[dense].confidence > 0.5f && items[dense].confidence < 1.0f);
+        assert_true(items[light].confidence > 0.0f && items[light].confidence < 0.5f);
+        /* The low-energy image changes nothing. */
+        assert_int_equal(items[dense].threat, items[dn_find(&out, 0, 20, 20)].threat);
+        assert_true(items[dense].confidence == items[dn_find(&out, 0, 20, 20)].confidence);
+    }
+    h.desc->detector->destroy(inst);
+
+    /* Bad config values are refused. */
+    const char *const keys[] = {"excess", "knife_elongation", "min_area"};
+    const char *const bad[][3] = {{"-1", "3", "2"}, {"0.4", "0.5", "2"}, {"0.4", "3", "two"}};
+    hs.log_level = -1;
+    for (size_t i = 0; i < 3; i++) {
+        bl_config_t config = {3, keys, bad[i]};
+        inst = (void *)&config;
+        assert_int_equal(h.desc->detector->create(&config, &hs.host, &inst), BL_EINVAL);
+        assert_null(inst);
+    }
+    const char *const good[] = {"0.8", "4", "10"};
+    bl_config_t config = {3, keys, good};
+    assert_int_equal(h.desc->detector->create(&config, &hs.host, &inst), BL_OK);
+    /* A stricter excess drops the half-dense block (excess 0.6). */
+    out.count = 0;
+    assert_int_equal(h.desc->detector->detect(inst, scans, 1, &out), BL_OK);
+    assert_true(dn_find(&out, 0, 20, 20) >= 0);
+    assert_true(dn_find(&out, 0, 70, 20) < 0);
+    h.desc->detector->destroy(inst);
+    bl_plugin_unload(&h);
+}
+
+/* ------------------------------------------------------------------ built-in plugins */
+
+static void test_loader_builtin_noop_loads(void **state) {
+    (void)state;
+    char self[65];
+    bl_error_t err;
+    bl_error_clear(&err);
+    assert_int_equal(bl_sha256_file("/proc/self/exe", self, &err), BL_OK);
+    for (int expected = 0; expected <= 1; expected++) {
+        bl_plugin_handle_t h;
+        memset(&h, 0x5a, sizeof h);
+        bl_error_clear(&err);
+        int rc = bl_plugin_load(&h, "builtin:noop", expected ? BL_KIND_DETECTOR : 0, &err);
+        if (rc != BL_OK)
+            print_error("%s\n", err.message);
+        assert_int_equal(rc, BL_OK);
+        assert_null(h.dl);
+        assert_ptr_equal(h.desc, bl_builtin_plugin("noop"));
+        assert_int_equal(h.desc->header.kind, BL_KIND_DETECTOR);
+        assert_string_equal(h.desc->header.id, "borderlab.noop");
+        assert_int_equal(h.desc->header.flags, BL_FLAG_THREAD_SAFE | BL_FLAG_DETERMINISTIC);
+        assert_string_equal(h.path, "builtin:noop");
+        /* The code that runs is the program itself. */
+        assert_string_equal(h.sha256, self);
+        bl_plugin_unload(&h);
+        assert_null(h.path);
+        assert_null(h.desc);
+    }
+}
+
+static void test_loader_builtin_noop_detects_nothing(void **state) {
+    (void)state;
+    static float high[16 * 16];
+    bl_plugin_handle_t h;
+    bl_host_services_t hs;
+    bl_error_t err;
+    bl_detection_t items[2];
+    bl_detections_t out = {items, 2, 0};
+    void *inst = NULL, *inst2 = NULL;
+    for (size_t i = 0; i < sizeof high / sizeof high[0]; i++)
+        high[i] = 0.01f; /* nearly opaque everywhere: any real detector would alarm */
+    bl_scan_t scans[3];
+    for (int i = 0; i < 3; i++)
+        scans[i] = (bl_scan_t){sizeof(bl_scan_t), 16, 16, 1, 1, 0, 1.0, (uint64_t)i, NULL, high};
+    bl_error_clear(&err);
+    assert_int_equal(bl_plugin_load(&h, "builtin:noop", BL_KIND_DETECTOR, &err), BL_OK);
+    bl_host_services_init(&hs, 1, 0, BL_STREAM_PLUGIN_BASE, NULL, h.desc->header.id);
+    assert_int_equal(h.desc->detector->create(NULL, &hs.host, &inst), BL_OK);
+    assert_int_equal(h.desc->detector->create(NULL, &hs.host, &inst2), BL_OK);
+    assert_non_null(inst);
+    assert_int_equal(h.desc->detector->detect(inst, scans, 3, &out), BL_OK);
+    assert_int_equal(out.count, 0);
+    assert_int_equal(h.desc->detector->detect(inst2, scans, 0, &out), BL_OK);
+    assert_int_equal(out.count, 0);
+    /* A missing output buffer is still refused. */
+    assert_int_equal(h.desc->detector->detect(inst, scans, 1, NULL), BL_EINVAL);
+    h.desc->detector->destroy(inst2);
+    h.desc->detector->destroy(inst);
+    bl_plugin_unload(&h);
+}
+
+static void test_loader_builtin_resolves_to_itself(void **state) {
+    (void)state;
+    bl_error_t err;
+    bl_error_clear(&err);
+    char *p = bl_plugin_resolve("builtin:noop", BL_KIND_DETECTOR, builddir, &err);
+    assert_non_null(p);
+    assert_string_equal(p, "builtin:noop");
+    free(p);
+    /* An unknown built-in is refused when resolving, naming the built-ins. */
+    p = bl_plugin_resolve("builtin:xyz", 0, NULL, &err);
+    assert_null(p);
+    assert_int_equal(err.code, BL_ENOTFOUND);
+    assert_non_null(strstr(err.message, "builtin:xyz"));
+    assert_non_null(strstr(err.message, "builtin:noop"));
+}
+
+static void test_loader_builtin_refuses_unknown(void **state) {
+    (void)state;
+    char list[64];
+    expect_refusal("builtin:xyz", 0, "no such built-in plugin");
+    expect_refusal("builtin:xyz", 0, "builtin:noop");
+    expect_refusal("builtin:", 0, "builtin:noop");
+    expect_refusal("builtin:noop", BL_KIND_RISK, "it is a detector, but a risk model is expected");
+    assert_null(bl_builtin_plugin("xyz"));
+    assert_null(bl_builtin_plugin(NULL));
+    assert_string_equal(bl_builtin_plugin_name(0), "noop");
+    assert_null(bl_builtin_plugin_name(1));
+    assert_string_equal(bl_builtin_plugin_list(list, sizeof list), "builtin:noop");
+    /* A list that does not fit is cut, still terminated. */
+    assert_string_equal(bl_builtin_plugin_list(list, 5), "buil");
+}
+
+static void test_loader_conformance_builtin_noop(void **state) {
+    (void)state;
+    expect_conformance("builtin:noop", 0, NULL, NULL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loader_loads_reference_plugins),
@@ -433,6 +643,13 @@ int main(void) {
         cmocka_unit_test(test_loader_dual_energy_finds_steel),
         cmocka_unit_test(test_loader_logistic_scores),
         cmocka_unit_test(test_loader_memory_store_states),
+        cmocka_unit_test(test_loader_conformance_density),
+        cmocka_unit_test(test_loader_density_finds_dense_regions),
+        cmocka_unit_test(test_loader_builtin_noop_loads),
+        cmocka_unit_test(test_loader_builtin_noop_detects_nothing),
+        cmocka_unit_test(test_loader_builtin_resolves_to_itself),
+        cmocka_unit_test(test_loader_builtin_refuses_unknown),
+        cmocka_unit_test(test_loader_conformance_builtin_noop),
     };
     return cmocka_run_group_tests(tests, setup_paths, NULL);
 }

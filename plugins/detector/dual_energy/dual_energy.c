@@ -1,53 +1,62 @@
 /*
  * borderlab.dual_energy: reference dual-energy X-ray detector.
  *
- * Per pixel, attenuation A = -ln(transmission) at each energy.  The ratio
- * R = A_low / A_high depends on the effective atomic number of what the
- * beam crossed, not on its thickness: from mass attenuation coefficients at
- * typical low/high energies, organics (C, H, N, O) give R ~ 1.2-1.5
- * (0.206/0.150 ~ 1.37), aluminium and glass ~ 2.0 (0.278/0.138), lead ~ 2.6
- * but absorbs almost everything, iron ~ 6 (1.205/0.196).  So:
+ * Per pixel, attenuation A = -ln(transmission) at each energy.  Two basis
+ * materials explain any pixel's pair (A_low, A_high): organic matter
+ * (polyethylene, mu/rho 0.1970 / 0.1534 cm^2/g at 60 / 150 keV) and iron
+ * (1.205 / 0.1964), from NIST SRD 126 (Hubbell and Seltzer), the energies
+ * of the reference scans.  Solving the 2 x 2 system gives each pixel's
+ * organic and steel-equivalent mass thickness (g/cm^2), whatever lies
+ * above or below on the ray: the ratio A_low / A_high that the
+ * decomposition rests on is ~1.3 for organics, ~2.0 for aluminium, ~6 for
+ * iron.  Aluminium and glass come out as ~0.1 g of steel per g; water, drug
+ * powders and tobacco as 0.01-0.04.  Where almost nothing of the low
+ * energy gets through (A_low >= saturated) the pixel is steel with
+ * A_high / 0.1964 g/cm^2 (lead and thick steel).
  *
- *   A_high < min_attenuation                 background or noise, ignored
- *   R >= metal_ratio (3) or A_high >= opaque metal (iron/steel, or anything the
- *                                            beam barely crosses, e.g. lead)
- *   R < organic_ratio (1.7) and A_high - B >= dense_organic
- *                                            a thick block of organic matter
+ *   metal   pixels with steel >= steel_min g/cm^2, 4-connected.  A
+ *           component's steel beyond that of a thin sheet (grams: (mean -
+ *           steel_min) x area; a laptop battery is a sheet) and its length
+ *           (mm, from its second moments) make its score: z = max(3 ln(grams
+ *           / metal_mass), 3 ln(length / metal_length) when its area is at
+ *           least metal_area cm^2 and its mean at least blade_steel g/cm^2,
+ *           scaled down for pixels coarser than 4 mm, which smear a blade),
+ *           so keys, coins and buckles stay below 0.5 and a knife or a
+ *           pistol does not.  Light and long -> KNIFE, heavy and long or
+ *           L-shaped -> FIREARM, else METAL.
+ *   organic pixels with organic mass >= dense_organic g/cm^2.  Clothes and
+ *           books are organic too, and a packed bag has 2-6 g/cm^2 of them
+ *           in places: what marks contraband is a large block of high
+ *           density, so z = organic_slope ln(grams / organic_mass) +
+ *           3 (mean / organic_mean - 1), with the component's organic mass
+ *           in grams and its mean in g/cm^2.  Large and well filled ->
+ *           CIGARETTES, else DRUGS.
  *
- * where B is the bag's typical attenuation, the median A_high of the pixels
- * with any attenuation at all: clothes and books are organic too, and a
- * packed bag is as thick as a drugs package, so what marks contraband is
- * a block that stands out from the rest of the bag.
+ * Confidence is logistic(z).  Without a pixel size, 1 mm pixels are assumed.
+ * Single-energy scans use attenuation alone (A_high >= single_attenuation
+ * -> METAL, scored on area over min_area); a CT volume (depth > 1) is
+ * projected along depth first (sum of mu * voxel length, mu in 1/cm) and
+ * treated the same way.
  *
- * Threat pixels are grouped into 4-connected components (iterative flood
- * fill, no recursion); a component of at least min_area pixels becomes a
- * detection: metal -> FIREARM when large and elongated (bounding box aspect
- * >= 2.5, or at most half filled, like an L), else METAL; dense
- * organic -> CIGARETTES when a large, nearly rectangular block, else DRUGS.
- * Confidence is a logistic of the component's mean attenuation above its
- * class threshold (for organics, the mean excess over B) and of its size:
- * for metal, the area over min_area; for organics, the footprint in cm^2
- * over organic_area (when the scan gives a pixel size), since a toiletry
- * bottle or a fold of clothes makes small dense patches and contraband
- * comes in brick-sized blocks or larger.  Single-energy scans use
- * attenuation alone (A_high >= single_attenuation -> METAL); a CT volume
- * (depth > 1) is projected along depth first (sum of mu * voxel length,
- * mu in 1/cm).
- *
- * On the synthetic bags of core/scan_synth.c (600 mm in 64 x 64 pixels) at
- * confidence 0.5 this alarms on about 1 clean bag in 10 (keys, bottles,
- * piles of clothes) and on nearly every firearm, knife, metal object, drugs
- * and cigarette load, most explosives and few currency bundles
- * (tests/unit/test_detector.c measures it).
+ * On the synthetic bags of core/xray.c at confidence 0.5 this alarms on a
+ * few clean bags in a hundred (a dense pile of clothes and books, a heavy
+ * piece of steel) and on nearly every firearm, knife and metal object and
+ * most drugs and cigarette loads (tests/unit/test_detector.c measures it
+ * at 64 x 64 and 512 x 512).
  *
  * The instance holds only its configuration, so detect() is thread-safe and
  * needs no randomness; scans up to 64 x 64 are worked on in stack buffers.
- * Config keys (all optional, numbers):
- *   min_attenuation (0.3), min_area (12, pixels), metal_ratio (3.0),
- *   organic_ratio (1.7), opaque (3.0), dense_organic (0.65, above B),
- *   organic_area (150, cm^2), organic_slope (2.0), single_attenuation (1.6).
+ * Config keys (all optional, positive numbers):
+ *   min_attenuation (0.02), min_area (4, pixels), saturated (8.0),
+ *   steel_min (0.6, g/cm^2), metal_mass (45, g), metal_length (90, mm),
+ *   metal_area (12, cm^2), blade_steel (1.0, g/cm^2), dense_organic (2.0,
+ *   g/cm^2), organic_mass (6000, g), organic_mean (6.0, g/cm^2),
+ *   organic_slope (2.0), single_attenuation (1.6), min_confidence (0.01:
+ *   fainter components are not reported).
  */
 #include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,22 +70,28 @@ enum { PX_NONE = 0, PX_METAL = 1, PX_ORGANIC = 2 };
  * buffers; larger ones in host memory. */
 #define SMALL_SCAN 4096
 
-/* Background histogram: attenuations from BG_MIN in bins of 1/BG_PER_UNIT. */
-#define BG_MIN 0.02
-#define BG_PER_UNIT 64.0
-#define BG_BINS 256
+/* Basis materials, mu/rho in cm^2/g at 60 and 150 keV (NIST SRD 126). */
+#define ORG_LO 0.1970
+#define ORG_HI 0.1534
+#define FE_LO 1.205
+#define FE_HI 0.1964
 
 typedef struct detector {
     const bl_host_t *host;
     double min_attenuation;
     double min_area;
-    double metal_ratio;
-    double organic_ratio;
-    double opaque;
+    double saturated;
+    double steel_min;
+    double metal_mass;
+    double metal_length;
+    double metal_area;
+    double blade_steel;
     double dense_organic;
-    double single_attenuation;
-    double organic_area;
+    double organic_mass;
+    double organic_mean;
     double organic_slope;
+    double single_attenuation;
+    double min_confidence;
 } detector_t;
 
 /* Read a positive number from config into *dst (left unchanged when absent). */
@@ -105,25 +120,43 @@ static int de_create(const bl_config_t *config, const bl_host_t *host, void **in
     if (d == NULL)
         return BL_ENOMEM;
     d->host = host;
-    d->min_attenuation = 0.3;
-    d->min_area = 12;
-    d->metal_ratio = 3.0;
-    d->organic_ratio = 1.7;
-    d->opaque = 3.0;
-    d->dense_organic = 0.65;
-    d->single_attenuation = 1.6;
-    d->organic_area = 150.0;
+    d->min_attenuation = 0.02;
+    d->min_area = 4;
+    d->saturated = 8.0;
+    d->steel_min = 0.6;
+    d->metal_mass = 45.0;
+    d->metal_length = 90.0;
+    d->metal_area = 12.0;
+    d->blade_steel = 1.0;
+    d->dense_organic = 2.0;
+    d->organic_mass = 6000.0;
+    d->organic_mean = 6.0;
     d->organic_slope = 2.0;
-    if ((rc = config_number(config, host, "min_attenuation", &d->min_attenuation)) != BL_OK ||
-        (rc = config_number(config, host, "min_area", &d->min_area)) != BL_OK ||
-        (rc = config_number(config, host, "metal_ratio", &d->metal_ratio)) != BL_OK ||
-        (rc = config_number(config, host, "organic_ratio", &d->organic_ratio)) != BL_OK ||
-        (rc = config_number(config, host, "opaque", &d->opaque)) != BL_OK ||
-        (rc = config_number(config, host, "dense_organic", &d->dense_organic)) != BL_OK ||
-        (rc = config_number(config, host, "single_attenuation", &d->single_attenuation)) != BL_OK ||
-        (rc = config_number(config, host, "organic_area", &d->organic_area)) != BL_OK ||
-        (rc = config_number(config, host, "organic_slope", &d->organic_slope)) != BL_OK)
-        goto out;
+    d->single_attenuation = 1.6;
+    d->min_confidence = 0.01;
+    static const struct {
+        const char *key;
+        size_t offset;
+    } keys[] = {
+        {"min_attenuation", offsetof(detector_t, min_attenuation)},
+        {"min_area", offsetof(detector_t, min_area)},
+        {"saturated", offsetof(detector_t, saturated)},
+        {"steel_min", offsetof(detector_t, steel_min)},
+        {"metal_mass", offsetof(detector_t, metal_mass)},
+        {"metal_length", offsetof(detector_t, metal_length)},
+        {"metal_area", offsetof(detector_t, metal_area)},
+        {"blade_steel", offsetof(detector_t, blade_steel)},
+        {"dense_organic", offsetof(detector_t, dense_organic)},
+        {"organic_mass", offsetof(detector_t, organic_mass)},
+        {"organic_mean", offsetof(detector_t, organic_mean)},
+        {"organic_slope", offsetof(detector_t, organic_slope)},
+        {"single_attenuation", offsetof(detector_t, single_attenuation)},
+        {"min_confidence", offsetof(detector_t, min_confidence)},
+    };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if ((rc = config_number(config, host, keys[i].key,
+                                (double *)((char *)d + keys[i].offset))) != BL_OK)
+            goto out;
     if (d->min_area != floor(d->min_area)) {
         bl_host_logf(host, BL_LOG_ERROR, "config min_area = %g: expected a whole number of pixels",
                      d->min_area);
@@ -154,23 +187,87 @@ static double attenuation(float t) {
 
 static double logistic(double z) { return 1.0 / (1.0 + exp(-z)); }
 
+/* What a connected component adds up to. */
+typedef struct component {
+    size_t area;                  /* pixels */
+    uint32_t x0, y0, x1, y1;      /* bounding box, inclusive */
+    double sum;                   /* of the pixel values (mass or excess) */
+    double sum_aux;               /* of aux (steel beside organic mass) */
+    double sx, sy, sxx, syy, sxy; /* moments, pixels */
+} component_t;
+
+/* Flood-fill the component of class c at start (iteratively), resetting
+ * its pixels to PX_NONE and accumulating val over them. */
+static void flood(uint8_t *cls, const float *val, const float *aux, uint32_t *stack, size_t w,
+                  size_t h, size_t start, component_t *k) {
+    uint8_t c = cls[start];
+    size_t top = 0;
+    memset(k, 0, sizeof *k);
+    k->x0 = k->y0 = UINT32_MAX;
+    stack[top++] = (uint32_t)start;
+    cls[start] = PX_NONE;
+    while (top > 0) {
+        uint32_t p = stack[--top];
+        uint32_t x = (uint32_t)(p % w), y = (uint32_t)(p / w);
+        k->area++;
+        k->sum += val[p];
+        k->sum_aux += aux != NULL ? aux[p] : 0.0;
+        k->sx += x;
+        k->sy += y;
+        k->sxx += (double)x * x;
+        k->syy += (double)y * y;
+        k->sxy += (double)x * y;
+        k->x0 = x < k->x0 ? x : k->x0;
+        k->x1 = x > k->x1 ? x : k->x1;
+        k->y0 = y < k->y0 ? y : k->y0;
+        k->y1 = y > k->y1 ? y : k->y1;
+        if (x > 0 && cls[p - 1] == c) {
+            cls[p - 1] = PX_NONE;
+            stack[top++] = p - 1;
+        }
+        if (x + 1 < w && cls[p + 1] == c) {
+            cls[p + 1] = PX_NONE;
+            stack[top++] = p + 1;
+        }
+        if (y > 0 && cls[p - w] == c) {
+            cls[p - w] = PX_NONE;
+            stack[top++] = p - (uint32_t)w;
+        }
+        if (y + 1 < h && cls[p + w] == c) {
+            cls[p + w] = PX_NONE;
+            stack[top++] = p + (uint32_t)w;
+        }
+    }
+}
+
+/* Length and width (pixels) of the rectangle with k's second moments. */
+static void extent(const component_t *k, double *len, double *wid) {
+    double n = (double)k->area, mx = k->sx / n, my = k->sy / n;
+    double cxx = k->sxx / n - mx * mx + 1.0 / 12, cyy = k->syy / n - my * my + 1.0 / 12;
+    double cxy = k->sxy / n - mx * my;
+    double tr = cxx + cyy, det = cxx * cyy - cxy * cxy, disc = sqrt(fmax(tr * tr / 4 - det, 0));
+    *len = sqrt(12.0 * (tr / 2 + disc));
+    *wid = sqrt(12.0 * fmax(tr / 2 - disc, 1.0 / 12));
+}
+
 /* Inspect one scan; append its detections to out tagged with index. */
 static int detect_one(const detector_t *d, const bl_scan_t *s, uint32_t index,
                       bl_detections_t *out) {
     const bl_host_t *host = d->host;
     size_t w = s->width, h = s->height, depth = s->depth == 0 ? 1 : s->depth, np = 0;
-    float *att = NULL;
+    float *val = NULL, *steel = NULL;
     uint8_t *cls = NULL;
     uint32_t *stack = NULL;
-    float small_att[SMALL_SCAN];
+    float small_val[SMALL_SCAN], small_steel[SMALL_SCAN];
     uint8_t small_cls[SMALL_SCAN];
     uint32_t small_stack[SMALL_SCAN];
     int rc = BL_OK;
+    bool dual = s->energies == 2 && depth == 1;
 
     if (w == 0 || h == 0)
         return BL_OK;
-    if (s->high == NULL || (s->energies == 2 && depth == 1 && s->low == NULL) ||
-        (s->energies != 1 && s->energies != 2) || w > UINT32_MAX / h) {
+    if (s->high == NULL || (dual && s->low == NULL) || (s->energies != 1 && s->energies != 2) ||
+        w > UINT32_MAX / h) {
         bl_host_logf(host, BL_LOG_ERROR,
                      "detect: scan %u is invalid (missing image, energies %u not 1 or 2, "
                      "or too large)",
@@ -179,139 +276,108 @@ static int detect_one(const detector_t *d, const bl_scan_t *s, uint32_t index,
     }
     np = w * h;
     if (np <= SMALL_SCAN) { /* the common case needs no allocation */
-        att = small_att;
+        val = small_val;
+        steel = small_steel;
         cls = small_cls;
         stack = small_stack;
     } else {
-        att = host->alloc(host->ctx, np * sizeof *att);
+        val = host->alloc(host->ctx, np * sizeof *val);
+        steel = host->alloc(host->ctx, np * sizeof *steel);
         cls = host->alloc(host->ctx, np);
         stack = host->alloc(host->ctx, np * sizeof *stack);
-        if (att == NULL || cls == NULL || stack == NULL) {
+        if (val == NULL || steel == NULL || cls == NULL || stack == NULL) {
             rc = BL_ENOMEM;
             goto out;
         }
     }
+    const double mm = s->pixel_mm > 0 ? s->pixel_mm : 1.0, px_cm2 = mm * mm / 100.0;
 
-    /* Classify pixels. */
-    if (depth > 1) {
-        double cm = (s->pixel_mm > 0 ? s->pixel_mm : 1.0) / 10.0;
+    /* Classify pixels: val is what a component is scored on. */
+    if (!dual) {
+        double cm = mm / 10.0;
         for (size_t p = 0; p < np; p++) {
-            double sum = 0;
-            for (size_t z = 0; z < depth; z++) {
-                float mu = s->high[z * np + p];
-                if (isfinite(mu) && mu > 0)
-                    sum += mu * cm;
+            double a = 0;
+            if (depth > 1) {
+                for (size_t z = 0; z < depth; z++) {
+                    float mu = s->high[z * np + p];
+                    if (isfinite(mu) && mu > 0)
+                        a += mu * cm;
+                }
+            } else {
+                a = attenuation(s->high[p]);
             }
-            att[p] = (float)sum;
-            cls[p] = sum >= d->single_attenuation ? PX_METAL : PX_NONE;
+            val[p] = (float)a;
+            cls[p] = a >= d->single_attenuation ? PX_METAL : PX_NONE;
         }
     } else {
-        /* The bag's typical attenuation (clothes and the shell), from a
-         * histogram of the pixels the beam found something in: a dense
-         * organic block is one that stands out from it. */
-        unsigned hist[BG_BINS] = {0}, counted = 0;
-        double background = 0.0;
+        const double det = ORG_LO * FE_HI - ORG_HI * FE_LO;
         for (size_t p = 0; p < np; p++) {
-            double ah = attenuation(s->high[p]);
-            att[p] = (float)ah;
-            if (ah >= BG_MIN) {
-                hist[ah * BG_PER_UNIT < BG_BINS ? (size_t)(ah * BG_PER_UNIT) : BG_BINS - 1]++;
-                counted++;
+            double al = attenuation(s->low[p]), ah = attenuation(s->high[p]), org, fe;
+            if (ah < d->min_attenuation) {
+                org = fe = 0.0;
+            } else if (al >= d->saturated) {
+                org = 0.0;
+                fe = ah / FE_HI;
+            } else {
+                org = (al * FE_HI - ah * FE_LO) / det;
+                fe = (ORG_LO * ah - ORG_HI * al) / det;
+                org = org < 0 ? 0 : org;
+                fe = fe < 0 ? 0 : fe;
             }
-        }
-        for (unsigned i = 0, below = 0; counted > 0 && i < BG_BINS; i++) {
-            below += hist[i];
-            if (2 * below >= counted) {
-                background = (i + 0.5) / BG_PER_UNIT;
-                break;
-            }
-        }
-        for (size_t p = 0; p < np; p++) {
-            double ah = att[p];
-            cls[p] = PX_NONE;
-            if (ah < d->min_attenuation)
-                continue;
-            if (s->energies == 1) {
-                if (ah >= d->single_attenuation)
-                    cls[p] = PX_METAL;
-                continue;
-            }
-            double r = attenuation(s->low[p]) / ah;
-            if (r >= d->metal_ratio || ah >= d->opaque)
-                cls[p] = PX_METAL;
-            else if (r < d->organic_ratio && ah - background >= d->dense_organic) {
-                cls[p] = PX_ORGANIC;
-                att[p] = (float)(ah - background); /* organic blocks are scored on the excess */
-            }
+            val[p] = (float)org;
+            steel[p] = (float)fe;
+            cls[p] =
+                fe >= d->steel_min ? PX_METAL : (org >= d->dense_organic ? PX_ORGANIC : PX_NONE);
+            if (cls[p] == PX_METAL)
+                val[p] = (float)fe;
         }
     }
 
-    /* 4-connected components in raster order; a visited pixel is reset to NONE. */
     for (size_t start = 0; start < np; start++) {
         uint8_t c = cls[start];
         if (c == PX_NONE)
             continue;
-        size_t top = 0, area = 0;
-        uint32_t x0 = UINT32_MAX, y0 = UINT32_MAX, x1 = 0, y1 = 0;
-        double sum = 0;
-        stack[top++] = (uint32_t)start;
-        cls[start] = PX_NONE;
-        while (top > 0) {
-            uint32_t p = stack[--top];
-            uint32_t x = (uint32_t)(p % w), y = (uint32_t)(p / w);
-            area++;
-            sum += att[p];
-            x0 = x < x0 ? x : x0;
-            x1 = x > x1 ? x : x1;
-            y0 = y < y0 ? y : y0;
-            y1 = y > y1 ? y : y1;
-            if (x > 0 && cls[p - 1] == c) {
-                cls[p - 1] = PX_NONE;
-                stack[top++] = p - 1;
-            }
-            if (x + 1 < w && cls[p + 1] == c) {
-                cls[p + 1] = PX_NONE;
-                stack[top++] = p + 1;
-            }
-            if (y > 0 && cls[p - w] == c) {
-                cls[p - w] = PX_NONE;
-                stack[top++] = p - (uint32_t)w;
-            }
-            if (y + 1 < h && cls[p + w] == c) {
-                cls[p + w] = PX_NONE;
-                stack[top++] = p + (uint32_t)w;
-            }
-        }
-        if ((double)area < d->min_area)
+        component_t k;
+        flood(cls, val, dual ? steel : NULL, stack, w, h, start, &k);
+        if ((double)k.area < d->min_area)
             continue;
 
-        double bw = (double)(x1 - x0 + 1), bh = (double)(y1 - y0 + 1);
-        double aspect = bw > bh ? bw / bh : bh / bw;
-        double fill = (double)area / (bw * bh);
-        double mm = s->pixel_mm > 0 ? s->pixel_mm : 1.0;
-        double mean = sum / (double)area, threshold;
+        double len, wid, area_cm2 = (double)k.area * px_cm2, z;
         uint32_t threat;
-        if (c == PX_METAL) {
-            threshold = s->energies == 1 || depth > 1 ? d->single_attenuation : d->min_attenuation;
-            /* Elongated (a barrel) or mostly empty box (barrel + grip, an L). */
-            threat = (double)area >= 4 * d->min_area && (aspect >= 2.5 || fill <= 0.5)
-                         ? BL_THREAT_FIREARM
-                         : BL_THREAT_METAL;
+        extent(&k, &len, &wid);
+        len *= mm;
+        wid *= mm;
+        if (c == PX_METAL && !dual) {
+            threat = BL_THREAT_METAL;
+            z = 2.0 * (k.sum / (double)k.area - d->single_attenuation) +
+                0.8 * log((double)k.area / d->min_area);
+        } else if (c == PX_METAL) {
+            /* Steel beyond a thin sheet's (a laptop battery, foil): grams. */
+            double mean = k.sum / (double)k.area;
+            double grams = (mean - d->steel_min) * area_cm2, fill = area_cm2 * 100.0 / (len * wid);
+            z = grams > 0 ? 3.0 * log(grams / d->metal_mass) : -INFINITY;
+            /* A blade a few pixels wide is smeared by the detector's blur:
+             * coarse pixels see less of its steel. */
+            if (area_cm2 >= d->metal_area && mean >= d->blade_steel * fmin(1.0, 4.0 / mm))
+                z = fmax(z, 3.0 * log(len / d->metal_length));
+            if (len / wid >= 3.0 && grams < 4.0 * d->metal_mass)
+                threat = BL_THREAT_KNIFE;
+            else if (grams >= 4.0 * d->metal_mass && (len / wid >= 2.2 || fill < 0.7))
+                threat = BL_THREAT_FIREARM;
+            else
+                threat = BL_THREAT_METAL;
         } else {
-            threshold = d->dense_organic;
-            threat = fill >= 0.9 && (double)area * mm * mm >= 20000.0 ? BL_THREAT_CIGARETTES
-                                                                      : BL_THREAT_DRUGS;
-        }
-        double z = 2.0 * (mean - threshold) + 0.8 * log((double)area / d->min_area);
-        if (c == PX_ORGANIC && s->pixel_mm > 0) {
-            /* A bottle or a stack of clothes makes small dense patches;
-             * contraband comes in blocks of a brick's footprint or more. */
-            z = 3.0 * (mean - threshold) +
-                d->organic_slope * log((double)area * mm * mm / 100.0 / d->organic_area);
+            double mean = k.sum / (double)k.area, grams = k.sum * px_cm2;
+            double fill = area_cm2 * 100.0 / (len * wid);
+            z = d->organic_slope * log(grams / d->organic_mass) +
+                3.0 * (mean / d->organic_mean - 1.0);
+            threat = fill >= 0.85 && area_cm2 >= 400.0 ? BL_THREAT_CIGARETTES : BL_THREAT_DRUGS;
         }
         double conf = logistic(z);
         if (!isfinite(conf))
             conf = z > 0 ? 1.0 : 0.0;
+        if (conf < d->min_confidence) /* specks and clutter: not worth a detection */
+            continue;
 
         if (out->count >= out->capacity) {
             rc = BL_ENOSPC;
@@ -321,16 +387,17 @@ static int detect_one(const detector_t *d, const bl_scan_t *s, uint32_t index,
         det->scan = index;
         det->threat = threat;
         det->confidence = (float)conf;
-        det->box[0] = (float)x0;
-        det->box[1] = (float)y0;
-        det->box[2] = (float)(x1 + 1);
-        det->box[3] = (float)(y1 + 1);
+        det->box[0] = (float)k.x0;
+        det->box[1] = (float)k.y0;
+        det->box[2] = (float)(k.x1 + 1);
+        det->box[3] = (float)(k.y1 + 1);
     }
 out:
     if (np > SMALL_SCAN) {
         host->free(host->ctx, stack);
         host->free(host->ctx, cls);
-        host->free(host->ctx, att);
+        host->free(host->ctx, steel);
+        host->free(host->ctx, val);
     }
     return rc;
 }

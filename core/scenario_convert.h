@@ -1,0 +1,78 @@
+/*
+ * Converting the table a scenario returns into a bl_scenario_t: the
+ * helpers scenario_lua.c (checkpoint jobs, and the helpers themselves)
+ * and scenario_bench.c (detector_bench jobs) share.  Internal to those two
+ * files.
+ *
+ * Every function here runs inside the loader's protected conversion call:
+ * a malformed value raises a Lua error (message "pre: what was wrong")
+ * that the loader reports as BL_ELUA, so none of them returns a failure.
+ * "pre" is the "src:line: constructor" prefix bl_conv_where builds.  Memory
+ * they allocate is attached by the caller to the scenario at once, so
+ * bl_scenario_free_contents releases it on every path.
+ */
+#ifndef BL_SCENARIO_CONVERT_H
+#define BL_SCENARIO_CONVERT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <lua.h>
+
+#include "scenario.h"
+
+/* Raise the formatted message as a Lua error; does not return. */
+int bl_conv_fail(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Raise "out of memory" (BL_ENOMEM, left pending in the context); does
+ * not return. */
+int bl_conv_nomem(lua_State *L);
+
+/* calloc of n (at least 1) elements of size; raises on failure.  The
+ * caller owns the result. */
+void *bl_conv_alloc(lua_State *L, size_t n, size_t size);
+
+/* The kind of the bl object at idx ("station"...), or NULL (borrowed:
+ * kept alive by the object's metatable). */
+const char *bl_conv_tag(lua_State *L, int idx);
+
+/* Push t[name] (raw) and return its type. */
+int bl_conv_field(lua_State *L, int t, const char *name);
+
+/* "src:line: what" for the bl object at idx into out (n bytes); "path:
+ * what" when the line is unknown (a constructor called in a tail call, as
+ * in `return bl.checkpoint{...}`, has no caller frame left to read it
+ * from). */
+void bl_conv_where(lua_State *L, int idx, const char *what, char *out, size_t n);
+
+/* A short rendering of the value at idx for messages ("abc", 2.5, a
+ * table); pushed on the stack, valid while it stays there. */
+const char *bl_conv_show(lua_State *L, int idx);
+
+/* The field readers: t[name] into *out, checked (a number, an integer
+ * from min to max).  They leave nothing on the stack and return false
+ * for nil, leaving *out as it was. */
+bool bl_conv_num_field(lua_State *L, int t, const char *name, const char *pre, double *out);
+bool bl_conv_int_field(lua_State *L, int t, const char *name, const char *pre, long long min,
+                       long long max, long long *out);
+/* true or false; def when nil. */
+bool bl_conv_bool_field(lua_State *L, int t, const char *name, const char *pre, bool def);
+/* A string field; NULL when nil (borrowed: valid while t is alive). */
+const char *bl_conv_str_field(lua_State *L, int t, const char *name, const char *pre);
+
+/* Push "firearm, knife, ..." (xray.h's names) and return it (valid while
+ * it stays on the stack). */
+const char *bl_conv_push_threat_list(lua_State *L);
+
+/* The bl.plugin object at idx into *ref (fields attached as they are
+ * made, so the owner's free releases them on every path).  what names the
+ * field in the message when idx holds something else ("plugins.detector",
+ * "detectors[2]"); jpre is the job's prefix. */
+void bl_conv_plugin_ref(lua_State *L, int idx, bl_plugin_ref_t *ref, const char *jpre,
+                        const char *what);
+
+/* The detector_bench job at index job into sc (scenario_bench.c):
+ * sc->bench is allocated and attached first. */
+void bl_conv_bench(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
+
+#endif

@@ -23,7 +23,6 @@
 #define OVERHEAD_REPEATS 5 /* the overhead is the median of this many runs */
 /* The server mode's arrival schedule: its own stream, clear of the
  * station (0x100 + index) and plugin (0x10000 + index) ranges. */
-#define STREAM_SERVER_ARRIVALS 0x8000
 
 static double now_seconds(void) {
     struct timespec ts;
@@ -220,7 +219,7 @@ static int server(const bl_plugin_handle_t *h, const bl_config_t *config, uint64
     stream_t s;
     int rc = stream_open(&s, h, config, seed, err);
     bl_rng_t rng;
-    bl_rng_init(&rng, seed, 0, STREAM_SERVER_ARRIVALS);
+    bl_rng_init(&rng, seed, 0, BL_STREAM_BENCH_SERVER);
     double start = now_seconds(), arrival = start, last = start;
     for (uint32_t q = 0; rc == 0 && q < b->server_queries; q++) {
         arrival += -log(bl_rng_uniform_pos(&rng)) / b->server_rate;

@@ -640,6 +640,9 @@ int bl_detector_bench_run(const bl_scenario_t *sc, unsigned threads, bl_progress
         rc = accuracy(out, src, threads, progress, err);
     if (rc == 0)
         rc = scan_set_digest(out, src, err);
+    if (rc == 0 && progress != NULL && sc->bench->pool > 0)
+        __atomic_store_n(&progress->phase, "timing (offline, single-stream, server)",
+                         __ATOMIC_RELAXED);
     if (rc == 0)
         rc = bl_bench_performance(out, src, threads, err);
 out:

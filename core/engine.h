@@ -93,6 +93,9 @@ typedef struct bl_entity_sink {
 typedef struct bl_progress {
     volatile uint64_t events;
     volatile uint64_t sim_ms_done; /* simulated milliseconds done, all replications */
+    /* A phase whose length is not counted (e.g. timing runs): when set, the
+     * meter shows it with the elapsed time instead of a percentage. */
+    const char *volatile phase;
 } bl_progress_t;
 
 /* The loaded plugins of a run (NULL entries for unused roles). */

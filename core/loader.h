@@ -37,13 +37,16 @@ typedef struct bl_plugin_handle {
  * NULL); otherwise it is a reference plugin name looked up in, in order:
  * $BORDERLAB_PLUGIN_PATH (colon-separated folders), the build tree beside
  * the running program (plugins/<kind>/<name>/.libs/<name>.so), and the
- * installed plugin folder.  kind may be 0 (any).  Returns a heap string the
+ * installed plugin folder.  A spec "builtin:NAME" (builtin_plugins.h)
+ * resolves to itself.  kind may be 0 (any).  Returns a heap string the
  * caller frees, or NULL with err set (the message lists where it looked).
  */
 char *bl_plugin_resolve(const char *spec, int kind, const char *base_dir, bl_error_t *err);
 
 /*
- * Load and validate the plugin at path.  expected_kind is a
+ * Load and validate the plugin at path.  "builtin:NAME" loads a plugin
+ * compiled into the program: no dlopen (dl stays NULL), the same checks
+ * 4-10, and sha256 is that of the running program (/proc/self/exe).  expected_kind is a
  * bl_plugin_kind_t or 0 for any.  On success fills *h (release with
  * bl_plugin_unload); on failure nothing stays loaded and err names the file
  * and the reason.

@@ -25,6 +25,14 @@ static double now_seconds(void) {
 }
 
 static void show(bl_progress_meter_t *m, double elapsed) {
+    const char *phase = __atomic_load_n(&m->counters->phase, __ATOMIC_RELAXED);
+    if (phase != NULL) {
+        long s = (long)elapsed;
+        fprintf(stderr, "\r  %-44s elapsed %ld:%02ld   ", phase, s / 60, s % 60);
+        fflush(stderr);
+        m->shown = true;
+        return;
+    }
     uint64_t events = __atomic_load_n(&m->counters->events, __ATOMIC_RELAXED);
     uint64_t sim_ms = __atomic_load_n(&m->counters->sim_ms_done, __ATOMIC_RELAXED);
     double done = m->total > 0 ? (double)sim_ms / m->total : 0;

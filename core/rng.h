@@ -21,6 +21,7 @@ enum {
     BL_STREAM_ROUTING = 3,
     BL_STREAM_SCANS = 4,
     BL_STREAM_SEARCH = 5,
+    BL_STREAM_BENCH_SERVER = 6,     /* detector_bench: server-mode query arrivals */
     BL_STREAM_STATION_BASE = 0x100, /* + station index: service times */
     BL_STREAM_PLUGIN_BASE = 0x10000 /* + plugin role: the plugin's own RNG */
 };

@@ -237,7 +237,7 @@ static int run_bench(bl_scenario_t *sc, const bl_run_options_t *opts, bl_results
                      bl_error_t *err) {
     bl_bench_result_t res;
     memset(&res, 0, sizeof res);
-    bl_progress_t progress = {0, 0};
+    bl_progress_t progress = {0, 0, NULL};
     int rc = bench_override(sc, opts, err);
     if (rc != 0)
         return rc;

@@ -383,7 +383,7 @@ static void test_engine_sink_receives_every_entity(void **state) {
     add_station(sc, "desk", BL_STATION_SERVICE, 2, 0.8, false);
     sink_state_t st = {0, 0, 0, 0.0, true, true, 0};
     bl_entity_sink_t sink = {count_rows, &st};
-    bl_progress_t progress = {0, 0};
+    bl_progress_t progress = {0, 0, NULL};
     bl_replication_result_t r;
     bl_error_t err;
     bl_error_clear(&err);

@@ -80,6 +80,16 @@ int bl_bench_source_open(bl_bench_source_t **out, const bl_detector_bench_t *ben
             return rc;
         }
         s->n = bl_replay_count(s->replay);
+        /* Detectors judge objects by size: a replay at a guessed scale
+         * would score a set of the wrong size without saying so. */
+        if (bench->replay_pixel_mm <= 0 && bl_replay_pixel_mm(s->replay) <= 0) {
+            bl_error_set(err, BL_EINVAL,
+                         "replay folder %s: its images do not state a pixel size (PNG pHYs, TIFF "
+                         "resolution): give it as bl.replay{..., pixel_mm = <mm per pixel>}",
+                         bench->replay_folder);
+            bl_bench_source_close(s);
+            return BL_EINVAL;
+        }
     } else {
         int rc = bl_xray_config_validate(&bench->xray, err);
         if (rc != 0) {
@@ -115,8 +125,11 @@ int bl_bench_source_scan(bl_bench_source_t *s, uint64_t i, bl_xray_buffer_t *b, 
         pthread_mutex_lock(&s->lock);
         int rc = bl_replay_load(s->replay, (size_t)i, b, scan, truth, err);
         pthread_mutex_unlock(&s->lock);
-        if (rc == 0)
+        if (rc == 0) {
             scan->id = i;
+            if (s->bench->replay_pixel_mm > 0)
+                scan->pixel_mm = s->bench->replay_pixel_mm;
+        }
         return rc;
     }
     const bl_xray_config_t *cfg = &s->bench->xray;
@@ -141,6 +154,8 @@ char *bl_bench_source_describe(const bl_bench_source_t *s) {
         return NULL;
     if (s->replay != NULL) {
         fprintf(fp, "replay %" PRIu64 "\n", s->n);
+        if (s->bench->replay_pixel_mm > 0) /* absent before pixel_mm=: digests unchanged */
+            fprintf(fp, "pixel_mm=%.17g\n", s->bench->replay_pixel_mm);
         for (uint64_t i = 0; i < s->n; i++)
             fprintf(fp, "%s\n", bl_replay_name(s->replay, (size_t)i));
     } else {

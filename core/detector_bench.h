@@ -83,6 +83,7 @@ typedef struct bl_detector_bench {
     bl_xray_config_t xray;      /* the generator */
     char *replay_folder;        /* owned; non-NULL: replay these images instead */
     char *replay_annotations;   /* owned; COCO .json or .csv */
+    double replay_pixel_mm;     /* > 0: the replayed pixel size, over what the images state */
     bool save_scans;            /* write the scans into /detector/set */
     double threshold;           /* alarm threshold for Pd, Pfa and McNemar (0.5) */
     uint32_t batch;             /* accuracy-mode batch size (16) */

@@ -540,6 +540,8 @@ int bl_replay_open(bl_replay_t **out, const char *folder, const char *annotation
 
 size_t bl_replay_count(const bl_replay_t *r) { return r ? r->n : 0; }
 
+double bl_replay_pixel_mm(const bl_replay_t *r) { return r ? r->pixel_mm : 0; }
+
 const char *bl_replay_name(const bl_replay_t *r, size_t i) {
     return r != NULL && i < r->n ? r->scans[i].name : NULL;
 }

@@ -114,6 +114,10 @@ size_t bl_replay_count(const bl_replay_t *r);
 int bl_replay_load(bl_replay_t *r, size_t i, bl_xray_buffer_t *b, bl_scan_t *scan,
                    bl_scan_truth_t *truth, bl_error_t *err);
 
+/* Pixel size in mm stated by the set's images (the first image that states
+ * one), 0 when none does or r is NULL. */
+double bl_replay_pixel_mm(const bl_replay_t *r);
+
 /* Name (NAME) of scan i, borrowed from r; NULL when i is out of range. */
 const char *bl_replay_name(const bl_replay_t *r, size_t i);
 

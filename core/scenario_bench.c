@@ -113,6 +113,10 @@ static void convert_replay(lua_State *L, int r, const bl_scenario_t *sc, bl_dete
                      pre);
     b->replay_folder = scenario_relative(L, sc->path, folder);
     b->replay_annotations = scenario_relative(L, sc->path, annotations);
+    if (bl_conv_num_field(L, r, "pixel_mm", pre, &b->replay_pixel_mm) &&
+        !(b->replay_pixel_mm > 0 && isfinite(b->replay_pixel_mm)))
+        bl_conv_fail(L, "%s: pixel_mm must be the size of a pixel in mm, > 0 (got %g)", pre,
+                     b->replay_pixel_mm);
     if (!has_extension(annotations, ".json") && !has_extension(annotations, ".csv"))
         bl_conv_fail(L, "%s: annotations = '%s': give a COCO .json or a .csv file", pre,
                      annotations);

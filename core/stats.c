@@ -4,22 +4,19 @@
  * The normal quantile starts from Acklam's rational approximation (relative
  * error below 1.2e-9) and takes one Halley step on erfc, which brings it to
  * about machine precision.  The Student t distribution function is written
- * through the regularized incomplete beta function, evaluated by its
- * continued fraction (DLMF 8.17.22) with the modified Lentz algorithm; the t
+ * through the regularized incomplete beta function of special.c; the t
  * quantile is found by safeguarded Newton iteration on the logarithm of that
  * distribution function.  From LARGE_DF degrees of freedom on, both use the
- * Cornish-Fisher expansion around the normal instead.  Log-gamma is computed
- * here too (Lanczos for small arguments, Stirling's series for large ones)
- * rather than with lgamma(), which writes the global signgam and so is not
- * safe to call from worker threads.
+ * Cornish-Fisher expansion around the normal instead.
  */
 #include "stats.h"
 
-#include <float.h>
 #include <math.h>
+#include <stddef.h>
+
+#include "special.h"
 
 #define SQRT_2PI 2.50662827463100050242
-#define LN_SQRT_2PI 0.91893853320467274178
 #define PI 3.14159265358979323846
 #define SQRT2 1.41421356237309504880
 
@@ -89,108 +86,12 @@ double bl_normal_quantile(double p) {
     return x - u / (1.0 + 0.5 * x * u);
 }
 
-/* ---------------------------------------------------------------- gamma, beta */
-
-/* Stirling's series remainder: lgamma(x) - [(x - 1/2) ln x - x + ln sqrt(2 pi)],
- * accurate to 1e-14 for x >= 10. */
-static double stirling_tail(double x) {
-    double r = 1.0 / x, r2 = r * r;
-    return r * (1.0 / 12 - r2 * (1.0 / 360 - r2 * (1.0 / 1260 - r2 * (1.0 / 1680))));
-}
-
-/* log Gamma(x) for x > 0. */
-static double log_gamma(double x) {
-    if (x >= 10.0)
-        return (x - 0.5) * log(x) - x + LN_SQRT_2PI + stirling_tail(x);
-    if (x < 0.5)
-        return log(PI / sin(PI * x)) - log_gamma(1.0 - x);
-    /* Lanczos, g = 7, n = 9. */
-    static const double c[] = {0.99999999999980993,  676.5203681218851,     -1259.1392167224028,
-                               771.32342877765313,   -176.61502916214059,   12.507343278686905,
-                               -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7};
-    x -= 1.0;
-    double s = c[0];
-    for (int i = 1; i < 9; i++)
-        s += c[i] / (x + i);
-    double t = x + 7.5;
-    return LN_SQRT_2PI + (x + 0.5) * log(t) - t + log(s);
-}
-
-/* log B(a, b) for a, b > 0, without the cancellation of
- * lgamma(a) + lgamma(b) - lgamma(a + b) when one argument is large. */
-static double log_beta(double a, double b) {
-    if (a < b) {
-        double t = a;
-        a = b;
-        b = t;
-    }
-    if (a < 10.0)
-        return log_gamma(a) + log_gamma(b) - log_gamma(a + b);
-    /* lgamma(a) - lgamma(a + b) from the difference of Stirling series. */
-    double diff =
-        (a - 0.5) * log1p(b / a) + b * log(a + b) - b + stirling_tail(a + b) - stirling_tail(a);
-    return log_gamma(b) - diff;
-}
-
-/* Continued fraction for I_x(a, b) (modified Lentz). */
-static double beta_cf(double a, double b, double x) {
-    const double tiny = 1e-300;
-    double c = 1.0, d = 1.0 - (a + b) * x / (a + 1.0);
-    if (fabs(d) < tiny)
-        d = tiny;
-    d = 1.0 / d;
-    double h = d;
-    for (int m = 1; m <= 100000; m++) {
-        double m2 = 2.0 * m;
-        /* even step: d_{2m} */
-        double num = m * (b - m) * x / ((a + m2 - 1.0) * (a + m2));
-        d = 1.0 + num * d;
-        c = 1.0 + num / c;
-        if (fabs(d) < tiny)
-            d = tiny;
-        if (fabs(c) < tiny)
-            c = tiny;
-        d = 1.0 / d;
-        h *= d * c;
-        /* odd step: d_{2m+1} */
-        num = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1.0));
-        d = 1.0 + num * d;
-        c = 1.0 + num / c;
-        if (fabs(d) < tiny)
-            d = tiny;
-        if (fabs(c) < tiny)
-            c = tiny;
-        d = 1.0 / d;
-        double delta = d * c;
-        h *= delta;
-        if (fabs(delta - 1.0) < 4.0 * DBL_EPSILON)
-            break;
-    }
-    return h;
-}
-
-/* Regularized incomplete beta I_x(a, b), given x and y = 1 - x and their
- * logarithms, each computed without cancellation by the caller: with a large
- * a, a * log(x) amplifies any rounding in x. */
-static double incomplete_beta(double a, double b, double x, double y, double log_x, double log_y) {
-    if (x <= 0.0 && log_x == -INFINITY)
-        return 0.0;
-    if (y <= 0.0)
-        return 1.0;
-    double front = exp(a * log_x + b * log_y - log_beta(a, b));
-    /* The fraction converges fast only left of the mean; use the symmetry
-     * I_x(a, b) = 1 - I_y(b, a) on the right. */
-    if (x < (a + 1.0) / (a + b + 2.0))
-        return front * beta_cf(a, b, x) / a;
-    return 1.0 - front * beta_cf(b, a, y) / b;
-}
-
 /* ---------------------------------------------------------------- Student t */
 
 /* Logarithm of the density of t with df degrees of freedom (the density
  * itself underflows in the far tails that t_quantile_lower must reach). */
 static double t_log_pdf(double t, double df) {
-    double lognorm = -0.5 * log(df) - log_beta(0.5 * df, 0.5);
+    double lognorm = -0.5 * log(df) - bl_log_beta(0.5 * df, 0.5);
     double at = fabs(t);
     double log_base = at > 1e150 ? 2.0 * log(at) - log(df) : log1p(t * t / df);
     return lognorm - 0.5 * (df + 1.0) * log_base;
@@ -231,21 +132,17 @@ double bl_t_cdf(double t, double df) {
     if (df >= LARGE_DF)
         return t_cdf_large_df(t, df);
     /* P(T < -|t|) = I_x(df/2, 1/2) / 2 with x = df / (df + t^2). */
-    double at = fabs(t), x, y, log_x, log_y;
+    double a = 0.5 * df, at = fabs(t), tail;
     if (at > 1e150) {
-        /* t^2 would overflow; x is below about 1e-300 and y is 1. */
-        log_x = log(df) - 2.0 * log(at);
-        x = exp(log_x);
-        y = 1.0;
-        log_y = 0.0;
+        /* t^2 would overflow, and x, below about 1e-295, may underflow:
+         * there the continued fraction is 1 to double precision and
+         * I_x(a, 1/2) = x^a / (a B(a, 1/2)), taken through log x. */
+        double log_x = log(df) - 2.0 * log(at);
+        tail = 0.5 * exp(a * log_x - bl_log_beta(a, 0.5)) / a;
     } else {
         double r = t * t / df;
-        x = 1.0 / (1.0 + r);
-        y = r / (1.0 + r);
-        log_x = -log1p(r);
-        log_y = log(y);
+        tail = 0.5 * bl_incomplete_beta(a, 0.5, 1.0 / (1.0 + r), r / (1.0 + r), NULL);
     }
-    double tail = 0.5 * incomplete_beta(0.5 * df, 0.5, x, y, log_x, log_y);
     return t > 0 ? 1.0 - tail : tail;
 }
 

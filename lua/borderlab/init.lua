@@ -533,16 +533,25 @@ function bl.xray(t)
     return obj
 end
 
--- bl.replay{folder = "images", annotations = "images/coco.json"}: a team's
--- own labelled images.  Relative paths are relative to the scenario file.
+-- bl.replay{folder = "images", annotations = "images/coco.json", pixel_mm = 1.2}:
+-- a team's own labelled images.  Relative paths are relative to the scenario
+-- file; pixel_mm (mm per pixel) is needed when the images do not state it.
 function bl.replay(t)
-    check_fields("bl.replay", t, { "folder", "annotations" }, 0, 2)
+    check_fields("bl.replay", t, { "folder", "annotations", "pixel_mm" }, 0, 2)
     for _, f in ipairs { "folder", "annotations" } do
         if type(t[f]) ~= "string" or t[f] == "" then
             error(format("bl.replay: %s= must be a path (got %s)", f, type(t[f])), 2)
         end
     end
-    local obj = tagged("replay", { folder = t.folder, annotations = t.annotations }, 2)
+    if t.pixel_mm ~= nil then
+        check_number("bl.replay", "pixel_mm", t.pixel_mm, 2)
+        if not (t.pixel_mm > 0 and t.pixel_mm < math.huge) then
+            error(format("bl.replay: pixel_mm must be the size of a pixel in mm, > 0 (got %s)",
+                tostring(t.pixel_mm)), 2)
+        end
+    end
+    local obj = tagged("replay",
+        { folder = t.folder, annotations = t.annotations, pixel_mm = t.pixel_mm }, 2)
     return obj
 end
 

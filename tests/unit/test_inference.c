@@ -1,5 +1,6 @@
 /*
- * Unit tests for core/inference.c.
+ * Unit tests for core/inference.c and the special functions of core/special.c
+ * beneath it.
  *
  * Where each reference value comes from is said beside it.  "mpmath" means
  * computed independently in Python with mpmath 1.3 at 40 significant digits
@@ -19,6 +20,7 @@
 #include <cmocka.h>
 
 #include "inference.h"
+#include "special.h"
 
 #define PI 3.14159265358979323846
 
@@ -112,6 +114,40 @@ static void test_inference_chi2_round_trip(void **state) {
                 expect_rel(bl_chi2_sf(q, dfs[i]), 1.0 - ps[j], 1e-10, "chi2 sf(quantile(p))");
         }
     }
+}
+
+/* ---------------------------------------------------------------- special functions */
+
+static void test_inference_special_functions(void **state) {
+    (void)state;
+    /* Gamma(1/2) = sqrt(pi), Gamma(1) = Gamma(2) = 1, Gamma(10) = 9!; below 15
+     * through the recurrence, above it Stirling's series alone (mpmath
+     * loggamma(100)). */
+    expect_near(bl_log_gamma(0.5), 0.5 * log(PI), 1e-15, "log Gamma(1/2)");
+    expect_near(bl_log_gamma(1.0), 0.0, 1e-14, "log Gamma(1)");
+    expect_near(bl_log_gamma(2.0), 0.0, 1e-14, "log Gamma(2)");
+    expect_near(bl_log_gamma(10.0), log(362880.0), 1e-14, "log Gamma(10)");
+    expect_rel(bl_log_gamma(100.0), 359.13420536957539878, 1e-15, "log Gamma(100)");
+    /* B(3, b) = 2 / (b (b + 1) (b + 2)), in either order: the difference of
+     * Stirling series, where log-gammas near 1.3e7 would cancel. */
+    double b = 1e6, lb = log(2.0) - log(b) - log1p(b) - log(b + 2.0);
+    expect_rel(bl_log_beta(3.0, b), lb, 1e-14, "log B(3, 1e6)");
+    expect_rel(bl_log_beta(b, 3.0), lb, 1e-14, "log B(1e6, 3)");
+
+    /* I_x(1, b) = 1 - y^b with y = 1 - x; its complement I_y(b, 1) = y^b,
+     * given y directly, keeps its relative precision however small, and the
+     * prefactor is x y^b / B(1, b) = b x y^b. */
+    static const double bs[] = {0.5, 3.0, 40.0};
+    for (size_t i = 0; i < sizeof bs / sizeof bs[0]; i++) {
+        for (double y = 1e-6; y < 1.0; y = y < 0.1 ? y * 10 : y + 0.1) {
+            double x = 1.0 - y, yb = pow(y, bs[i]), front = NAN;
+            expect_near(bl_incomplete_beta(1.0, bs[i], x, y, NULL), 1.0 - yb, 1e-14, "I_x(1, b)");
+            expect_rel(bl_incomplete_beta(bs[i], 1.0, y, x, &front), yb, 1e-12, "I_y(b, 1)");
+            expect_rel(front, bs[i] * x * yb, 1e-12, "front of I_y(b, 1)");
+        }
+    }
+    assert_true(bl_incomplete_beta(2.0, 3.0, 0.0, 1.0, NULL) == 0.0);
+    assert_true(bl_incomplete_beta(2.0, 3.0, 1.0, 0.0, NULL) == 1.0);
 }
 
 /* ---------------------------------------------------------------- beta */
@@ -356,6 +392,7 @@ int main(void) {
         cmocka_unit_test(test_inference_chi2_quantile_published),
         cmocka_unit_test(test_inference_chi2_cdf_sf),
         cmocka_unit_test(test_inference_chi2_round_trip),
+        cmocka_unit_test(test_inference_special_functions),
         cmocka_unit_test(test_inference_beta_cdf_values),
         cmocka_unit_test(test_inference_beta_quantile_round_trip),
         cmocka_unit_test(test_inference_wilson_newcombe),

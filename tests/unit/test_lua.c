@@ -673,12 +673,14 @@ static void test_lua_replay_paths_relative_to_scenario(void **state) {
     assert_string_equal(r.sc.bench->replay_folder, path);
     snprintf(path, sizeof path, "%s/images/coco.json", dir);
     assert_string_equal(r.sc.bench->replay_annotations, path);
+    assert_true(r.sc.bench->replay_pixel_mm == 0); /* from the images */
     bl_scenario_free_contents(&r.sc);
 
     char text[1200];
     snprintf(text, sizeof text,
              "return bl.detector_bench{ detectors = {bl.plugin{'density'}},\n"
-             "  replay = bl.replay{folder = '%s/images', annotations = 'labels.CSV'} }\n",
+             "  replay = bl.replay{folder = '%s/images', annotations = 'labels.CSV',\n"
+             "                     pixel_mm = 0.7} }\n",
              dir);
     load_text(&r, "site/abs.lua", text, NULL, NULL);
     assert_int_equal(r.rc, 0);
@@ -686,6 +688,7 @@ static void test_lua_replay_paths_relative_to_scenario(void **state) {
     assert_string_equal(r.sc.bench->replay_folder, path);
     snprintf(path, sizeof path, "%s/labels.CSV", dir);
     assert_string_equal(r.sc.bench->replay_annotations, path);
+    assert_true(r.sc.bench->replay_pixel_mm == 0.7);
     bl_scenario_free_contents(&r.sc);
 
     /* relative to the scenario, not to where borderlab runs */
@@ -713,6 +716,14 @@ static void test_lua_replay_paths_relative_to_scenario(void **state) {
     expect_error(&r, BL_ELUA, "gen.lua: bl.detector_bench: give generator= (bl.xray{...}) or");
     load_text(&r, "site/nofolder.lua", "local r = bl.replay{annotations = 'a.csv'}\n", NULL, NULL);
     expect_error(&r, BL_ELUA, "nofolder.lua:1: bl.replay: folder= must be a path");
+    load_text(&r, "site/size.lua",
+              "local r = bl.replay{folder = 'images', annotations = 'a.csv', pixel_mm = 0}\n", NULL,
+              NULL);
+    expect_error(&r, BL_ELUA, "size.lua:1: bl.replay: pixel_mm must be the size of a pixel in mm");
+    load_text(&r, "site/size2.lua",
+              "local r = bl.replay{folder = 'images', annotations = 'a.csv', pixel_mm = '5'}\n",
+              NULL, NULL);
+    expect_error(&r, BL_ELUA, "size2.lua:1: bl.replay: pixel_mm must be a number");
 }
 
 static void test_lua_detector_bench_without_detectors_errors(void **state) {

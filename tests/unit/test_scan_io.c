@@ -2,8 +2,9 @@
  * core/replay_annotations.c): scans built by hand are written to HDF5
  * and read back through the plain HDF5 API (and h5py when it is there);
  * 16-bit PNG and TIFF images with COCO and CSV annotations, written here
- * with libpng and libtiff, are replayed; malformed folders are refused with
- * messages that name the file and the row or image. */
+ * with libpng and libtiff (image_fixtures.c), are replayed; malformed
+ * folders are refused with messages that name the file and the row or
+ * image. */
 #include <ftw.h>
 #include <math.h>
 #include <setjmp.h>
@@ -20,8 +21,8 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <png.h>
-#include <tiffio.h>
 
+#include "image_fixtures.h"
 #include "scan_io.h"
 
 #define W 5
@@ -111,85 +112,35 @@ static uint16_t sample(int s, int e, uint32_t x, uint32_t y, uint32_t width) {
     return (uint16_t)(((uint32_t)s * 7919u + (uint32_t)e * 104729u + i) * 2654435761u >> 16);
 }
 
+/* The sample() values of scan s, energy e (heap; caller frees). */
+static uint16_t *samples(int s, int e, uint32_t width, uint32_t height) {
+    uint16_t *v = malloc((size_t)width * height * sizeof *v);
+    assert_non_null(v);
+    for (uint32_t y = 0; y < height; y++)
+        for (uint32_t x = 0; x < width; x++)
+            v[(size_t)y * width + x] = sample(s, e, x, y, width);
+    return v;
+}
+
 /* An image of sample() values; depth 16 or 8 (then >> 8); colour type of
- * libpng (PNG_COLOR_TYPE_GRAY or RGB to test the refusal). */
+ * libpng (PNG_COLOR_TYPE_GRAY or RGB to test the refusal).  Scan 0 states
+ * 0.25 mm pixels (pHYs 4000 per metre); scan 1 is interlaced (Adam7). */
 static void write_png(const char *path, int s, int e, uint32_t width, uint32_t height, int depth,
                       int colour) {
-    FILE *out = fopen(path, "wb");
-    assert_non_null(out);
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-    png_infop info = png_create_info_struct(png);
-    assert_non_null(info);
-    if (setjmp(png_jmpbuf(png)))
-        fail_msg("libpng could not write %s", path);
-    png_init_io(png, out);
-    /* scan 1 is interlaced (Adam7): libpng then wants every row once per pass */
-    png_set_IHDR(png, info, width, height, depth, colour,
-                 s == 1 ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-                 PNG_FILTER_TYPE_DEFAULT);
-    png_write_info(png, info);
-    int passes = png_set_interlace_handling(png);
-    int channels = colour == PNG_COLOR_TYPE_RGB ? 3 : 1;
-    unsigned char *row = malloc((size_t)width * channels * 2);
-    assert_non_null(row);
-    for (uint32_t i = 0; i < (uint32_t)passes * height; i++) {
-        uint32_t y = i % height;
-        for (uint32_t x = 0; x < width; x++)
-            for (int c = 0; c < channels; c++) {
-                uint16_t v = sample(s, e, x, y, width);
-                size_t k = (size_t)x * channels + c;
-                if (depth == 16) {
-                    row[2 * k] = (unsigned char)(v >> 8); /* PNG is big-endian */
-                    row[2 * k + 1] = (unsigned char)v;
-                } else {
-                    row[k] = (unsigned char)(v >> 8);
-                }
-            }
-        png_write_row(png, row);
-    }
-    png_write_end(png, NULL);
-    png_destroy_write_struct(&png, &info);
-    free(row);
-    assert_int_equal(fclose(out), 0);
+    uint16_t *v = samples(s, e, width, height);
+    image_fixture_png(path, v, width, height, depth, colour == PNG_COLOR_TYPE_RGB, s == 1,
+                      s == 0 ? 0.25 : 0);
+    free(v);
 }
 
 /* A 16-bit greyscale TIFF of sample() values: in strips of two rows, or
- * in 16x16 tiles (tiled); spp 3 makes an RGB image for the refusal. */
+ * in 16x16 tiles (tiled); spp 3 makes an RGB image for the refusal.
+ * Scan 1 states 0.5 mm pixels (20 per cm). */
 static void write_tiff(const char *path, int s, int e, uint32_t width, uint32_t height, bool tiled,
                        uint16_t spp) {
-    TIFF *tif = TIFFOpen(path, "w");
-    assert_non_null(tif);
-    TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, width);
-    TIFFSetField(tif, TIFFTAG_IMAGELENGTH, height);
-    TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 16);
-    TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, spp);
-    TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, spp == 1 ? PHOTOMETRIC_MINISBLACK : PHOTOMETRIC_RGB);
-    TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
-    TIFFSetField(tif, TIFFTAG_COMPRESSION, COMPRESSION_ADOBE_DEFLATE);
-    if (tiled) {
-        TIFFSetField(tif, TIFFTAG_TILEWIDTH, 16);
-        TIFFSetField(tif, TIFFTAG_TILELENGTH, 16);
-        uint16_t tile[16 * 16];
-        for (uint32_t ty = 0; ty < height; ty += 16)
-            for (uint32_t tx = 0; tx < width; tx += 16) {
-                memset(tile, 0, sizeof tile);
-                for (uint32_t y = ty; y < height && y < ty + 16; y++)
-                    for (uint32_t x = tx; x < width && x < tx + 16; x++)
-                        tile[(y - ty) * 16 + (x - tx)] = sample(s, e, x, y, width);
-                assert_true(TIFFWriteTile(tif, tile, tx, ty, 0, 0) > 0);
-            }
-    } else {
-        TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, 2);
-        uint16_t *row = calloc((size_t)width * spp, sizeof *row);
-        assert_non_null(row);
-        for (uint32_t y = 0; y < height; y++) {
-            for (uint32_t x = 0; x < width * spp; x++)
-                row[x] = sample(s, e, x / spp, y, width);
-            assert_int_equal(TIFFWriteScanline(tif, row, y, 0), 1);
-        }
-        free(row);
-    }
-    TIFFClose(tif);
+    uint16_t *v = samples(s, e, width, height);
+    image_fixture_tiff(path, v, width, height, tiled, spp == 3, s == 1 ? 0.5 : 0);
+    free(v);
 }
 
 /* Every pixel of a replayed image equals sample()/max within 1/65535. */
@@ -469,6 +420,8 @@ static void test_scan_io_replay_png_coco(void **state) {
         assert_int_equal(scan.depth, 1);
         assert_int_equal(scan.energies, 2);
         assert_int_equal(scan.id, s);
+        assert_near(scan.pixel_mm, 0.25, 0); /* bagA's pHYs, for the whole set */
+        assert_near(bl_replay_pixel_mm(r), 0.25, 0);
         check_pixels(scan.low, s, 0, RW, RH, s == 2 ? 8 : 16);
         check_pixels(scan.high, s, 1, RW, RH, s == 2 ? 8 : 16);
     }
@@ -513,6 +466,7 @@ static void test_scan_io_replay_tiff_csv(void **state) {
     bl_scan_truth_t truth;
     assert_int_equal(bl_replay_load(r, 0, &b, &scan, &truth, &err), 0);
     assert_string_equal(bl_replay_name(r, 0), "x1");
+    assert_near(scan.pixel_mm, 0.5, 0); /* x1 states none, x2 does */
     check_pixels(scan.low, 0, 0, RW, RH, 16);
     check_pixels(scan.high, 0, 1, RW, RH, 16);
     assert_int_equal(truth.n, 1);
@@ -545,6 +499,8 @@ static void test_scan_io_replay_single_energy(void **state) {
     assert_int_equal(bl_replay_load(r, 0, &b, &scan, &truth, &err), 0);
     assert_int_equal(scan.energies, 1);
     assert_null(scan.low);
+    assert_near(scan.pixel_mm, 0, 0); /* no pHYs: the caller sets it */
+    assert_near(bl_replay_pixel_mm(r), 0, 0);
     check_pixels(scan.high, 4, 1, RW, RH, 16);
     assert_int_equal(truth.n, 0);
     bl_xray_buffer_fini(&b);

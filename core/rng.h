@@ -21,9 +21,12 @@ enum {
     BL_STREAM_ROUTING = 3,
     BL_STREAM_SCANS = 4,
     BL_STREAM_SEARCH = 5,
-    BL_STREAM_BENCH_SERVER = 6,     /* detector_bench: server-mode query arrivals */
-    BL_STREAM_STATION_BASE = 0x100, /* + station index: service times */
-    BL_STREAM_PLUGIN_BASE = 0x10000 /* + plugin role: the plugin's own RNG */
+    BL_STREAM_BENCH_SERVER = 6,      /* detector_bench: server-mode query arrivals */
+    BL_STREAM_STATION_BASE = 0x100,  /* + station index: service times */
+    BL_STREAM_PLUGIN_BASE = 0x10000, /* + plugin role: the plugin's own RNG */
+    /* Clear of the station and plugin ranges. */
+    BL_STREAM_DECLARATION_WORLD = 0x20000,  /* declaration_gen: importers, brokers, risk */
+    BL_STREAM_DECLARATION_RECORDS = 0x20001 /* declaration_gen: the records */
 };
 
 /* Initialise rng for (seed, replication, stream). */

@@ -20,6 +20,16 @@ check_plugin() {
     logistic.so)
         set -- --config weights.x1=0.8 --config weights.x2=-0.5 --config intercept=-1
         ;;
+    xgboost.so)
+        # A tiny model over the checker's columns (x1, x2, x3, origin), made by
+        # scripts/train_xgboost.py --conformance.
+        fx="${top_srcdir:-$top_builddir}/tests/fixtures/xgboost/conformance"
+        set -- --config "model=$fx/model.json" --config "encoding=$fx/encoding.json"
+        ;;
+    rules.so)
+        # A tiny rules file over the checker's columns, both rule forms.
+        set -- --config "rules=${top_srcdir:-$top_builddir}/tests/fixtures/rules/conformance.lua"
+        ;;
     *)
         set --
         ;;
@@ -36,6 +46,15 @@ for so in "$top_builddir"/plugins/*/*/.libs/*.so; do
     rc=$?
     [ "$rc" -eq 0 ] || fail "plugin check $so exited with $rc, want 0"
 done
+# logistic again, its model from a JSON file (numeric and categorical weights).
+lg="$top_builddir/plugins/risk/logistic/.libs/logistic.so"
+[ -f "$lg" ] || fail "$lg not built (build it with make)"
+lgcfg="model=${top_srcdir:-$top_builddir}/tests/fixtures/logistic/conformance.json"
+echo "# $BORDERLAB plugin check $lg --config $lgcfg"
+"$BORDERLAB" plugin check "$lg" --config "$lgcfg"
+rc=$?
+[ "$rc" -eq 0 ] || fail "plugin check $lg --config $lgcfg exited with $rc, want 0"
+
 [ "$found" -ge 3 ] ||
     fail "found $found reference plugins under $top_builddir/plugins/*/*/.libs (want at least 3: dual_energy, logistic, memory); build them with make"
 

@@ -3,13 +3,15 @@
  *
  *   borderlab run SCENARIO.lua [-o OUT.h5] [--set key=value]... [--threads N]
  *                 [--seed S] [--plugin role=FILE.so]... [--json] [--quiet]
+ *                 [--fail-under [MODEL:]METRIC=VALUE]... [--baseline FILE.h5]
  *   borderlab show OUT.h5 [--json]
  *   borderlab plugin check FILE.so [--config key=value]...
  *   borderlab compare A.h5 [B.h5...] [-o OUT.h5] [--plot-dir DIR] [--json]
  *   borderlab version | help
  *
  * Exit codes: 0 success, 1 the run or check failed (bad input, plugin
- * refused, results not written), 2 wrong usage.
+ * refused, results not written), 2 wrong usage, 3 a risk_validation run
+ * finished (results written) but a rollout gate failed.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -31,6 +33,7 @@
 #include "summary.h"
 
 #define EXIT_USAGE 2
+#define EXIT_GATE 3
 
 static const char usage_text[] =
     "usage:\n"
@@ -40,6 +43,12 @@ static const char usage_text[] =
     "      --seed N                 override the scenario's seed\n"
     "      --threads N              worker threads for replications (default: all cores)\n"
     "      --plugin ROLE=FILE.so    use another plugin for detector, risk or store\n"
+    "      --fail-under [MODEL:]METRIC=VALUE\n"
+    "                               risk_validation: exit with status 3 when METRIC\n"
+    "                               (precision@5, recall@10, revenue@2, auc, pr_auc) of\n"
+    "                               MODEL (default: the first) is below VALUE (repeatable)\n"
+    "      --baseline FILE.h5       risk_validation: compare each model with the first\n"
+    "                               model of an earlier run on the same declarations\n"
     "      --json                   print the run summary as one JSON object on stdout\n"
     "      --quiet                  no progress line and no text summary\n"
     "  borderlab show FILE.h5 [--json]        print the summary of a results file\n"
@@ -149,10 +158,24 @@ static int role_by_name(const char *name) {
     return -1;
 }
 
+/* A failed gate: one stderr line per gate, then the exit status for it. */
+static int gate_failed(const bl_error_t *err) {
+    const char *line = err->message;
+    while (*line != '\0') {
+        const char *end = strchr(line, '\n');
+        int len = end ? (int)(end - line) : (int)strlen(line);
+        fprintf(stderr, "borderlab: %.*s\n", len, line);
+        line += len + (end != NULL);
+    }
+    return EXIT_GATE;
+}
+
 static int cmd_run(int argc, char **argv) {
     bl_run_options_t o;
     memset(&o, 0, sizeof o);
     pairs_t sets = {0}, plugins = {0};
+    const char **gates = calloc((size_t)argc, sizeof *gates);
+    size_t n_gates = 0;
     int status = EXIT_USAGE;
     char *command_line = join_args(argc, argv);
 
@@ -194,6 +217,20 @@ static int cmd_run(int argc, char **argv) {
             }
             o.threads = (unsigned)t;
             i++;
+        } else if (strcmp(a, "--fail-under") == 0) {
+            if (next == NULL || strchr(next, '=') == NULL || gates == NULL) {
+                status = usage_error("--fail-under needs [MODEL:]METRIC=VALUE, e.g. "
+                                     "precision@5=0.3 (got '%s')",
+                                     next ? next : "");
+                goto out;
+            }
+            gates[n_gates++] = argv[++i];
+        } else if (strcmp(a, "--baseline") == 0) {
+            if (next == NULL) {
+                status = usage_error("%s needs a results file, e.g. results/cargo_risk.h5", a);
+                goto out;
+            }
+            o.baseline = argv[++i];
         } else if (strcmp(a, "--json") == 0) {
             o.json = true;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
@@ -225,11 +262,15 @@ static int cmd_run(int argc, char **argv) {
     o.set_keys = sets.keys;
     o.set_values = sets.values;
     o.command_line = command_line;
+    o.n_fail_under = n_gates;
+    o.fail_under = gates;
 
     bl_error_t err;
     bl_error_clear(&err);
-    status = bl_run(&o, &err) == 0 ? EXIT_SUCCESS : fail(&err);
+    int rc = bl_run(&o, &err);
+    status = rc == 0 ? EXIT_SUCCESS : rc == BL_RUN_GATE_FAILED ? gate_failed(&err) : fail(&err);
 out:
+    free(gates);
     pairs_free(&sets);
     pairs_free(&plugins);
     free(command_line);

@@ -25,8 +25,10 @@ enum {
     BL_STREAM_STATION_BASE = 0x100,  /* + station index: service times */
     BL_STREAM_PLUGIN_BASE = 0x10000, /* + plugin role: the plugin's own RNG */
     /* Clear of the station and plugin ranges. */
-    BL_STREAM_DECLARATION_WORLD = 0x20000,  /* declaration_gen: importers, brokers, risk */
-    BL_STREAM_DECLARATION_RECORDS = 0x20001 /* declaration_gen: the records */
+    BL_STREAM_DECLARATION_WORLD = 0x20000,   /* declaration_gen: importers, brokers, risk */
+    BL_STREAM_DECLARATION_RECORDS = 0x20001, /* declaration_gen: the records */
+    BL_STREAM_RISK_AT_RATE = 0x20100,        /* risk_validation: bootstrap at each rate */
+    BL_STREAM_RISK_PAIRED = 0x20101          /* risk_validation: paired bootstrap */
 };
 
 /* Initialise rng for (seed, replication, stream). */

@@ -18,6 +18,7 @@
 #include "pool.h"
 #include "progress.h"
 #include "results.h"
+#include "risk_validation.h"
 #include "scenario_lua.h"
 #include "summary.h"
 
@@ -269,23 +270,131 @@ out:
     return rc;
 }
 
-int bl_run(const bl_run_options_t *opts, bl_error_t *err) {
-    bl_scenario_t sc;
-    memset(&sc, 0, sizeof sc);
-    bl_results_writer_t *writer = NULL;
-    char *output = NULL;
-    int rc;
+/* --plugin risk=X for a risk_validation: X replaces the models list (with
+ * no configuration, as for a detector_bench); --fail-under adds gates;
+ * --baseline names the file to compare with. */
+static int risk_overrides(bl_scenario_t *sc, const bl_run_options_t *opts, bl_error_t *err) {
+    bl_risk_validation_t *v = sc->risk;
+    for (int r = 0; r < BL_ROLE_COUNT; r++)
+        if (r != BL_ROLE_RISK && opts->plugin_override[r] != NULL)
+            return bl_error_set(err, BL_EINVAL,
+                                "--plugin %s=%s: %s is a risk_validation, which runs risk models "
+                                "only: give --plugin risk=FILE.so",
+                                bl_role_name(r), opts->plugin_override[r], sc->path);
+    const char *spec = opts->plugin_override[BL_ROLE_RISK];
+    if (spec != NULL) {
+        bl_plugin_ref_t *one = calloc(1, sizeof *one);
+        if (one == NULL || (one->spec = strdup(spec)) == NULL) {
+            free(one);
+            return bl_error_set(err, BL_ENOMEM, "out of memory");
+        }
+        /* Free the scenario's list through the job's own release, keeping
+         * the rest of its settings. */
+        bl_risk_validation_t old;
+        memset(&old, 0, sizeof old);
+        old.n_models = v->n_models;
+        old.models = v->models;
+        bl_risk_validation_free_contents(&old);
+        v->models = one;
+        v->n_models = 1;
+    }
+    for (size_t i = 0; i < opts->n_fail_under; i++) {
+        if (v->n_gates >= BL_RISK_MAX_GATES)
+            return bl_error_set(err, BL_EINVAL,
+                                "--fail-under %s: at most %d gates in all (scenario and "
+                                "command line)",
+                                opts->fail_under[i], BL_RISK_MAX_GATES);
+        int rc = bl_risk_gate_parse(opts->fail_under[i], &v->gates[v->n_gates], err);
+        if (rc != 0) {
+            bl_error_prefix(err, "--fail-under");
+            return rc;
+        }
+        v->n_gates++;
+    }
+    if (opts->baseline != NULL) {
+        free(v->baseline);
+        if ((v->baseline = strdup(opts->baseline)) == NULL)
+            return bl_error_set(err, BL_ENOMEM, "out of memory");
+    }
+    return 0;
+}
 
-    bl_scenario_options_t sopts = {opts->n_sets, opts->set_keys, opts->set_values, opts->has_seed,
-                                   opts->seed};
-    rc = bl_scenario_load(&sc, opts->scenario_path, &sopts, err);
+/* A finished run whose gates failed sets *gates to their lines (heap). */
+static int run_risk(bl_scenario_t *sc, const bl_run_options_t *opts, bl_results_writer_t **writerp,
+                    char **gates, bl_error_t *err) {
+    bl_risk_result_t res;
+    memset(&res, 0, sizeof res);
+    bl_progress_t progress = {0, 0, NULL};
+    int rc = risk_overrides(sc, opts, err);
+    if (rc != 0)
+        return rc;
+    unsigned threads = opts->threads ? opts->threads : bl_pool_default_threads();
+    bl_run_t run;
+    memset(&run, 0, sizeof run);
+    fill_run_info(&run);
+    double t0 = monotonic_seconds();
+    /* The meter counts declarations read and model scores per second. */
+    double total = sc->risk->csv_path ? 0 : (double)sc->risk->generator.records;
+    bl_progress_meter_t *meter =
+        bl_progress_start(&progress, total, "of declarations", "model scores", !opts->quiet);
+    rc = bl_risk_validation_run(sc, threads, &progress, &res, err);
+    bl_progress_stop(meter);
     if (rc != 0)
         goto out;
-    if (sc.job == BL_JOB_DETECTOR_BENCH && sc.bench == NULL) {
-        rc = bl_error_set(err, BL_EINVAL, "%s: a detector_bench without its settings", sc.path);
+    run.scenario = sc;
+    run.n_reps = 1;
+    run.threads = threads;
+    run.command_line = opts->command_line;
+    run.wall_seconds = monotonic_seconds() - t0;
+    rc = bl_risk_results_write(*writerp, &run, &res, err);
+    if (rc != 0)
+        goto out;
+    rc = bl_results_commit(*writerp, err);
+    *writerp = NULL;
+    if (rc == 0 && res.n_gates_failed > 0) {
+        char *text = malloc(sizeof err->message);
+        if (text == NULL) {
+            rc = bl_error_set(err, BL_ENOMEM, "out of memory");
+            goto out;
+        }
+        bl_risk_gate_failures(&res, text, sizeof err->message);
+        *gates = text;
+    }
+out:
+    bl_risk_result_fini(&res);
+    return rc;
+}
+
+/* Options that only a risk_validation takes. */
+static int risk_only_options(const bl_scenario_t *sc, const bl_run_options_t *opts,
+                             bl_error_t *err) {
+    if (sc->job == BL_JOB_RISK_VALIDATION)
+        return sc->risk != NULL
+                   ? 0
+                   : bl_error_set(err, BL_EINVAL, "%s: a risk_validation without its settings",
+                                  sc->path ? sc->path : "scenario");
+    if (opts->n_fail_under > 0 || opts->baseline != NULL)
+        return bl_error_set(err, BL_EINVAL,
+                            "%s%s: only a risk_validation scenario takes them; %s is not one",
+                            opts->n_fail_under > 0 ? "--fail-under" : "--baseline",
+                            opts->n_fail_under > 0 && opts->baseline ? " and --baseline" : "",
+                            sc->path ? sc->path : "the scenario");
+    return 0;
+}
+
+/* Everything after the scenario is loaded. */
+static int run_loaded(bl_scenario_t *sc, const bl_run_options_t *opts, bl_error_t *err) {
+    bl_results_writer_t *writer = NULL;
+    char *output = NULL, *gates = NULL;
+    int rc = 0;
+    if (sc->job == BL_JOB_DETECTOR_BENCH && sc->bench == NULL) {
+        rc = bl_error_set(err, BL_EINVAL, "%s: a detector_bench without its settings", sc->path);
         goto out;
     }
-    output = opts->output ? strdup(opts->output) : default_output(&sc, err);
+    rc = risk_only_options(sc, opts, err);
+    if (rc != 0)
+        goto out;
+    output = opts->output ? strdup(opts->output) : default_output(sc, err);
     if (output == NULL) {
         rc = err->code != 0 ? err->code : bl_error_set(err, BL_ENOMEM, "out of memory");
         goto out;
@@ -294,16 +403,37 @@ int bl_run(const bl_run_options_t *opts, bl_error_t *err) {
     rc = bl_results_open(&writer, output, err);
     if (rc != 0)
         goto out;
-    if (sc.job == BL_JOB_DETECTOR_BENCH)
-        rc = run_bench(&sc, opts, &writer, err);
+    if (sc->job == BL_JOB_DETECTOR_BENCH)
+        rc = run_bench(sc, opts, &writer, err);
+    else if (sc->job == BL_JOB_RISK_VALIDATION)
+        rc = run_risk(sc, opts, &writer, &gates, err);
     else
-        rc = run_checkpoint(&sc, opts, &writer, err);
+        rc = run_checkpoint(sc, opts, &writer, err);
     if (rc == 0)
         rc = print_summary(output, opts, err);
+    /* The gate decides the exit status only: the file and summary stand. */
+    if (rc == 0 && gates != NULL)
+        rc = bl_error_set(err, BL_RUN_GATE_FAILED, "%s", gates);
 
 out:
     bl_results_abort(writer);
     free(output);
+    free(gates);
+    return rc;
+}
+
+int bl_run_scenario(bl_scenario_t *sc, const bl_run_options_t *opts, bl_error_t *err) {
+    return run_loaded(sc, opts, err);
+}
+
+int bl_run(const bl_run_options_t *opts, bl_error_t *err) {
+    bl_scenario_t sc;
+    memset(&sc, 0, sizeof sc);
+    bl_scenario_options_t sopts = {opts->n_sets, opts->set_keys, opts->set_values, opts->has_seed,
+                                   opts->seed};
+    int rc = bl_scenario_load(&sc, opts->scenario_path, &sopts, err);
+    if (rc == 0)
+        rc = run_loaded(&sc, opts, err);
     bl_scenario_free_contents(&sc);
     return rc;
 }

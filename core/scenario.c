@@ -2,6 +2,7 @@
 #include "scenario.h"
 
 #include "detector_bench.h"
+#include "risk_validation.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,10 @@ void bl_scenario_free_contents(bl_scenario_t *sc) {
     if (sc->bench != NULL) {
         bl_detector_bench_free_contents(sc->bench);
         free(sc->bench);
+    }
+    if (sc->risk != NULL) {
+        bl_risk_validation_free_contents(sc->risk);
+        free(sc->risk);
     }
     memset(sc, 0, sizeof *sc);
 }

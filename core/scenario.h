@@ -15,7 +15,11 @@
 #include "error.h"
 
 /* The kind of run (DESIGN.md "Job"); issue 2 implements checkpoint. */
-typedef enum bl_job_kind { BL_JOB_CHECKPOINT = 1, BL_JOB_DETECTOR_BENCH = 2 } bl_job_kind_t;
+typedef enum bl_job_kind {
+    BL_JOB_CHECKPOINT = 1,
+    BL_JOB_DETECTOR_BENCH = 2,
+    BL_JOB_RISK_VALIDATION = 3
+} bl_job_kind_t;
 
 /* Poisson arrivals with a piecewise-constant rate: segment i covers
  * [i * step, (i + 1) * step) with rate rates[i]; after the last segment the
@@ -134,6 +138,7 @@ typedef struct bl_scenario {
     size_t n_params;
     bl_param_t *params;
     struct bl_detector_bench *bench; /* owned; BL_JOB_DETECTOR_BENCH only (detector_bench.h) */
+    struct bl_risk_validation *risk; /* owned; BL_JOB_RISK_VALIDATION only (risk_validation.h) */
 } bl_scenario_t;
 
 /* Release everything the scenario owns (safe on a zeroed struct). */

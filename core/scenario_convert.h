@@ -1,8 +1,8 @@
 /*
  * Converting the table a scenario returns into a bl_scenario_t: the
- * helpers scenario_lua.c (checkpoint jobs, and the helpers themselves)
- * and scenario_bench.c (detector_bench jobs) share.  Internal to those two
- * files.
+ * helpers scenario_lua.c (checkpoint jobs, and the helpers themselves),
+ * scenario_bench.c (detector_bench jobs) and scenario_risk.c
+ * (risk_validation jobs) share.  Internal to those files.
  *
  * Every function here runs inside the loader's protected conversion call:
  * a malformed value raises a Lua error (message "pre: what was wrong")
@@ -74,5 +74,16 @@ void bl_conv_plugin_ref(lua_State *L, int idx, bl_plugin_ref_t *ref, const char 
 /* The detector_bench job at index job into sc (scenario_bench.c):
  * sc->bench is allocated and attached first. */
 void bl_conv_bench(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
+
+/* path as given when absolute (or when the scenario is in the current
+ * folder), else joined to the scenario's folder: the files a scenario
+ * names are found the same way whatever folder borderlab runs from.  The
+ * caller owns the result (attach it at once); raises on out of memory.
+ * Defined in scenario_risk.c. */
+char *bl_conv_path(lua_State *L, const char *scenario, const char *path);
+
+/* The risk_validation job at index job into sc (scenario_risk.c):
+ * sc->risk is allocated and attached first. */
+void bl_conv_risk(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
 
 #endif

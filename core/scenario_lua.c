@@ -5,8 +5,9 @@
  * the sandbox the script runs in), closed before returning.  Every call
  * into Lua goes through call_lua(), which turns a failure into BL_ELUA
  * with the script's path:line.  The table the script returns is converted
- * here (checkpoint jobs; detector_bench jobs in scenario_bench.c, with the
- * helpers of scenario_convert.h), inside a protected call, so a malformed
+ * here (checkpoint jobs; detector_bench jobs in scenario_bench.c and
+ * risk_validation jobs in scenario_risk.c, with the helpers of
+ * scenario_convert.h), inside a protected call, so a malformed
  * value is an error naming the file:line of the constructor that built it,
  * never a crash; the structures are attached to the scenario as they are
  * built, so the caller's bl_scenario_free_contents releases them on every
@@ -709,11 +710,18 @@ static int convert(lua_State *L) {
     }
     const char *job = bl_conv_str_field(L, 1, "job", sc->path);
     bool bench = job != NULL && strcmp(job, "detector_bench") == 0;
+    bool risk = job != NULL && strcmp(job, "risk_validation") == 0;
     char pre[300];
-    bl_conv_where(L, 1, bench ? "bl.detector_bench" : "bl.checkpoint", pre, sizeof pre);
+    bl_conv_where(L, 1,
+                  bench  ? "bl.detector_bench"
+                  : risk ? "bl.risk_validation"
+                         : "bl.checkpoint",
+                  pre, sizeof pre);
     convert_identity(L, 1, sc, pre);
     if (bench)
         bl_conv_bench(L, 1, sc, pre);
+    else if (risk)
+        bl_conv_risk(L, 1, sc, pre);
     else
         convert_checkpoint(L, 1, sc, pre);
     return 0;

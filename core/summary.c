@@ -17,6 +17,7 @@
 #include "bench_results.h"
 #include "results.h"
 #include "results_schema.h"
+#include "risk_results.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -370,6 +371,145 @@ static int bench_json(hid_t file, const char *fname, cJSON *o, bl_error_t *err) 
     return 0;
 }
 
+/* ------------------------------------------------------------------ risk_validation */
+
+static cJSON *at_rate_json(const bl_risk_at_rate_row_t *r) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "rate", num(r->rate));
+    cJSON_AddNumberToObject(o, "k", (double)r->k);
+    cJSON_AddNumberToObject(o, "frauds_caught", (double)r->frauds_caught);
+    cJSON_AddNumberToObject(o, "frauds_total", (double)r->frauds_total);
+    cJSON_AddItemToObject(o, "precision", num(r->precision));
+    cJSON_AddItemToObject(o, "precision_ci", pair(r->precision_low, r->precision_high));
+    cJSON_AddItemToObject(o, "recall", num(r->recall));
+    cJSON_AddItemToObject(o, "recall_ci", pair(r->recall_low, r->recall_high));
+    cJSON_AddItemToObject(o, "revenue_caught", num(r->revenue_caught));
+    cJSON_AddItemToObject(o, "revenue_total", num(r->revenue_total));
+    cJSON_AddItemToObject(o, "revenue_share", num(r->revenue_share));
+    cJSON_AddItemToObject(o, "revenue_share_ci", pair(r->revenue_share_low, r->revenue_share_high));
+    return o;
+}
+
+/* One model's group: identity, summary row and at_rate table. */
+static int risk_model_json(hid_t file, const char *fname, const char *label, cJSON *models,
+                           bl_error_t *err) {
+    char group[128], path[192];
+    snprintf(group, sizeof group, "%s/%s", BL_RISK_MODELS_GROUP, label);
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddItemToArray(models, m);
+    add_text(m, "label", label);
+    static const char *const attrs[] = {"id", "name", "version", "sha256"};
+    for (size_t k = 0; k < COUNT(attrs); k++)
+        add_owned_text(m, attrs[k], object_text(file, group, attrs[k]));
+    bl_risk_summary_row_t *sum = NULL;
+    bl_risk_at_rate_row_t *at = NULL;
+    size_t n_sum = 0, n_at = 0;
+    snprintf(path, sizeof path, "%s/summary", group);
+    int rc = bl_results_table_read_at(file, &bl_risk_summary_table, path, (void **)&sum, &n_sum,
+                                      fname, err);
+    if (rc == 0 && n_sum != 1)
+        rc = bl_error_set(err, BL_EHDF5, "%s: %s has %zu rows, expected 1", fname, path, n_sum);
+    if (rc == 0) {
+        cJSON_AddNumberToObject(m, "declarations", (double)sum->declarations);
+        cJSON_AddNumberToObject(m, "frauds", (double)sum->frauds);
+        cJSON_AddItemToObject(m, "auc", num(sum->auc));
+        cJSON_AddItemToObject(m, "auc_ci", pair(sum->auc_low, sum->auc_high));
+        cJSON_AddItemToObject(m, "pr_auc", num(sum->pr_auc));
+        cJSON_AddItemToObject(m, "brier", num(sum->brier));
+        cJSON_AddNumberToObject(m, "invalid_scores", (double)sum->invalid_scores);
+        snprintf(path, sizeof path, "%s/at_rate", group);
+        rc = bl_results_table_read_at(file, &bl_risk_at_rate_table, path, (void **)&at, &n_at,
+                                      fname, err);
+    }
+    cJSON *rates = cJSON_AddArrayToObject(m, "at_rate");
+    for (size_t i = 0; rc == 0 && i < n_at; i++)
+        cJSON_AddItemToArray(rates, at_rate_json(&at[i]));
+    free(sum);
+    free(at);
+    return rc;
+}
+
+static int risk_json(hid_t file, const char *fname, cJSON *o, bl_error_t *err) {
+    uint64_t declarations = 0, evaluated = 0, bootstrap = 0, failed = 0;
+    double weekly = NAN;
+    bl_results_root_number(file, "declarations", H5T_NATIVE_UINT64, &declarations);
+    bl_results_root_number(file, "evaluated", H5T_NATIVE_UINT64, &evaluated);
+    bl_results_root_number(file, "bootstrap", H5T_NATIVE_UINT64, &bootstrap);
+    bl_results_root_number(file, "gates_failed", H5T_NATIVE_UINT64, &failed);
+    bl_results_root_number(file, "weekly_rate", H5T_NATIVE_DOUBLE, &weekly);
+    cJSON_AddNumberToObject(o, "declarations", (double)declarations);
+    cJSON_AddNumberToObject(o, "evaluated", (double)evaluated);
+    add_owned_text(o, "source", bl_results_root_text(file, "source"));
+    add_owned_text(o, "declaration_set_sha256",
+                   bl_results_root_text(file, "declaration_set_sha256"));
+    char *rates = bl_results_root_text(file, "rates");
+    cJSON *rl = rates ? cJSON_Parse(rates) : NULL;
+    free(rates);
+    cJSON_AddItemToObject(o, "rates", rl ? rl : cJSON_CreateArray());
+    cJSON_AddItemToObject(o, "weekly_rate", num(weekly));
+    cJSON_AddNumberToObject(o, "bootstrap", (double)bootstrap);
+    char *baseline = bl_results_root_text(file, "baseline");
+    add_text(o, "baseline", baseline && baseline[0] ? baseline : NULL);
+    free(baseline);
+
+    char *labels = bl_results_root_text(file, "models");
+    cJSON *ll = labels ? cJSON_Parse(labels) : NULL;
+    free(labels);
+    if (!cJSON_IsArray(ll)) {
+        cJSON_Delete(ll);
+        return bl_error_set(err, BL_EHDF5, "%s: no models attribute: the file is incomplete",
+                            fname);
+    }
+    cJSON *models = cJSON_AddArrayToObject(o, "models");
+    const cJSON *l;
+    int rc = 0;
+    cJSON_ArrayForEach(l, ll) {
+        if (rc == 0 && cJSON_IsString(l))
+            rc = risk_model_json(file, fname, l->valuestring, models, err);
+    }
+    cJSON_Delete(ll);
+
+    bl_risk_comparison_row_t *cmp = NULL;
+    bl_risk_gate_row_t *gates = NULL;
+    size_t n_cmp = 0, n_gates = 0;
+    if (rc == 0)
+        rc = bl_results_table_read(file, &bl_risk_comparison_table, (void **)&cmp, &n_cmp, fname,
+                                   err);
+    if (rc == 0)
+        rc =
+            bl_results_table_read(file, &bl_risk_gate_table, (void **)&gates, &n_gates, fname, err);
+    cJSON *ca = cJSON_AddArrayToObject(o, "comparisons");
+    for (size_t i = 0; rc == 0 && i < n_cmp; i++) {
+        cJSON *c = cJSON_CreateObject();
+        add_text(c, "a", cmp[i].a);
+        add_text(c, "b", cmp[i].b);
+        cJSON_AddItemToObject(c, "rate", num(cmp[i].rate));
+        cJSON_AddItemToObject(c, "precision_a", num(cmp[i].precision_a));
+        cJSON_AddItemToObject(c, "precision_b", num(cmp[i].precision_b));
+        cJSON_AddItemToObject(c, "difference", num(cmp[i].difference));
+        cJSON_AddItemToObject(c, "difference_ci", pair(cmp[i].low, cmp[i].high));
+        cJSON_AddNumberToObject(c, "only_a", (double)cmp[i].only_a);
+        cJSON_AddNumberToObject(c, "only_b", (double)cmp[i].only_b);
+        cJSON_AddItemToObject(c, "p_value", num(cmp[i].p_value));
+        cJSON_AddItemToArray(ca, c);
+    }
+    cJSON *ga = cJSON_AddArrayToObject(o, "gates");
+    for (size_t i = 0; rc == 0 && i < n_gates; i++) {
+        cJSON *g = cJSON_CreateObject();
+        add_text(g, "model", gates[i].model);
+        add_text(g, "metric", gates[i].metric);
+        cJSON_AddItemToObject(g, "bound", num(gates[i].bound));
+        cJSON_AddItemToObject(g, "value", num(gates[i].value));
+        cJSON_AddItemToObject(g, "shortfall", num(gates[i].shortfall));
+        cJSON_AddBoolToObject(g, "passed", gates[i].passed != 0);
+        cJSON_AddItemToArray(ga, g);
+    }
+    cJSON_AddNumberToObject(o, "gates_failed", (double)failed);
+    free(cmp);
+    free(gates);
+    return rc;
+}
+
 int bl_summary_load(const char *path, cJSON **out, bl_error_t *err) {
     *out = NULL;
     int rc = 0;
@@ -390,11 +530,13 @@ int bl_summary_load(const char *path, cJSON **out, bl_error_t *err) {
         return bl_error_set(err, BL_EHDF5, "%s: cannot open the file", path);
     char *job = bl_results_root_text(file, "job");
     bool bench = job != NULL && strcmp(job, "detector_bench") == 0;
+    bool risk = job != NULL && strcmp(job, "risk_validation") == 0;
     free(job);
-    if (!bench)
+    bool checkpoint = !bench && !risk;
+    if (checkpoint)
         rc = bl_results_table_read(file, &bl_results_stations_table, (void **)&stations,
                                    &n_stations, path, err);
-    if (rc == 0 && !bench)
+    if (rc == 0 && checkpoint)
         rc = bl_results_table_read(file, &bl_results_summary_table, (void **)&sum, &n_sum, path,
                                    err);
     if (rc == 0)
@@ -402,7 +544,7 @@ int bl_summary_load(const char *path, cJSON **out, bl_error_t *err) {
                                    path, err);
     if (rc != 0)
         goto out;
-    if (!bench && n_sum != 1) {
+    if (checkpoint && n_sum != 1) {
         rc = bl_error_set(err, BL_EHDF5, "%s: %s has %zu rows, expected 1", path,
                           bl_results_summary_table.path, n_sum);
         goto out;
@@ -448,8 +590,8 @@ int bl_summary_load(const char *path, cJSON **out, bl_error_t *err) {
     cJSON_AddItemToObject(o, "wall_seconds", num(wall));
     cJSON *params = texts[T_PARAMS] ? cJSON_Parse(texts[T_PARAMS]) : NULL;
     cJSON_AddItemToObject(o, "parameters", params ? params : cJSON_CreateObject());
-    if (bench) {
-        rc = bench_json(file, path, o, err);
+    if (bench || risk) {
+        rc = bench ? bench_json(file, path, o, err) : risk_json(file, path, o, err);
         if (rc != 0)
             goto out;
     } else {
@@ -457,7 +599,7 @@ int bl_summary_load(const char *path, cJSON **out, bl_error_t *err) {
         cJSON_AddItemToObject(o, "system", system_json(sum));
     }
     cJSON_AddItemToObject(o, "plugins", plugins_json(plugins, n_plugins));
-    if (!bench)
+    if (checkpoint)
         cJSON_AddBoolToObject(o, "entity_table", entities);
     *out = o;
     o = NULL;
@@ -579,8 +721,84 @@ static void bench_text(const cJSON *summary, FILE *fp) {
     }
 }
 
+/* "5%" or "2.5%" into buf. */
+static const char *percent(char *buf, size_t size, double rate) {
+    snprintf(buf, size, "%.6g%%", rate);
+    return buf;
+}
+
+static void risk_text(const cJSON *summary, FILE *fp) {
+    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(summary, "scenario");
+    fprintf(fp,
+            "%s: risk_validation, %.0f declarations (%.0f labelled, evaluated), seed %s, "
+            "file %s\n",
+            get_text(sc, "name"), get_num(summary, "declarations"), get_num(summary, "evaluated"),
+            get_text(summary, "seed"), get_text(summary, "file"));
+    const cJSON *m;
+    cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(summary, "models")) {
+        char a[48], b[48], c[48], d[24];
+        fprintf(fp, "  %s: %s %s, sha256 %.12s, %.0f frauds, invalid scores %.0f\n",
+                get_text(m, "label"), get_text(m, "id"), get_text(m, "version"),
+                get_text(m, "sha256"), get_num(m, "frauds"), get_num(m, "invalid_scores"));
+        fprintf(fp, "    %6s %8s  %-22s %-22s %-22s\n", "rate", "k", "precision [95% CI]",
+                "recall [95% CI]", "revenue share [95% CI]");
+        const cJSON *r;
+        cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(m, "at_rate")) {
+            fprintf(fp, "    %6s %8.0f  %-22s %-22s %-22s\n",
+                    percent(d, sizeof d, get_num(r, "rate")), get_num(r, "k"),
+                    with_ci(a, sizeof a, r, "precision", "precision_ci"),
+                    with_ci(b, sizeof b, r, "recall", "recall_ci"),
+                    with_ci(c, sizeof c, r, "revenue_share", "revenue_share_ci"));
+        }
+        fprintf(fp, "    AUC %s, PR AUC %s, Brier %s\n", with_ci(a, sizeof a, m, "auc", "auc_ci"),
+                fmt(b, sizeof b, "%.3f", get_num(m, "pr_auc")),
+                fmt(c, sizeof c, "%.4f", get_num(m, "brier")));
+    }
+    const cJSON *cmp = cJSON_GetObjectItemCaseSensitive(summary, "comparisons");
+    if (cJSON_GetArraySize(cmp) > 0)
+        fprintf(fp, "  comparisons (precision a - b, paired bootstrap 95%% CI, McNemar p):\n");
+    const cJSON *x;
+    cJSON_ArrayForEach(x, cmp) {
+        char a[48], d[24], p[24];
+        const cJSON *ci = cJSON_GetObjectItemCaseSensitive(x, "difference_ci");
+        double diff = get_num(x, "difference");
+        if (cJSON_IsArray(ci) && cJSON_GetArraySize(ci) == 2 && isfinite(diff))
+            snprintf(a, sizeof a, "%+.3f [%+.3f, %+.3f]", diff,
+                     cJSON_GetArrayItem(ci, 0)->valuedouble,
+                     cJSON_GetArrayItem(ci, 1)->valuedouble);
+        else
+            fmt(a, sizeof a, "%+.3f", diff);
+        double pv = get_num(x, "p_value");
+        if (isfinite(pv) && pv < 1e-16)
+            snprintf(p, sizeof p, "<1e-16");
+        else if (isfinite(pv) && pv < 1e-4)
+            snprintf(p, sizeof p, "%.1e", pv);
+        else
+            fmt(p, sizeof p, "%.4f", pv);
+        fprintf(fp, "    %s vs %s at %s: %s, p %s\n", get_text(x, "a"), get_text(x, "b"),
+                percent(d, sizeof d, get_num(x, "rate")), a, p);
+    }
+    const cJSON *gates = cJSON_GetObjectItemCaseSensitive(summary, "gates");
+    if (cJSON_GetArraySize(gates) > 0)
+        fprintf(fp, "  gates:\n");
+    cJSON_ArrayForEach(x, gates) {
+        char v[24], s[24];
+        bool passed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "passed"));
+        fprintf(fp, "    %s of %s: %s, bound %.6g: %s", get_text(x, "metric"), get_text(x, "model"),
+                fmt(v, sizeof v, "%.3f", get_num(x, "value")), get_num(x, "bound"),
+                passed ? "passed" : "FAILED");
+        if (!passed)
+            fprintf(fp, " (%s short)", fmt(s, sizeof s, "%.3f", get_num(x, "shortfall")));
+        fputc('\n', fp);
+    }
+}
+
 void bl_summary_print_text(const cJSON *summary, FILE *fp) {
     const cJSON *sc = cJSON_GetObjectItemCaseSensitive(summary, "scenario");
+    if (strcmp(get_text(summary, "job"), "risk_validation") == 0) {
+        risk_text(summary, fp);
+        return;
+    }
     if (strcmp(get_text(summary, "job"), "detector_bench") == 0) {
         bench_text(summary, fp);
         return;

@@ -4,6 +4,7 @@
 Usage:
     /usr/bin/python3 scripts/train_xgboost.py [OUTDIR]          (default tests/fixtures/xgboost)
     /usr/bin/python3 scripts/train_xgboost.py --conformance OUTDIR
+    /usr/bin/python3 scripts/train_xgboost.py --cargo DECLARATIONS.csv OUTDIR
 
 Needs Debian's python3-xgboost and python3-numpy (not needed to run borderlab).
 Everything is generated from a fixed numpy RandomState seed and trained with
@@ -17,6 +18,16 @@ Writes into OUTDIR:
                           HS codes keep their leading zeros, some origins and HS
                           codes are not in the vocabulary (unseen)
     expected_scores.csv   Booster.predict on the encoded declarations, %.9g
+
+--cargo CSV OUTDIR trains the example model of scenarios/cargo_risk.lua and writes
+OUTDIR/cargo_xgboost.json and OUTDIR/cargo_encoding.json.  CSV holds synthetic
+declarations with their truth: the columns of the generator's schema
+(core/declaration_gen.h, BL_DECLARATION_COLUMNS; declaration_id may be absent)
+plus "fraud" (0/1) and "labelled" (0/1); only labelled rows are trained on, as a
+service only learns the outcome of the declarations it inspected.  The shipped
+files were trained on bl_declaration_gen's records 200000, seed 1, world_seed 7
+(the scenario scores seed 2026 of the same world), written as CSV by a few lines
+of C over bl_declaration_gen_next (numbers with %.17g, labels as text).
 
 --conformance writes only model.json and encoding.json for a tiny model over the
 columns that `borderlab plugin check` feeds a risk model (x1, x2, x3, origin with
@@ -245,15 +256,77 @@ def make_conformance_fixture(outdir):
     print("%s: 5 trees over x1, x2, x3, origin" % outdir)
 
 
+# --cargo: the generator's columns the model reads.  Categorical codes are the
+# position of the label in the sorted vocabulary of the training rows; a label
+# not seen in training is missing.
+CARGO_NUMERIC = [
+    "tariff_rate",
+    "value_per_kg",
+    "declared_value",
+    "quantity_kg",
+    "importer_past_declarations",
+    "importer_past_inspections",
+    "importer_past_frauds",
+]
+CARGO_CATEGORICAL = ["hs_code", "origin", "route", "declarant", "importer"]
+CARGO_PARAMS = dict(PARAMS, max_depth=5, eta=0.2, subsample=1.0)
+CARGO_TREES = 40
+
+
+def make_cargo_model(csv_path, outdir):
+    with open(csv_path, newline="", encoding="utf-8") as f:
+        table = list(csv.reader(f))
+    header, rows = table[0], table[1:]
+    index = {name: j for j, name in enumerate(header)}
+    for name in CARGO_NUMERIC + CARGO_CATEGORICAL + ["fraud", "labelled"]:
+        if name not in index:
+            sys.exit("%s: no column '%s' (columns: %s)" % (csv_path, name, ", ".join(header)))
+    rows = [r for r in rows if r[index["labelled"]] == "1"]
+    if not rows:
+        sys.exit("%s: no labelled rows to train on" % csv_path)
+    features = []
+    for name in CARGO_NUMERIC:
+        features.append({"name": name, "column": name, "kind": "numeric",
+                         "scale": 1.0, "offset": 0.0})
+    for name in CARGO_CATEGORICAL:
+        labels = sorted({r[index[name]] for r in rows if r[index[name]] != ""})
+        features.append({"name": name, "column": name, "kind": "categorical",
+                         "vocabulary": {label: code for code, label in enumerate(labels)},
+                         "unseen": None})
+    encoding = {
+        "description": "Example cargo risk model for risk/xgboost over the synthetic "
+                       "declarations (core/declaration_gen.h), made by scripts/train_xgboost.py "
+                       "--cargo from %d labelled declarations. Illustrative, not tuned."
+                       % len(rows),
+        "objective": "binary:logistic",
+        "features": features,
+    }
+    names = [f["name"] for f in features]
+    x = encode(header, rows, encoding)
+    y = np.array([float(r[index["fraud"]]) for r in rows], dtype=np.float32)
+    dtrain = xgb.DMatrix(x, label=y, missing=float("nan"), feature_names=names)
+    booster = xgb.train(CARGO_PARAMS, dtrain, num_boost_round=CARGO_TREES)
+    os.makedirs(outdir, exist_ok=True)
+    booster.save_model(os.path.join(outdir, "cargo_xgboost.json"))
+    write_json(os.path.join(outdir, "cargo_encoding.json"), encoding)
+    print("%s: %d trees over %d features, trained on %d labelled declarations (%.2f%% fraud)"
+          % (outdir, CARGO_TREES, len(names), len(rows), 100.0 * float(np.mean(y))))
+
+
 def main(argv):
     if len(argv) >= 2 and argv[1] == "--conformance":
         if len(argv) != 3:
             sys.exit("usage: train_xgboost.py --conformance OUTDIR")
         make_conformance_fixture(argv[2])
+    elif len(argv) >= 2 and argv[1] == "--cargo":
+        if len(argv) != 4:
+            sys.exit("usage: train_xgboost.py --cargo DECLARATIONS.csv OUTDIR")
+        make_cargo_model(argv[2], argv[3])
     elif len(argv) <= 2:
         make_declarations_fixture(argv[1] if len(argv) == 2 else "tests/fixtures/xgboost")
     else:
-        sys.exit("usage: train_xgboost.py [OUTDIR] | --conformance OUTDIR")
+        sys.exit("usage: train_xgboost.py [OUTDIR] | --conformance OUTDIR"
+                 " | --cargo DECLARATIONS.csv OUTDIR")
 
 
 if __name__ == "__main__":

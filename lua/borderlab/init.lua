@@ -27,6 +27,14 @@ off unless its table is given (offline: scans 512, batch_sizes {1, 16, 64},
 threads {1}; single_stream: queries 300; server: queries 300, rate= and
 p99_bound= required).
 
+bl.risk_validation: rates {1, 2, 5, 10} (percent), batch 4096, bootstrap
+1000, weekly_rate 0 (off), declarations= defaults to bl.declarations{} (the
+generator's own defaults, core/declaration_tables.c); bl.declarations
+patterns are relative weights (normalised; a pattern not listed gets 0);
+bl.csv on_bad_row "fail".  Paths (bl.csv path=, and the model=, rules=,
+encoding= configuration of a model plugin) start from the scenario's folder
+when relative.
+
 math.random draws from the host RNG, stream (seed, 0, 0x200), where seed
 is --seed or else 1: the job's own seed= is only known once the script has
 returned it.  math.randomseed(n) restarts the stream from n.
@@ -592,6 +600,115 @@ function bl.detector_bench(t)
     end
     local o = { job = "detector_bench" }
     for _, f in ipairs(bench_fields) do
+        o[f] = t[f]
+    end
+    local obj = tagged("job", o, 2)
+    return obj
+end
+
+-- ------------------------------------------------------------ risk validation
+
+-- The generator's knobs a model developer sets (core/declaration_gen.h);
+-- the HS, origin and route tables are the built-in ones.
+local declarations_fields = { "records", "weeks", "seed_world", "fraud_rate", "patterns",
+    "critical", "unlabelled", "seasonal_amplitude", "seasonal_peak_week", "importers",
+    "importer_size_shape", "importer_risk_sigma", "habitual_share", "habitual_factor",
+    "importer_codes", "importer_focus", "declarants", "declarant_size_shape",
+    "lax_declarant_share", "lax_declarant_factor", "preferential_factor", "consignment_value",
+    "quantity_sigma", "max_fraud_probability", "undervaluation_min", "undervaluation_max",
+    "prohibited_penalty", "history_lag_weeks", "declaration_ids" }
+local pattern_names = { "undervaluation", "misclassification", "false_origin", "prohibited" }
+
+-- bl.declarations{records = 200000, fraud_rate = 0.06, patterns = {...}, ...}:
+-- synthetic declarations with ground truth.  Values are checked in C
+-- (bl_declaration_gen_config_validate), at this call's line.
+function bl.declarations(t)
+    t = t or {}
+    check_fields("bl.declarations", t, declarations_fields, 0, 2)
+    if t.patterns ~= nil then
+        check_fields("bl.declarations: patterns", t.patterns, pattern_names, 0, 2)
+    end
+    local o = {}
+    for _, f in ipairs(declarations_fields) do
+        o[f] = t[f]
+    end
+    if t.patterns ~= nil then
+        o.patterns = {}
+        for k, v in pairs(t.patterns) do
+            o.patterns[k] = v
+        end
+    end
+    local obj = tagged("declarations", o, 2)
+    return obj
+end
+
+local column_types = { "numeric", "categorical", "identifier" }
+local csv_fields = { "path", "columns", "label", "revenue", "week", "labelled", "on_bad_row" }
+
+-- bl.csv{path = "decl.csv", columns = {["declared value"] = "numeric", ...},
+-- label = "fraud", ...}: a team's own declarations.  columns are what the
+-- models may read; label, revenue, week and labelled name truth columns the
+-- host reads itself.
+function bl.csv(t)
+    check_fields("bl.csv", t, csv_fields, 0, 2)
+    if type(t.path) ~= "string" or t.path == "" then
+        error(format("bl.csv: path= must be a file name (got %s)", type(t.path)), 2)
+    end
+    if type(t.columns) ~= "table" then
+        error(format('bl.csv: columns= must be a table such as {origin = "categorical", '
+            .. 'value = "numeric"} (got %s)', type(t.columns)), 2)
+    end
+    local columns = {}
+    for k, v in pairs(t.columns) do
+        if type(k) ~= "string" then
+            error(format('bl.csv: columns: keys are column names, as in {origin = "categorical"} '
+                .. "(got %s)", tostring(k)), 2)
+        end
+        local known = false
+        for _, ct in ipairs(column_types) do
+            known = known or v == ct
+        end
+        if not known then
+            local hint = type(v) == "string" and suggest(v, column_types) or ""
+            error(format("bl.csv: columns['%s'] = %s: the type is 'numeric', 'categorical' or "
+                .. "'identifier'%s", k, type(v) == "string" and "'" .. v .. "'" or tostring(v),
+                hint), 2)
+        end
+        columns[k] = v
+    end
+    if t.on_bad_row ~= nil and t.on_bad_row ~= "fail" and t.on_bad_row ~= "skip" then
+        error(format("bl.csv: on_bad_row must be 'fail' or 'skip' (got %s)",
+            type(t.on_bad_row) == "string" and "'" .. t.on_bad_row .. "'"
+            or tostring(t.on_bad_row)), 2)
+    end
+    local o = {}
+    for _, f in ipairs(csv_fields) do
+        o[f] = t[f]
+    end
+    o.columns = columns
+    local obj = tagged("csv", o, 2)
+    return obj
+end
+
+local risk_fields = { "name", "seed", "declarations", "models", "rates", "breakdown",
+    "weekly_rate", "batch", "bootstrap", "gate" }
+
+-- The risk_validation job: declarations scored by risk models, ranked and
+-- measured at inspection rates; gate = {["precision@5"] = 0.2, ...} is the
+-- rollout gate.
+function bl.risk_validation(t)
+    check_fields("bl.risk_validation", t, risk_fields, 0, 2)
+    for _, f in ipairs { "models", "rates", "breakdown" } do
+        if t[f] ~= nil then
+            check_list("bl.risk_validation: " .. f, t[f], 2)
+        end
+    end
+    if t.gate ~= nil and type(t.gate) ~= "table" then
+        error(format('bl.risk_validation: gate must be a table such as {["precision@5"] = 0.2} '
+            .. "(got %s)", type(t.gate)), 2)
+    end
+    local o = { job = "risk_validation" }
+    for _, f in ipairs(risk_fields) do
         o[f] = t[f]
     end
     local obj = tagged("job", o, 2)

@@ -1,95 +1,56 @@
 /*
  * `make bench`: records/s scored by the risk-model plugins over 1,000,000
- * synthetic declarations held in memory, in batches of 4096 rows, through
- * the real loader (one instance, one calling thread):
+ * synthetic declarations, in batches of 4096 rows, through the real loader
+ * (one instance, one calling thread):
  *
- *   - risk/logistic with weights on the four numeric columns; the issue's
- *     target is at least 1 million records/s;
- *   - risk/xgboost with the committed fixture model (tests/fixtures/xgboost:
- *     20 trees of depth 4 over 6 features), in-place prediction with
- *     nthread=1 (the plugin's default) and nthread=0 (XGBoost's default,
- *     all cores), and the same through a DMatrix (predict=dmatrix).  The
- *     all-cores figures collapse when other work keeps the cores busy.
+ *   - risk/logistic with scenarios/models/cargo_logistic.json (the hand-set
+ *     cargo scorecard: 5 numeric features and 3 categorical columns); the
+ *     issue's target is at least 1 million records/s;
+ *   - risk/xgboost with scenarios/models/cargo_xgboost.json and
+ *     cargo_encoding.json (40 trees of depth 5 over 12 features, trained by
+ *     scripts/train_xgboost.py --cargo), in-place prediction with nthread=1
+ *     (the plugin's default) and nthread=0 (XGBoost's default, all cores),
+ *     and the same through a DMatrix (predict=dmatrix).  The all-cores
+ *     figures collapse when other work keeps the cores busy.
  *
- * Each figure is the best of 3 passes over all rows (the first pass also
- * warms the caches).  The declarations come from a fixed seed, with missing
- * cells and categorical labels in a batch dictionary of their own.
+ * The declarations come from the project's generator (core/declaration_gen.h)
+ * with its default configuration, as scenarios/cargo_risk.lua sets it up
+ * (world 7, the traders the models were trained on; seed 2026): all of them
+ * are generated once, before any timing, into batches of 4096 rows that
+ * share their dictionaries and stay in memory.  Each figure is then the best
+ * of 3 passes over all batches (the first pass also warms the caches).
  *
- * Run with top_builddir (plugins) and top_srcdir (fixture) set; make bench
+ * Run with top_builddir (plugins) and top_srcdir (models) set; make bench
  * does.
  */
-#include <math.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "declaration_gen.h"
 #include "loader.h"
-#include "rng.h"
+#include "records.h"
 
 #define N_ROWS 1000000
 #define BATCH 4096
 #define PASSES 3
 #define LOGISTIC_TARGET 1e6
+#define SEED 2026
+#define WORLD_SEED 7
 
-static const char *const origins[] = {"CN", "VN", "IN", "TR", "DE", "US", "BR", "ZZ"};
-static const char *const hs_codes[] = {"6109", "8517", "0901", "0302",
-                                       "2402", "8703", "9403", "0000"};
-
+/* All the declarations, generated up front: batches[0] owns the
+ * dictionaries the others share. */
 typedef struct declarations {
-    double *value_usd, *weight_kg, *tariff_rate, *prior;
-    int32_t *origin, *hs_code, *id;
-    bl_column_t columns[7];
-    bl_records_t records;
+    bl_schema_t schema;
+    bl_batch_t *batches; /* n_batches, each initialised */
+    bl_records_t *views; /* the plugin view of each batch, taken once generation is done */
+    size_t n_batches;
+    size_t n_rows;
 } declarations_t;
-
-static int declarations_make(declarations_t *d, size_t n) {
-    bl_rng_t rng;
-    static const double tariff[] = {0.16, 0.05, 0.03, 0.08, 0.35, 0.10, 0.06, 0.12};
-    memset(d, 0, sizeof *d);
-    d->value_usd = malloc(n * sizeof(double));
-    d->weight_kg = malloc(n * sizeof(double));
-    d->tariff_rate = malloc(n * sizeof(double));
-    d->prior = malloc(n * sizeof(double));
-    d->origin = malloc(n * sizeof(int32_t));
-    d->hs_code = malloc(n * sizeof(int32_t));
-    d->id = malloc(n * sizeof(int32_t));
-    if (!d->value_usd || !d->weight_kg || !d->tariff_rate || !d->prior || !d->origin ||
-        !d->hs_code || !d->id)
-        return -1;
-    bl_rng_init(&rng, 20240504, 0, 1);
-    for (size_t i = 0; i < n; i++) {
-        double u = bl_rng_uniform(&rng);
-        int32_t hs = (int32_t)(bl_rng_next(&rng) % 8);
-        d->value_usd[i] = u < 0.04 ? NAN : round(exp(8.0 + 1.2 * bl_rng_normal(&rng)) * 100) / 100;
-        d->weight_kg[i] = u > 0.94 ? NAN : exp(5.5 + bl_rng_normal(&rng));
-        d->tariff_rate[i] = tariff[hs];
-        d->prior[i] = (double)(bl_rng_next(&rng) % 5);
-        d->origin[i] = u > 0.03 && u < 0.06 ? -1 : (int32_t)(bl_rng_next(&rng) % 8);
-        d->hs_code[i] = u > 0.5 && u < 0.52 ? -1 : hs;
-        d->id[i] = (int32_t)i;
-    }
-    d->columns[0] = (bl_column_t){"declaration_id", BL_COLUMN_IDENTIFIER, 0, NULL, d->id, NULL};
-    d->columns[1] = (bl_column_t){"origin", BL_COLUMN_CATEGORICAL, 8, NULL, d->origin, origins};
-    d->columns[2] = (bl_column_t){"hs_code", BL_COLUMN_CATEGORICAL, 8, NULL, d->hs_code, hs_codes};
-    d->columns[3] = (bl_column_t){"value_usd", BL_COLUMN_NUMERIC, 0, d->value_usd, NULL, NULL};
-    d->columns[4] = (bl_column_t){"weight_kg", BL_COLUMN_NUMERIC, 0, d->weight_kg, NULL, NULL};
-    d->columns[5] = (bl_column_t){"tariff_rate", BL_COLUMN_NUMERIC, 0, d->tariff_rate, NULL, NULL};
-    d->columns[6] = (bl_column_t){"prior_inspections", BL_COLUMN_NUMERIC, 0, d->prior, NULL, NULL};
-    d->records = (bl_records_t){(uint32_t)sizeof(bl_records_t), 7, n, d->columns};
-    return 0;
-}
-
-static void declarations_free(declarations_t *d) {
-    free(d->value_usd);
-    free(d->weight_kg);
-    free(d->tariff_rate);
-    free(d->prior);
-    free(d->origin);
-    free(d->hs_code);
-    free(d->id);
-}
 
 static double now_s(void) {
     struct timespec ts;
@@ -97,9 +58,75 @@ static double now_s(void) {
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+static void declarations_free(declarations_t *d) {
+    /* The shared dictionaries belong to batches[0]: release it last. */
+    for (size_t i = d->n_batches; i-- > 0;)
+        bl_batch_fini(&d->batches[i]);
+    free(d->batches);
+    free(d->views);
+    bl_schema_fini(&d->schema);
+    memset(d, 0, sizeof *d);
+}
+
 /*
- * Load so (under build), create with config, score every row PASSES times;
- * the best pass in records/s into *rate and the mean score into *mean.
+ * Generate n declarations into d (zeroed by the call; the caller releases it
+ * with declarations_free, also after a failure).  Returns 0 or the
+ * generator's error code with err filled in.
+ */
+static int declarations_make(declarations_t *d, uint64_t n, bl_error_t *err) {
+    bl_declaration_gen_config_t cfg;
+    bl_declaration_gen_t *gen = NULL;
+    size_t max_batches = (size_t)((n + BATCH - 1) / BATCH) + 1;
+    int rc;
+
+    memset(d, 0, sizeof *d);
+    bl_declaration_gen_config_default(&cfg);
+    cfg.records = n;
+    cfg.world_seed = WORLD_SEED;
+    if ((rc = bl_declaration_gen_new(&cfg, SEED, 0, &gen, err)) != 0)
+        goto out;
+    if ((rc = bl_declaration_gen_schema(&d->schema, err)) != 0)
+        goto out;
+    d->batches = calloc(max_batches, sizeof *d->batches);
+    d->views = calloc(max_batches, sizeof *d->views);
+    if (d->batches == NULL || d->views == NULL) {
+        rc = bl_error_set(err, BL_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (;;) {
+        bl_batch_t *b = &d->batches[d->n_batches];
+        size_t got;
+        if (d->n_batches == max_batches) {
+            rc = bl_error_set(err, BL_EINVAL, "generator gave more than %" PRIu64 " records", n);
+            goto out;
+        }
+        if ((rc = bl_batch_init(b, &d->schema, BATCH, err)) != 0)
+            goto out;
+        d->n_batches++;
+        if (d->n_batches > 1 && (rc = bl_batch_share_dicts(b, &d->batches[0], err)) != 0)
+            goto out;
+        if ((rc = bl_declaration_gen_next(gen, b, NULL, &got, err)) != 0)
+            goto out;
+        if (got == 0) {
+            bl_batch_fini(b);
+            d->n_batches--;
+            break;
+        }
+        d->n_rows += got;
+    }
+    /* Only now: a view borrows the dictionaries' label arrays, which move
+     * while later batches intern labels (every declaration_id is new). */
+    for (size_t i = 0; i < d->n_batches; i++)
+        d->views[i] = bl_batch_records(&d->batches[i]);
+out:
+    bl_declaration_gen_free(gen);
+    return rc;
+}
+
+/*
+ * Load so (under build), create with config, score every declaration PASSES
+ * times, batch by batch, into scores (d->n_rows entries, caller-owned); the
+ * best pass in records/s into *rate and the mean score into *mean.
  */
 static int bench_plugin(const char *build, const char *so, size_t n_config, const char *const *keys,
                         const char *const *values, const declarations_t *d, double *scores,
@@ -127,21 +154,23 @@ static int bench_plugin(const char *build, const char *so, size_t n_config, cons
     *rate = 0;
     for (int pass = 0; pass < PASSES; pass++) {
         double t0 = now_s();
-        for (size_t first = 0; first < d->records.n_rows; first += BATCH) {
-            size_t n = d->records.n_rows - first < BATCH ? d->records.n_rows - first : BATCH;
-            if ((rc = ops->score(inst, &d->records, first, n, scores + first, NULL)) != BL_OK) {
+        double *out = scores;
+        for (size_t i = 0; i < d->n_batches; i++) {
+            const bl_records_t *r = &d->views[i];
+            if ((rc = ops->score(inst, r, 0, r->n_rows, out, NULL)) != BL_OK) {
                 fprintf(stderr, "bench_risk: %s: score returned %d\n", path, rc);
                 goto out;
             }
+            out += r->n_rows;
         }
-        double r = (double)d->records.n_rows / (now_s() - t0);
+        double r = (double)d->n_rows / (now_s() - t0);
         if (r > *rate)
             *rate = r;
     }
     double sum = 0;
-    for (size_t i = 0; i < d->records.n_rows; i++)
+    for (size_t i = 0; i < d->n_rows; i++)
         sum += scores[i];
-    *mean = sum / (double)d->records.n_rows;
+    *mean = sum / (double)d->n_rows;
 out:
     if (inst != NULL)
         ops->destroy(inst);
@@ -149,11 +178,24 @@ out:
     return rc;
 }
 
+/* src/rel made absolute into buf (the plugins resolve model= against their
+ * own working directory).  0, or -1 when the file is not there. */
+static int model_path(char *buf, const char *src, const char *rel) {
+    char joined[4096];
+    snprintf(joined, sizeof joined, "%s/%s", src, rel);
+    if (realpath(joined, buf) == NULL) {
+        fprintf(stderr, "bench_risk: %s: not found: set top_srcdir to the source tree\n", joined);
+        return -1;
+    }
+    return 0;
+}
+
 int main(void) {
     const char *build = getenv("top_builddir");
     const char *src = getenv("top_srcdir");
-    char model[4096], encoding[4096];
+    char logistic[PATH_MAX], model[PATH_MAX], encoding[PATH_MAX];
     declarations_t d;
+    bl_error_t err;
     double rate, mean;
     int failed = 0;
 
@@ -161,28 +203,32 @@ int main(void) {
         build = ".";
     if (src == NULL || src[0] == '\0')
         src = build;
-    snprintf(model, sizeof model, "%s/tests/fixtures/xgboost/model.json", src);
-    snprintf(encoding, sizeof encoding, "%s/tests/fixtures/xgboost/encoding.json", src);
-    double *scores = malloc(N_ROWS * sizeof *scores);
-    if (scores == NULL || declarations_make(&d, N_ROWS) != 0) {
-        fprintf(stderr, "bench_risk: out of memory\n");
+    if (model_path(logistic, src, "scenarios/models/cargo_logistic.json") != 0 ||
+        model_path(model, src, "scenarios/models/cargo_xgboost.json") != 0 ||
+        model_path(encoding, src, "scenarios/models/cargo_encoding.json") != 0)
+        return 1;
+
+    bl_error_clear(&err);
+    double t0 = now_s();
+    if (declarations_make(&d, N_ROWS, &err) != 0) {
+        fprintf(stderr, "bench_risk: declarations: %s\n", err.message);
+        declarations_free(&d);
         return 1;
     }
-    printf("risk models: %d synthetic declarations, batches of %d, 1 instance, best of %d\n",
-           N_ROWS, BATCH, PASSES);
+    double t_gen = now_s() - t0;
+    double *scores = malloc(d.n_rows * sizeof *scores);
+    if (scores == NULL) {
+        fprintf(stderr, "bench_risk: out of memory\n");
+        declarations_free(&d);
+        return 1;
+    }
+    printf("risk models: %zu synthetic declarations (core/declaration_gen.h, seed %d of world %d, "
+           "generated in %.1f s, not timed), %zu batches of %d, 1 instance, best of %d\n",
+           d.n_rows, SEED, WORLD_SEED, t_gen, d.n_batches, BATCH, PASSES);
 
     {
-        const char *keys[] = {"intercept",
-                              "weights.value_usd",
-                              "weights.weight_kg",
-                              "weights.tariff_rate",
-                              "weights.prior_inspections",
-                              "mean.value_usd",
-                              "scale.value_usd",
-                              "mean.weight_kg",
-                              "scale.weight_kg"};
-        const char *values[] = {"-2", "0.4", "-0.2", "3", "-0.3", "3000", "5000", "250", "300"};
-        if (bench_plugin(build, "plugins/risk/logistic/.libs/logistic.so", 9, keys, values, &d,
+        const char *keys[] = {"model"}, *values[] = {logistic};
+        if (bench_plugin(build, "plugins/risk/logistic/.libs/logistic.so", 1, keys, values, &d,
                          scores, &rate, &mean) != BL_OK)
             failed = 1;
         else

@@ -9,13 +9,11 @@
 
 #include <cjson/cJSON.h>
 #include <hdf5.h>
-#include <hdf5_hl.h>
 
 #include "detector_bench.h"
 #include "inference.h"
 #include "scan_io.h"
 
-#define NCOLUMNS(a) (sizeof(a) / sizeof((a)[0]))
 #define LEVEL 0.95
 #define AP_IOU 0.5
 
@@ -36,16 +34,12 @@ static const bl_results_column_t scan_columns[] = {
     COL(bl_bench_scan_row_t, objects, U32),
 };
 
-const bl_results_table_t bl_bench_scans_table = {
-    "/detector/scans",
-    "scans",
+const bl_results_table_t bl_bench_scans_table = BL_RESULTS_TABLE(
+    "/detector/scans", "scans",
     "one row per scan of the set, in scan order: which threat classes it holds",
     "truth_mask: bit c set when an object of threat class c (bl_threat_class_t: 1 firearm ... 7 "
     "metal) is in the scan; objects: threat objects in the scan",
-    scan_columns,
-    NCOLUMNS(scan_columns),
-    sizeof(bl_bench_scan_row_t),
-};
+    scan_columns, bl_bench_scan_row_t);
 
 static const bl_results_column_t truth_columns[] = {
     COL(bl_bench_truth_row_t, scan, U32), COL(bl_bench_truth_row_t, threat, U32),
@@ -53,15 +47,11 @@ static const bl_results_column_t truth_columns[] = {
     COL(bl_bench_truth_row_t, x1, F32),   COL(bl_bench_truth_row_t, y1, F32),
 };
 
-const bl_results_table_t bl_bench_truth_table = {
-    "/detector/truth",
-    "truth",
+const bl_results_table_t bl_bench_truth_table = BL_RESULTS_TABLE(
+    "/detector/truth", "truth",
     "ground truth: one row per threat object, in scan order (never shown to a detector)",
-    "x0, y0, x1, y1: pixels, x0 < x1, y0 < y1; threat: bl_threat_class_t",
-    truth_columns,
-    NCOLUMNS(truth_columns),
-    sizeof(bl_bench_truth_row_t),
-};
+    "x0, y0, x1, y1: pixels, x0 < x1, y0 < y1; threat: bl_threat_class_t", truth_columns,
+    bl_bench_truth_row_t);
 
 static const bl_results_column_t score_columns[] = {
     COL(bl_bench_score_row_t, scan, U32),       COL(bl_bench_score_row_t, any, F64),
@@ -71,16 +61,11 @@ static const bl_results_column_t score_columns[] = {
     COL(bl_bench_score_row_t, metal, F64),      COL(bl_bench_score_row_t, invalid, U32),
 };
 
-const bl_results_table_t bl_bench_scores_table = {
-    "scores",
-    "scores",
+const bl_results_table_t bl_bench_scores_table = BL_RESULTS_TABLE(
+    "scores", "scores",
     "per scan: the detector's highest valid confidence over all classes (any) and per class, 0 "
     "when it reported none; invalid: outputs dropped for the scan",
-    "confidence 0..1; invalid: count",
-    score_columns,
-    NCOLUMNS(score_columns),
-    sizeof(bl_bench_score_row_t),
-};
+    "confidence 0..1; invalid: count", score_columns, bl_bench_score_row_t);
 
 static const bl_results_column_t detection_columns[] = {
     COL(bl_bench_detection_row_t, scan, U32),       COL(bl_bench_detection_row_t, threat, U32),
@@ -89,15 +74,11 @@ static const bl_results_column_t detection_columns[] = {
     COL(bl_bench_detection_row_t, y1, F32),
 };
 
-const bl_results_table_t bl_bench_detections_table = {
-    "detections",
-    "detections",
+const bl_results_table_t bl_bench_detections_table = BL_RESULTS_TABLE(
+    "detections", "detections",
     "every valid detection the detector reported, in scan order (invalid ones are only counted)",
-    "confidence 0..1; x0, y0, x1, y1: pixels; threat: bl_threat_class_t",
-    detection_columns,
-    NCOLUMNS(detection_columns),
-    sizeof(bl_bench_detection_row_t),
-};
+    "confidence 0..1; x0, y0, x1, y1: pixels; threat: bl_threat_class_t", detection_columns,
+    bl_bench_detection_row_t);
 
 static const bl_results_column_t metric_columns[] = {
     COL(bl_bench_metric_row_t, class, STR),
@@ -122,18 +103,14 @@ static const bl_results_column_t metric_columns[] = {
     COL(bl_bench_metric_row_t, ap50, F64),
 };
 
-const bl_results_table_t bl_bench_metrics_table = {
-    "metrics",
-    "metrics",
+const bl_results_table_t bl_bench_metrics_table = BL_RESULTS_TABLE(
+    "metrics", "metrics",
     "accuracy per class (a scan is positive for a class when it holds an object of it) and for "
     "any threat: Pd and Pfa at the alarm threshold with 95% intervals (root attribute "
     "interval_method), AUC with DeLong 95% CI, Pd at Pfa 1% and 5% with the interval on Pd at "
     "that threshold, box average precision at IoU 0.5 (COCO 101-point; NaN for any)",
     "rates and AUC: fractions 0..1; positives, negatives: scans; threshold: confidence",
-    metric_columns,
-    NCOLUMNS(metric_columns),
-    sizeof(bl_bench_metric_row_t),
-};
+    metric_columns, bl_bench_metric_row_t);
 
 static const bl_results_column_t roc_columns[] = {
     COL(bl_roc_point_t, threshold, F64),
@@ -141,16 +118,11 @@ static const bl_results_column_t roc_columns[] = {
     COL(bl_roc_point_t, pfa, F64),
 };
 
-const bl_results_table_t bl_bench_roc_table = {
-    "roc",
-    "roc",
+const bl_results_table_t bl_bench_roc_table = BL_RESULTS_TABLE(
+    "roc", "roc",
     "ROC of the class score: alarm when score >= threshold, one point per distinct score from "
     "high to low, starting at (pfa 0, pd 0) with threshold +inf",
-    "threshold: confidence; pd, pfa: fractions 0..1",
-    roc_columns,
-    NCOLUMNS(roc_columns),
-    sizeof(bl_roc_point_t),
-};
+    "threshold: confidence; pd, pfa: fractions 0..1", roc_columns, bl_roc_point_t);
 
 static const bl_results_column_t offline_columns[] = {
     COL(bl_bench_offline_row_t, batch, U32),       COL(bl_bench_offline_row_t, threads, U32),
@@ -158,16 +130,11 @@ static const bl_results_column_t offline_columns[] = {
     COL(bl_bench_offline_row_t, scans_per_s, F64),
 };
 
-const bl_results_table_t bl_bench_offline_table = {
-    "offline",
-    "offline",
+const bl_results_table_t bl_bench_offline_table = BL_RESULTS_TABLE(
+    "offline", "offline",
     "offline mode (LoadGen): scans from the pre-generated pool as fast as the detector takes "
     "them, one fresh instance per thread, per (batch size, threads)",
-    "seconds: wall time; scans_per_s: scans / seconds",
-    offline_columns,
-    NCOLUMNS(offline_columns),
-    sizeof(bl_bench_offline_row_t),
-};
+    "seconds: wall time; scans_per_s: scans / seconds", offline_columns, bl_bench_offline_row_t);
 
 static const bl_results_column_t single_columns[] = {
     COL(bl_bench_single_row_t, queries, U64), COL(bl_bench_single_row_t, mean, F64),
@@ -175,16 +142,12 @@ static const bl_results_column_t single_columns[] = {
     COL(bl_bench_single_row_t, p99, F64),     COL(bl_bench_single_row_t, max, F64),
 };
 
-const bl_results_table_t bl_bench_single_stream_table = {
-    "single_stream",
-    "single_stream",
+const bl_results_table_t bl_bench_single_stream_table = BL_RESULTS_TABLE(
+    "single_stream", "single_stream",
     "single-stream mode (LoadGen): one query of one scan at a time, the next sent when the last "
     "completes; latency of each query",
-    "mean, p50, p90, p99, max: s (quantiles from a log histogram, 0.5% resolution)",
-    single_columns,
-    NCOLUMNS(single_columns),
-    sizeof(bl_bench_single_row_t),
-};
+    "mean, p50, p90, p99, max: s (quantiles from a log histogram, 0.5% resolution)", single_columns,
+    bl_bench_single_row_t);
 
 static const bl_results_column_t server_columns[] = {
     COL(bl_bench_server_row_t, target_rate, F64), COL(bl_bench_server_row_t, achieved_rate, F64),
@@ -193,17 +156,13 @@ static const bl_results_column_t server_columns[] = {
     COL(bl_bench_server_row_t, bound, F64),       COL(bl_bench_server_row_t, met, U8),
 };
 
-const bl_results_table_t bl_bench_server_table = {
-    "server",
-    "server",
+const bl_results_table_t bl_bench_server_table = BL_RESULTS_TABLE(
+    "server", "server",
     "server mode (LoadGen): queries of one scan arriving as a Poisson process at target_rate, "
     "served in arrival order by one worker; latency from the scheduled arrival to completion; "
     "met = 1 when p99 <= bound",
-    "target_rate, achieved_rate: queries/s; p50, p90, p99, bound: s",
-    server_columns,
-    NCOLUMNS(server_columns),
-    sizeof(bl_bench_server_row_t),
-};
+    "target_rate, achieved_rate: queries/s; p50, p90, p99, bound: s", server_columns,
+    bl_bench_server_row_t);
 
 static const bl_results_column_t overhead_columns[] = {
     COL(bl_bench_overhead_row_t, mode, STR),
@@ -212,16 +171,11 @@ static const bl_results_column_t overhead_columns[] = {
     COL(bl_bench_overhead_row_t, ns_per_scan, F64),
 };
 
-const bl_results_table_t bl_bench_overhead_table = {
-    "/detector/overhead",
-    "overhead",
+const bl_results_table_t bl_bench_overhead_table = BL_RESULTS_TABLE(
+    "/detector/overhead", "overhead",
     "the harness's own cost: the built-in no-op detector (builtin:noop) through the offline "
     "path on the same pool, median of 5 runs",
-    "ns_per_scan: nanoseconds of wall time per scan",
-    overhead_columns,
-    NCOLUMNS(overhead_columns),
-    sizeof(bl_bench_overhead_row_t),
-};
+    "ns_per_scan: nanoseconds of wall time per scan", overhead_columns, bl_bench_overhead_row_t);
 
 /* ------------------------------------------------------------------ metrics */
 
@@ -390,62 +344,15 @@ out:
     return rc;
 }
 
-/* The plugin configuration as a JSON object of strings (heap). */
-static char *config_json(const bl_plugin_ref_t *ref) {
-    cJSON *o = cJSON_CreateObject();
-    for (size_t i = 0; o != NULL && ref != NULL && i < ref->n_config; i++)
-        cJSON_AddStringToObject(o, ref->config_keys[i], ref->config_values[i]);
-    char *text = o ? cJSON_PrintUnformatted(o) : NULL;
-    cJSON_Delete(o);
-    return text;
-}
-
-/* A u64 attribute on the object at path; -1 on failure. */
-static int set_u64(hid_t file, const char *path, const char *name, uint64_t value) {
-    hid_t obj = H5Oopen(file, path, H5P_DEFAULT), space = H5Screate(H5S_SCALAR), attr = -1;
-    int rc = -1;
-    if (obj >= 0 && space >= 0)
-        attr = H5Acreate2(obj, name, H5T_STD_U64LE, space, H5P_DEFAULT, H5P_DEFAULT);
-    if (attr >= 0 && H5Awrite(attr, H5T_NATIVE_UINT64, &value) >= 0)
-        rc = 0;
-    if (attr >= 0)
-        H5Aclose(attr);
-    if (space >= 0)
-        H5Sclose(space);
-    if (obj >= 0)
-        H5Oclose(obj);
-    return rc;
-}
-
+/* The detector's identity and counts on its group. */
 static int group_attributes(bl_results_writer_t *w, const char *group,
                             const bl_bench_detector_t *det, bl_error_t *err) {
-    hid_t file = (hid_t)bl_results_file(w);
-    const bl_plugin_header_t *h = &det->handle.desc->header;
-    char *config = config_json(det->ref);
-    if (config == NULL)
-        return bl_error_set(err, BL_ENOMEM, "out of memory");
-    const char *texts[][2] = {{"id", h->id},
-                              {"name", h->name},
-                              {"vendor", h->vendor},
-                              {"version", h->version},
-                              {"sha256", det->handle.sha256},
-                              {"path", det->handle.path},
-                              {"config", config}};
-    int rc = 0;
-    for (size_t i = 0; i < NCOLUMNS(texts) && rc == 0; i++)
-        if (H5LTset_attribute_string(file, group, texts[i][0], texts[i][1] ? texts[i][1] : "") < 0)
-            rc = -1;
+    int rc = bl_results_write_plugin_group(w, group, &det->handle, det->ref, err);
     if (rc == 0)
-        rc = set_u64(file, group, "invalid_outputs", det->invalid_outputs);
+        rc = bl_results_set_u64_at(w, group, "invalid_outputs", det->invalid_outputs, err);
     if (rc == 0)
-        rc = set_u64(file, group, "calls", det->calls);
-    free(config);
-    if (rc != 0) {
-        char what[320];
-        snprintf(what, sizeof what, "cannot write the attributes of %s", group);
-        return bl_results_hdf5_error(w, err, what);
-    }
-    return 0;
+        rc = bl_results_set_u64_at(w, group, "calls", det->calls, err);
+    return rc;
 }
 
 /* An empty group whose links remember their creation order, so readers
@@ -471,7 +378,7 @@ static int write_detector(bl_results_writer_t *w, const bl_bench_result_t *res, 
                           bl_error_t *err) {
     const bl_detector_bench_t *b = res->scenario->bench;
     const bl_bench_detector_t *det = &res->detectors[d];
-    char group[256], path[320];
+    char group[256];
     snprintf(group, sizeof group, "%s/%s", BL_BENCH_DETECTORS_GROUP, det->label);
     for (char *p = group + strlen(BL_BENCH_DETECTORS_GROUP) + 1; *p; p++)
         if (*p == '/')
@@ -491,30 +398,31 @@ static int write_detector(bl_results_writer_t *w, const bl_bench_result_t *res, 
                                            s[4],        s[5], s[6], s[7], det->invalid[i]};
     }
     rc = bl_bench_metrics_compute(res, d, b->threshold, b->clopper_pearson, &m, err);
-#define TABLE(t, name, nrows, rows)                                                                \
-    do {                                                                                           \
-        if (rc == 0) {                                                                             \
-            snprintf(path, sizeof path, "%s/%s", group, name);                                     \
-            rc = bl_results_write_table_at(w, t, path, nrows, rows, err);                          \
-        }                                                                                          \
-    } while (0)
-    TABLE(&bl_bench_scores_table, "scores", n, scores);
+    if (rc == 0)
+        rc = bl_results_write_table_in(w, &bl_bench_scores_table, group, NULL, n, scores, err);
     if (rc == 0)
         rc = group_attributes(w, group, det, err);
-    TABLE(&bl_bench_detections_table, "detections", det->n_detections, det->detections);
-    TABLE(&bl_bench_metrics_table, "metrics", m.n_rows, m.rows);
+    if (rc == 0)
+        rc = bl_results_write_table_in(w, &bl_bench_detections_table, group, NULL,
+                                       det->n_detections, det->detections, err);
+    if (rc == 0)
+        rc = bl_results_write_table_in(w, &bl_bench_metrics_table, group, NULL, m.n_rows, m.rows,
+                                       err);
     for (size_t r = 0; r < m.n_rows && rc == 0; r++) {
         char name[40];
         snprintf(name, sizeof name, "roc/%s", m.rows[r].class);
-        TABLE(&bl_bench_roc_table, name, m.n_roc[r], m.rocs[r]);
+        rc = bl_results_write_table_in(w, &bl_bench_roc_table, group, name, m.n_roc[r], m.rocs[r],
+                                       err);
     }
-    if (det->n_offline > 0)
-        TABLE(&bl_bench_offline_table, "offline", det->n_offline, det->offline);
-    if (det->has_single)
-        TABLE(&bl_bench_single_stream_table, "single_stream", 1, &det->single);
-    if (det->has_server)
-        TABLE(&bl_bench_server_table, "server", 1, &det->server);
-#undef TABLE
+    if (rc == 0 && det->n_offline > 0)
+        rc = bl_results_write_table_in(w, &bl_bench_offline_table, group, NULL, det->n_offline,
+                                       det->offline, err);
+    if (rc == 0 && det->has_single)
+        rc = bl_results_write_table_in(w, &bl_bench_single_stream_table, group, NULL, 1,
+                                       &det->single, err);
+    if (rc == 0 && det->has_server)
+        rc =
+            bl_results_write_table_in(w, &bl_bench_server_table, group, NULL, 1, &det->server, err);
 out:
     bl_bench_metrics_fini(&m);
     free(scores);
@@ -585,24 +493,16 @@ int bl_bench_results_write(bl_results_writer_t *w, const bl_run_t *run,
         return bl_error_set(err, BL_EINVAL, "results: no detector_bench results to write");
     const bl_detector_bench_t *b = res->scenario->bench;
     size_t nd = res->n_detectors;
+    /* Root attributes plugin_detector_id for the first, plugin_detector2_id... after. */
     bl_results_plugin_t *plugins = calloc(nd ? nd : 1, sizeof *plugins);
-    char(*attrs)[32] = calloc(nd ? nd : 1, sizeof *attrs);
-    int rc = 0;
-    if (plugins == NULL || attrs == NULL) {
-        rc = bl_error_set(err, BL_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (size_t d = 0; d < nd; d++) {
-        /* plugin_detector_id for the first, plugin_detector2_id... after. */
-        if (d == 0)
-            snprintf(attrs[d], sizeof attrs[d], "detector");
-        else
-            snprintf(attrs[d], sizeof attrs[d], "detector%zu", d + 1);
+    if (plugins == NULL)
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    for (size_t d = 0; d < nd; d++)
         plugins[d] =
-            (bl_results_plugin_t){"detector", attrs[d], &res->detectors[d].handle,
+            (bl_results_plugin_t){"detector", NULL, &res->detectors[d].handle,
                                   res->detectors[d].calls, res->detectors[d].invalid_outputs};
-    }
-    rc = bl_results_write_root(w, run, "detector_bench", plugins, nd, err);
+    int rc = bl_results_write_root(w, run, "detector_bench", plugins, nd, err);
+    free(plugins);
     if (rc == 0)
         rc = bl_results_set_root_text(w, "scan_set_sha256", res->scan_set_sha256, err);
     if (rc == 0)
@@ -625,8 +525,5 @@ int bl_bench_results_write(bl_results_writer_t *w, const bl_run_t *run,
         rc = write_scan_set(w, res, err);
     if (rc == 0)
         bl_results_mark_complete(w);
-out:
-    free(plugins);
-    free(attrs);
     return rc;
 }

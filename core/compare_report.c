@@ -42,17 +42,12 @@ static const char PAIRS_DESCRIPTION[] =
     "with McNemar's exact test on the discordant scans (only_a, only_b), auc with DeLong's paired "
     "test, latency and throughput ratios A/B";
 
-static const bl_results_table_t pairs_table = {
-    "/compare/pairs",
-    PAIRS_DESCRIPTION,
-    PAIRS_DESCRIPTION,
+static const bl_results_table_t pairs_table = BL_RESULTS_TABLE(
+    "/compare/pairs", PAIRS_DESCRIPTION, PAIRS_DESCRIPTION,
     "pd, pfa, auc: fractions; difference: value_a - value_b, or value_a / value_b for *_ratio "
     "metrics; latency_*: s; offline_throughput_ratio: scans/s; statistic: McNemar chi-square "
     "with continuity correction or DeLong z; p_value: two-sided; n, only_a, only_b: scans",
-    pair_columns,
-    COUNT(pair_columns),
-    sizeof(bl_compare_row_t),
-};
+    pair_columns, bl_compare_row_t);
 
 typedef struct detector_row {
     char label[BL_COMPARE_LABEL_SIZE];
@@ -78,12 +73,9 @@ static const char DETECTORS_DESCRIPTION[] =
     "the detectors compared: label used in /compare/pairs, input file, detector group in it, "
     "plugin id and version, alarm threshold of the run";
 
-static const bl_results_table_t detectors_table = {
-    "/compare/detectors",   DETECTORS_DESCRIPTION,
-    DETECTORS_DESCRIPTION,  "threshold: score; scans: count",
-    detector_columns,       COUNT(detector_columns),
-    sizeof(detector_row_t),
-};
+static const bl_results_table_t detectors_table =
+    BL_RESULTS_TABLE("/compare/detectors", DETECTORS_DESCRIPTION, DETECTORS_DESCRIPTION,
+                     "threshold: score; scans: count", detector_columns, detector_row_t);
 /* ------------------------------------------------------------------ text and JSON */
 
 const char *bl_compare_format_p(double p, char *buf, size_t size) {

@@ -1,7 +1,7 @@
-/* Results files (HDF5): see results.h for the layout. */
+/* Results files (HDF5): see results.h for the layout.  Opening the file,
+ * entity sinks, the checkpoint tables, commit and abort; results_job.c has
+ * the root attributes, the /plugins table and the calls for job writers. */
 #include "results.h"
-
-#include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,12 +13,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
 #include "histogram.h"
 #include "paths.h"
+#include "results_internal.h"
 #include "results_schema.h"
 #include "stats.h"
 
@@ -26,17 +26,6 @@
 #define CI_LEVEL 0.95
 
 /* ------------------------------------------------------------------ H5TB column arrays */
-
-#define MAX_COLS 32
-
-/* The arrays H5TB wants for a row description; string types are owned. */
-typedef struct table_desc {
-    size_t n;
-    const char *names[MAX_COLS];
-    size_t offsets[MAX_COLS];
-    size_t sizes[MAX_COLS];
-    hid_t types[MAX_COLS];
-} table_desc_t;
 
 static void table_desc_fini(table_desc_t *d) {
     for (size_t i = 0; i < d->n; i++)
@@ -64,28 +53,11 @@ static int table_desc_init(table_desc_t *d, const bl_results_table_t *t) {
 
 /* ------------------------------------------------------------------ the writer */
 
-typedef struct entity_sink_ctx {
+struct entity_sink_ctx {
     bl_results_writer_t *w;
     unsigned replication;
     char dset[16]; /* "r00000" */
-} entity_sink_ctx_t;
-
-struct bl_results_writer {
-    pthread_mutex_t lock; /* serialises every HDF5 call */
-    hid_t file;
-    hid_t entities; /* /checkpoint/entities, created with the first sink */
-    char *final_path;
-    char *temp_path;
-    entity_sink_ctx_t **sinks;
-    size_t n_sinks, cap_sinks;
-    table_desc_t entity_desc;
-    bool failed;  /* an entity write failed: the file is incomplete */
-    bool written; /* bl_results_write_run succeeded */
 };
-
-/* HDF5 keeps the automatic error printing per thread in thread-safe builds,
- * so every locked section turns it off for the calling thread. */
-static void hdf5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
 static herr_t first_error(unsigned n, const H5E_error2_t *e, void *data) {
     char *out = data;
@@ -104,7 +76,7 @@ static const char *hdf5_reason(char buf[256]) {
     return buf;
 }
 
-static int hdf5_fail(bl_results_writer_t *w, bl_error_t *err, const char *what) {
+int bl_results_hdf5_error(bl_results_writer_t *w, bl_error_t *err, const char *what) {
     char reason[256];
     return bl_error_set(err, BL_EHDF5, "results file %s: %s: %s", w->temp_path, what,
                         hdf5_reason(reason));
@@ -407,10 +379,6 @@ static const char *station_kind_text(int kind) {
     }
 }
 
-static void copy_text(char *dst, size_t size, const char *src) {
-    snprintf(dst, size, "%s", src ? src : "");
-}
-
 /* Create every missing group along the absolute path's parent folders
  * ("/a/b/table" creates /a and /a/b); caller holds the lock. */
 static int make_parents(bl_results_writer_t *w, const char *path, bl_error_t *err) {
@@ -438,8 +406,9 @@ static int make_parents(bl_results_writer_t *w, const char *path, bl_error_t *er
 
 /* Make table t at path from nrows rows (of t's row struct), with its
  * attributes, creating missing parent groups; caller holds the lock. */
-static int write_table_at(bl_results_writer_t *w, const bl_results_table_t *t, const char *path,
-                          size_t nrows, const void *rows, bl_error_t *err) {
+int bl_results_write_table_locked(bl_results_writer_t *w, const bl_results_table_t *t,
+                                  const char *path, size_t nrows, const void *rows,
+                                  bl_error_t *err) {
     table_desc_t d;
     char what[600];
     int rc = make_parents(w, path, err);
@@ -459,34 +428,7 @@ static int write_table_at(bl_results_writer_t *w, const bl_results_table_t *t, c
 
 static int write_table(bl_results_writer_t *w, const bl_results_table_t *t, size_t nrows,
                        const void *rows, bl_error_t *err) {
-    return write_table_at(w, t, t->path, nrows, rows, err);
-}
-
-static int write_plugins(bl_results_writer_t *w, const bl_results_plugin_t *plugins, size_t n,
-                         bl_error_t *err) {
-    bl_plugin_row_t *rows = calloc(n ? n : 1, sizeof *rows);
-    if (rows == NULL)
-        return bl_error_set(err, BL_ENOMEM, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        const bl_plugin_handle_t *h = plugins[i].handle;
-        bl_plugin_row_t *row = &rows[i];
-        copy_text(row->role, sizeof row->role, plugins[i].role);
-        if (h->desc != NULL) {
-            const bl_plugin_header_t *hd = &h->desc->header;
-            copy_text(row->kind, sizeof row->kind, bl_plugin_kind_name((int)hd->kind));
-            copy_text(row->id, sizeof row->id, hd->id);
-            copy_text(row->name, sizeof row->name, hd->name);
-            copy_text(row->vendor, sizeof row->vendor, hd->vendor);
-            copy_text(row->version, sizeof row->version, hd->version);
-        }
-        copy_text(row->path, sizeof row->path, h->path);
-        copy_text(row->sha256, sizeof row->sha256, h->sha256);
-        row->calls = plugins[i].calls;
-        row->invalid_outputs = plugins[i].invalid_outputs;
-    }
-    int rc = write_table(w, &bl_results_plugins_table, n, rows, err);
-    free(rows);
-    return rc;
+    return bl_results_write_table_locked(w, t, t->path, nrows, rows, err);
 }
 
 static int write_stations(bl_results_writer_t *w, const bl_run_t *run, bl_error_t *err) {
@@ -663,124 +605,6 @@ out:
     return rc;
 }
 
-static int set_text(bl_results_writer_t *w, const char *name, const char *value, bl_error_t *err) {
-    if (H5LTset_attribute_string(w->file, "/", name, value ? value : "") < 0) {
-        char what[96];
-        snprintf(what, sizeof what, "cannot write attribute %s", name);
-        return hdf5_fail(w, err, what);
-    }
-    return 0;
-}
-
-static int set_u64(bl_results_writer_t *w, const char *name, uint64_t value, bl_error_t *err) {
-    hid_t space = H5Screate(H5S_SCALAR), attr = -1;
-    int rc = 0;
-    if (space >= 0)
-        attr = H5Acreate2(w->file, name, H5T_STD_U64LE, space, H5P_DEFAULT, H5P_DEFAULT);
-    if (attr < 0 || H5Awrite(attr, H5T_NATIVE_UINT64, &value) < 0) {
-        char what[96];
-        snprintf(what, sizeof what, "cannot write attribute %s", name);
-        rc = hdf5_fail(w, err, what);
-    }
-    if (attr >= 0)
-        H5Aclose(attr);
-    if (space >= 0)
-        H5Sclose(space);
-    return rc;
-}
-
-/* The declared parameters as JSON text (heap): {"values": {name: value},
- * "overridden": [names set with --set]} (kept apart so that no parameter
- * name can collide with the list). */
-static char *parameters_json(const bl_scenario_t *sc) {
-    cJSON *o = cJSON_CreateObject();
-    cJSON *values = cJSON_AddObjectToObject(o, "values");
-    cJSON *over = cJSON_AddArrayToObject(o, "overridden");
-    char *text = NULL;
-    if (o == NULL || values == NULL || over == NULL)
-        goto out;
-    for (size_t i = 0; i < sc->n_params; i++) {
-        const bl_param_t *p = &sc->params[i];
-        if (p->name == NULL)
-            continue;
-        cJSON_AddStringToObject(values, p->name, p->value ? p->value : "");
-        if (p->overridden)
-            cJSON_AddItemToArray(over, cJSON_CreateString(p->name));
-    }
-    text = cJSON_PrintUnformatted(o);
-out:
-    cJSON_Delete(o);
-    return text;
-}
-
-static int write_root(bl_results_writer_t *w, const bl_run_t *run, const char *job,
-                      const bl_results_plugin_t *plugins, size_t n_plugins, bl_error_t *err) {
-    const bl_scenario_t *sc = run->scenario;
-    int schema = BL_RESULTS_SCHEMA;
-    unsigned reps = run->n_reps, threads = run->threads;
-    double wall = run->wall_seconds;
-    char *params = parameters_json(sc);
-    int rc = 0;
-    if (params == NULL)
-        return bl_error_set(err, BL_ENOMEM, "out of memory");
-    if (H5LTset_attribute_int(w->file, "/", "borderlab_schema", &schema, 1) < 0 ||
-        H5LTset_attribute_uint(w->file, "/", "replications", &reps, 1) < 0 ||
-        H5LTset_attribute_uint(w->file, "/", "threads", &threads, 1) < 0 ||
-        H5LTset_attribute_double(w->file, "/", "wall_seconds", &wall, 1) < 0)
-        rc = hdf5_fail(w, err, "cannot write root attributes");
-    if (rc == 0)
-        rc = set_u64(w, "seed", sc->seed, err);
-    const char *texts[][2] = {
-        {"harness_version", PACKAGE_VERSION},
-        {"job", job},
-        {"scenario_path", sc->path},
-        {"scenario_name", sc->name},
-        {"scenario_source", sc->source},
-        {"parameters", params},
-        {"host", run->host},
-        {"start_time", run->start_time},
-        {"command_line", run->command_line},
-    };
-    for (size_t i = 0; rc == 0 && i < sizeof texts / sizeof texts[0]; i++)
-        rc = set_text(w, texts[i][0], texts[i][1], err);
-    /* Each plugin's identity on the root too (the /plugins table has the
-     * rest), so `h5dump -A` alone says what was measured. */
-    for (size_t p = 0; rc == 0 && p < n_plugins; p++) {
-        const bl_plugin_handle_t *h = plugins[p].handle;
-        const char *attr = plugins[p].attr ? plugins[p].attr : plugins[p].role;
-        const char *fields[][2] = {{"id", h->desc ? h->desc->header.id : ""},
-                                   {"version", h->desc ? h->desc->header.version : ""},
-                                   {"sha256", h->sha256}};
-        for (size_t i = 0; rc == 0 && i < 3; i++) {
-            char name[96];
-            snprintf(name, sizeof name, "plugin_%s_%s", attr, fields[i][0]);
-            rc = set_text(w, name, fields[i][1], err);
-        }
-    }
-    if (rc == 0)
-        rc = write_plugins(w, plugins, n_plugins, err);
-    free(params);
-    return rc;
-}
-
-int bl_results_write_root(bl_results_writer_t *w, const bl_run_t *run, const char *job,
-                          const bl_results_plugin_t *plugins, size_t n_plugins, bl_error_t *err) {
-    int rc;
-    if (run == NULL || run->scenario == NULL || job == NULL || (n_plugins > 0 && plugins == NULL))
-        return bl_error_set(err, BL_EINVAL, "results: nothing to write (no scenario)");
-    for (size_t i = 0; i < n_plugins; i++)
-        if (plugins[i].handle == NULL || plugins[i].role == NULL)
-            return bl_error_set(err, BL_EINVAL, "results: plugin %zu has no handle or role", i);
-    pthread_mutex_lock(&w->lock);
-    hdf5_quiet();
-    if (w->file < 0)
-        rc = bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path);
-    else
-        rc = write_root(w, run, job, plugins, n_plugins, err);
-    pthread_mutex_unlock(&w->lock);
-    return rc;
-}
-
 int bl_results_write_run(bl_results_writer_t *w, const bl_run_t *run, bl_error_t *err) {
     int rc;
     hid_t cp = -1;
@@ -807,7 +631,7 @@ int bl_results_write_run(bl_results_writer_t *w, const bl_run_t *run, bl_error_t
             p->invalid_outputs += run->reps[i].invalid_outputs[r];
         }
     }
-    rc = write_root(w, run, "checkpoint", plugins, n_plugins, err);
+    rc = bl_results_write_root_locked(w, run, "checkpoint", plugins, n_plugins, err);
     if (rc != 0)
         goto out;
     cp = H5Lexists(w->file, "checkpoint", H5P_DEFAULT) > 0
@@ -826,69 +650,6 @@ out:
         H5Gclose(cp);
     pthread_mutex_unlock(&w->lock);
     return rc;
-}
-
-/* ------------------------------------------------------------------ for job writers */
-
-int bl_results_write_table_at(bl_results_writer_t *w, const bl_results_table_t *t, const char *path,
-                              size_t nrows, const void *rows, bl_error_t *err) {
-    int rc;
-    pthread_mutex_lock(&w->lock);
-    hdf5_quiet();
-    if (w->file < 0)
-        rc = bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path);
-    else
-        rc = write_table_at(w, t, path ? path : t->path, nrows, rows, err);
-    pthread_mutex_unlock(&w->lock);
-    return rc;
-}
-
-int bl_results_set_root_text(bl_results_writer_t *w, const char *name, const char *value,
-                             bl_error_t *err) {
-    pthread_mutex_lock(&w->lock);
-    hdf5_quiet();
-    int rc = w->file < 0 ? bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path)
-                         : set_text(w, name, value, err);
-    pthread_mutex_unlock(&w->lock);
-    return rc;
-}
-
-int bl_results_set_root_u64(bl_results_writer_t *w, const char *name, uint64_t value,
-                            bl_error_t *err) {
-    pthread_mutex_lock(&w->lock);
-    hdf5_quiet();
-    int rc = w->file < 0 ? bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path)
-                         : set_u64(w, name, value, err);
-    pthread_mutex_unlock(&w->lock);
-    return rc;
-}
-
-int bl_results_set_root_double(bl_results_writer_t *w, const char *name, double value,
-                               bl_error_t *err) {
-    int rc = 0;
-    pthread_mutex_lock(&w->lock);
-    hdf5_quiet();
-    if (w->file < 0)
-        rc = bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path);
-    else if (H5LTset_attribute_double(w->file, "/", name, &value, 1) < 0) {
-        char what[96];
-        snprintf(what, sizeof what, "cannot write attribute %s", name);
-        rc = hdf5_fail(w, err, what);
-    }
-    pthread_mutex_unlock(&w->lock);
-    return rc;
-}
-
-int64_t bl_results_file(const bl_results_writer_t *w) { return w ? (int64_t)w->file : -1; }
-
-int bl_results_hdf5_error(bl_results_writer_t *w, bl_error_t *err, const char *what) {
-    return hdf5_fail(w, err, what);
-}
-
-void bl_results_mark_complete(bl_results_writer_t *w) {
-    pthread_mutex_lock(&w->lock);
-    w->written = true;
-    pthread_mutex_unlock(&w->lock);
 }
 
 /* ------------------------------------------------------------------ commit / abort */

@@ -108,7 +108,8 @@ int bl_results_write_run(bl_results_writer_t *w, const bl_run_t *run, bl_error_t
  * borrowed). */
 typedef struct bl_results_plugin {
     const char *role; /* /plugins role column: "detector", "risk", "store" */
-    const char *attr; /* root attributes plugin_<attr>_id/_version/_sha256; NULL: role */
+    const char *attr; /* root attributes plugin_<attr>_id/_version/_sha256; NULL: role,
+                         numbered from the role's second entry on (risk, risk2, risk3) */
     const bl_plugin_handle_t *handle;
     uint64_t calls, invalid_outputs;
 } bl_results_plugin_t;
@@ -123,12 +124,14 @@ int bl_results_write_root(bl_results_writer_t *w, const bl_run_t *run, const cha
                           const bl_results_plugin_t *plugins, size_t n_plugins, bl_error_t *err);
 
 /*
- * For job writers (bench_results.c).  None of these may run concurrently
- * with an entity sink's writes through the raw file id.
+ * For job writers (bench_results.c, risk_results.c).  None of these may run
+ * concurrently with an entity sink's writes through the raw file id.
  *
  * bl_results_write_table_at: table t (results_schema.h) at the absolute
  * path (NULL: t->path), missing parent groups created, with t's units and
- * description attributes.  bl_results_set_root_*: one root attribute.
+ * description attributes.  bl_results_write_table_in: the same at
+ * "<group>/<name>" (name NULL: t->path, the name of a table that exists
+ * once per plugin group).  bl_results_set_root_*: one root attribute.
  * bl_results_file: the open file as an hid_t in an int64_t (borrowed; -1
  * when closed).  bl_results_hdf5_error: set err to BL_EHDF5 "results file
  * TEMP: what: HDF5's reason" and return it.  bl_results_mark_complete: the
@@ -136,6 +139,9 @@ int bl_results_write_root(bl_results_writer_t *w, const bl_run_t *run, const cha
  */
 int bl_results_write_table_at(bl_results_writer_t *w, const struct bl_results_table *t,
                               const char *path, size_t nrows, const void *rows, bl_error_t *err);
+int bl_results_write_table_in(bl_results_writer_t *w, const struct bl_results_table *t,
+                              const char *group, const char *name, size_t nrows, const void *rows,
+                              bl_error_t *err);
 int bl_results_set_root_text(bl_results_writer_t *w, const char *name, const char *value,
                              bl_error_t *err);
 int bl_results_set_root_u64(bl_results_writer_t *w, const char *name, uint64_t value,
@@ -145,6 +151,24 @@ int bl_results_set_root_double(bl_results_writer_t *w, const char *name, double 
 int64_t bl_results_file(const bl_results_writer_t *w);
 int bl_results_hdf5_error(bl_results_writer_t *w, bl_error_t *err, const char *what);
 void bl_results_mark_complete(bl_results_writer_t *w);
+
+/*
+ * The identity of one plugin on the group (absolute path, existing) that
+ * holds its tables, e.g. /risk/models/<label>: text attributes id, name,
+ * vendor, version (from handle's descriptor), sha256, path (of the loaded
+ * file) and config (ref's configuration as a JSON object of strings; {}
+ * when ref is NULL or has none).  Both borrowed.  Returns 0, BL_ENOMEM or
+ * BL_EHDF5 ("cannot write the attributes of GROUP").
+ */
+int bl_results_write_plugin_group(bl_results_writer_t *w, const char *group,
+                                  const bl_plugin_handle_t *handle, const bl_plugin_ref_t *ref,
+                                  bl_error_t *err);
+
+/* A u64 attribute name on the existing object at the absolute path (group
+ * or table).  Returns 0 or BL_EHDF5 ("cannot write the attributes of
+ * PATH"). */
+int bl_results_set_u64_at(bl_results_writer_t *w, const char *path, const char *name,
+                          uint64_t value, bl_error_t *err);
 
 /* Close and rename to the final path; frees w (also on failure). */
 int bl_results_commit(bl_results_writer_t *w, bl_error_t *err);

@@ -52,6 +52,11 @@ typedef struct bl_results_table {
     size_t row_size; /* sizeof the row struct */
 } bl_results_table_t;
 
+/* The description of a table of rows of struct st stored as the columns
+ * of the array cols (a static array, not a pointer). */
+#define BL_RESULTS_TABLE(path, title, description, units, cols, st)                                \
+    { path, title, description, units, cols, sizeof(cols) / sizeof((cols)[0]), sizeof(st) }
+
 /* /plugins: one row per loaded role. */
 typedef struct bl_plugin_row {
     char role[16];

@@ -10,7 +10,6 @@
 
 #include <cjson/cJSON.h>
 #include <hdf5.h>
-#include <hdf5_hl.h>
 
 #include "detection_metrics.h"
 #include "pool.h"
@@ -18,7 +17,6 @@
 #include "rng.h"
 #include "summary.h"
 
-#define NCOLUMNS(a) (sizeof(a) / sizeof((a)[0]))
 #define LEVEL 0.95
 /* Bootstrap streams of this job, clear of rng.h's ranges (risk_validation.c
  * uses BL_STREAM_RISK_AT_RATE for gates at a rate not in the list). */
@@ -33,33 +31,24 @@ static const bl_results_column_t truth_columns[] = {
     COL(bl_risk_truth_row_t, revenue, F64),
 };
 
-const bl_results_table_t bl_risk_truth_table = {
-    "/risk/truth",
-    "truth",
+const bl_results_table_t bl_risk_truth_table = BL_RESULTS_TABLE(
+    "/risk/truth", "truth",
     "ground truth of every evaluated (labelled) declaration, in input order (never shown to a "
     "model); row i of each model's scores is this row's declaration",
     "record: position in the input stream from 0; revenue: revenue at stake (duty evaded or "
     "penalty), currency units; fraud, critical: 0/1",
-    truth_columns,
-    NCOLUMNS(truth_columns),
-    sizeof(bl_risk_truth_row_t),
-};
+    truth_columns, bl_risk_truth_row_t);
 
 static const bl_results_column_t score_columns[] = {
     COL(bl_risk_score_row_t, record, U64),
     COL(bl_risk_score_row_t, score, F64),
 };
 
-const bl_results_table_t bl_risk_scores_table = {
-    "scores",
-    "scores",
+const bl_results_table_t bl_risk_scores_table = BL_RESULTS_TABLE(
+    "scores", "scores",
     "the model's score of each evaluated declaration, rows as /risk/truth; NaN when the output "
     "was invalid (NaN or outside [0, 1]: ranked last)",
-    "score: 0..1, higher is riskier",
-    score_columns,
-    NCOLUMNS(score_columns),
-    sizeof(bl_risk_score_row_t),
-};
+    "score: 0..1, higher is riskier", score_columns, bl_risk_score_row_t);
 
 static const bl_results_column_t at_rate_columns[] = {
     COL(bl_risk_at_rate_row_t, rate, F64),
@@ -79,18 +68,14 @@ static const bl_results_column_t at_rate_columns[] = {
     COL(bl_risk_at_rate_row_t, revenue_share_high, F64),
 };
 
-const bl_results_table_t bl_risk_at_rate_table = {
-    "at_rate",
-    "at_rate",
+const bl_results_table_t bl_risk_at_rate_table = BL_RESULTS_TABLE(
+    "at_rate", "at_rate",
     "what inspecting the top k = ceil(rate% of N) declarations by score catches (ties by input "
     "order): precision = frauds_caught / k and recall = frauds_caught / frauds_total with 95% "
     "Wilson intervals; revenue_share = revenue_caught / revenue_total with a 95% percentile "
     "bootstrap interval (root attribute bootstrap: resamples)",
     "rate: percent; precision, recall, revenue_share: fractions 0..1; revenue_*: currency units",
-    at_rate_columns,
-    NCOLUMNS(at_rate_columns),
-    sizeof(bl_risk_at_rate_row_t),
-};
+    at_rate_columns, bl_risk_at_rate_row_t);
 
 static const bl_results_column_t summary_columns[] = {
     COL(bl_risk_summary_row_t, declarations, U64), COL(bl_risk_summary_row_t, frauds, U64),
@@ -99,17 +84,13 @@ static const bl_results_column_t summary_columns[] = {
     COL(bl_risk_summary_row_t, brier, F64),        COL(bl_risk_summary_row_t, invalid_scores, U64),
 };
 
-const bl_results_table_t bl_risk_summary_table = {
-    "summary",
-    "summary",
+const bl_results_table_t bl_risk_summary_table = BL_RESULTS_TABLE(
+    "summary", "summary",
     "over the evaluated declarations: ROC AUC with DeLong 95% interval (an invalid score counts "
     "as below every valid one), PR AUC as average precision, Brier score over the valid scores",
     "auc, pr_auc: 0..1; brier: mean squared error 0..1; declarations, frauds, invalid_scores: "
     "counts",
-    summary_columns,
-    NCOLUMNS(summary_columns),
-    sizeof(bl_risk_summary_row_t),
-};
+    summary_columns, bl_risk_summary_row_t);
 
 static const bl_results_column_t reliability_columns[] = {
     COL(bl_risk_reliability_row_t, low, F64),
@@ -119,16 +100,12 @@ static const bl_results_column_t reliability_columns[] = {
     COL(bl_risk_reliability_row_t, fraud_rate, F64),
 };
 
-const bl_results_table_t bl_risk_reliability_table = {
-    "reliability",
-    "reliability",
+const bl_results_table_t bl_risk_reliability_table = BL_RESULTS_TABLE(
+    "reliability", "reliability",
     "calibration: 10 equal score bins on [0, 1], valid scores only; per bin the declarations, "
     "their mean score and observed fraud rate (NaN when empty)",
-    "low, high, mean_score, fraud_rate: 0..1; n: declarations",
-    reliability_columns,
-    NCOLUMNS(reliability_columns),
-    sizeof(bl_risk_reliability_row_t),
-};
+    "low, high, mean_score, fraud_rate: 0..1; n: declarations", reliability_columns,
+    bl_risk_reliability_row_t);
 
 static const bl_results_column_t breakdown_columns[] = {
     COL(bl_risk_breakdown_row_t, category, STR),
@@ -142,19 +119,15 @@ static const bl_results_column_t breakdown_columns[] = {
     COL(bl_risk_breakdown_row_t, recall, F64),
 };
 
-const bl_results_table_t bl_risk_breakdown_table = {
-    "breakdown",
-    "breakdown",
+const bl_results_table_t bl_risk_breakdown_table = BL_RESULTS_TABLE(
+    "breakdown", "breakdown",
     "per category of the column and rate: the global top k (k of all declarations) split by "
     "category: inspected = how many of the top k are in it, caught = frauds among those; "
     "precision = caught / inspected (NaN when none), recall = caught / frauds (NaN without "
     "fraud), inspected_share = inspected / k",
     "rate: percent; precision, recall, inspected_share: fractions 0..1; n, frauds, inspected, "
     "caught: declarations",
-    breakdown_columns,
-    NCOLUMNS(breakdown_columns),
-    sizeof(bl_risk_breakdown_row_t),
-};
+    breakdown_columns, bl_risk_breakdown_row_t);
 
 static const bl_results_column_t weekly_columns[] = {
     COL(bl_risk_weekly_row_t, week, U32),           COL(bl_risk_weekly_row_t, declarations, U64),
@@ -163,17 +136,13 @@ static const bl_results_column_t weekly_columns[] = {
     COL(bl_risk_weekly_row_t, revenue_caught, F64),
 };
 
-const bl_results_table_t bl_risk_weekly_table = {
-    "weekly",
-    "weekly",
+const bl_results_table_t bl_risk_weekly_table = BL_RESULTS_TABLE(
+    "weekly", "weekly",
     "inspection capacity over time: each week only the top ceil(weekly_rate% of that week's "
     "evaluated declarations) by score are inspected (root attribute weekly_rate); weeks with "
     "declarations, ascending",
-    "revenue, revenue_caught: currency units; the others: declarations",
-    weekly_columns,
-    NCOLUMNS(weekly_columns),
-    sizeof(bl_risk_weekly_row_t),
-};
+    "revenue, revenue_caught: currency units; the others: declarations", weekly_columns,
+    bl_risk_weekly_row_t);
 
 static const bl_results_column_t comparison_columns[] = {
     COL(bl_risk_comparison_row_t, a, STR),
@@ -189,18 +158,14 @@ static const bl_results_column_t comparison_columns[] = {
     COL(bl_risk_comparison_row_t, p_value, F64),
 };
 
-const bl_results_table_t bl_risk_comparison_table = {
-    "/risk/comparison",
-    "comparison",
+const bl_results_table_t bl_risk_comparison_table = BL_RESULTS_TABLE(
+    "/risk/comparison", "comparison",
     "paired comparison of two models on the same declarations at each rate: difference in "
     "precision (a - b) with a paired bootstrap 95% interval (low, high) and McNemar's exact test "
     "on the frauds caught by exactly one top k (only_a, only_b); every pair of models, then each "
     "model against the --baseline file's first model (b = baseline:<label>)",
     "rate: percent; precision_*, difference, low, high: fractions; only_*: frauds",
-    comparison_columns,
-    NCOLUMNS(comparison_columns),
-    sizeof(bl_risk_comparison_row_t),
-};
+    comparison_columns, bl_risk_comparison_row_t);
 
 static const bl_results_column_t gate_columns[] = {
     COL(bl_risk_gate_row_t, model, STR),     COL(bl_risk_gate_row_t, metric, STR),
@@ -208,17 +173,13 @@ static const bl_results_column_t gate_columns[] = {
     COL(bl_risk_gate_row_t, shortfall, F64), COL(bl_risk_gate_row_t, passed, U8),
 };
 
-const bl_results_table_t bl_risk_gate_table = {
-    "/risk/gate",
-    "gate",
+const bl_results_table_t bl_risk_gate_table = BL_RESULTS_TABLE(
+    "/risk/gate", "gate",
     "rollout gates (scenario gates, then --fail-under): metric of model must be >= bound; "
     "shortfall = bound - value; a failed gate makes borderlab run exit with status 3 after "
     "writing this file",
-    "bound, value, shortfall: the metric's units (fractions 0..1); passed: 0/1",
-    gate_columns,
-    NCOLUMNS(gate_columns),
-    sizeof(bl_risk_gate_row_t),
-};
+    "bound, value, shortfall: the metric's units (fractions 0..1); passed: 0/1", gate_columns,
+    bl_risk_gate_row_t);
 
 /* ------------------------------------------------------------------ metrics */
 
@@ -609,43 +570,6 @@ int bl_risk_metrics_compute(bl_risk_result_t *r, const bl_risk_baseline_t *basel
 
 /* ------------------------------------------------------------------ writing */
 
-/* The plugin configuration as a JSON object of strings (heap). */
-static char *config_json(const bl_plugin_ref_t *ref) {
-    cJSON *o = cJSON_CreateObject();
-    for (size_t i = 0; o != NULL && ref != NULL && i < ref->n_config; i++)
-        cJSON_AddStringToObject(o, ref->config_keys[i], ref->config_values[i]);
-    char *text = o ? cJSON_PrintUnformatted(o) : NULL;
-    cJSON_Delete(o);
-    return text;
-}
-
-static int group_attributes(bl_results_writer_t *w, const char *group,
-                            const bl_risk_model_result_t *mr, bl_error_t *err) {
-    hid_t file = (hid_t)bl_results_file(w);
-    const bl_plugin_header_t *h = &mr->handle.desc->header;
-    char *config = config_json(mr->ref);
-    if (config == NULL)
-        return bl_error_set(err, BL_ENOMEM, "out of memory");
-    const char *texts[][2] = {{"id", h->id},
-                              {"name", h->name},
-                              {"vendor", h->vendor},
-                              {"version", h->version},
-                              {"sha256", mr->handle.sha256},
-                              {"path", mr->handle.path},
-                              {"config", config}};
-    int rc = 0;
-    for (size_t i = 0; i < NCOLUMNS(texts) && rc == 0; i++)
-        if (H5LTset_attribute_string(file, group, texts[i][0], texts[i][1] ? texts[i][1] : "") < 0)
-            rc = -1;
-    free(config);
-    if (rc != 0) {
-        char what[320];
-        snprintf(what, sizeof what, "cannot write the attributes of %s", group);
-        return bl_results_hdf5_error(w, err, what);
-    }
-    return 0;
-}
-
 /* A name usable as one HDF5 path component. */
 static void component(char *dst, size_t size, const char *name) {
     snprintf(dst, size, "%s", name);
@@ -659,37 +583,36 @@ static void component(char *dst, size_t size, const char *name) {
 static int write_model(bl_results_writer_t *w, const bl_risk_result_t *res, size_t m,
                        bl_error_t *err) {
     const bl_risk_model_result_t *mr = &res->models[m];
-    char group[128], path[384], name[128];
+    char group[128], name[128];
     snprintf(group, sizeof group, "%s/%s", BL_RISK_MODELS_GROUP, mr->label);
     bl_risk_score_row_t *scores = malloc((res->n ? res->n : 1) * sizeof *scores);
     if (scores == NULL)
         return bl_error_set(err, BL_ENOMEM, "out of memory");
     for (size_t i = 0; i < res->n; i++)
         scores[i] = (bl_risk_score_row_t){res->record[i], mr->scores[i]};
-    int rc = 0;
-#define TABLE(t, tname, nrows, rows)                                                               \
-    do {                                                                                           \
-        if (rc == 0) {                                                                             \
-            snprintf(path, sizeof path, "%s/%s", group, tname);                                    \
-            rc = bl_results_write_table_at(w, t, path, nrows, rows, err);                          \
-        }                                                                                          \
-    } while (0)
-    TABLE(&bl_risk_scores_table, "scores", res->n, scores);
+    int rc = bl_results_write_table_in(w, &bl_risk_scores_table, group, NULL, res->n, scores, err);
     free(scores);
     if (rc == 0)
-        rc = group_attributes(w, group, mr, err);
-    TABLE(&bl_risk_at_rate_table, "at_rate", res->n_rates, mr->at_rate);
-    TABLE(&bl_risk_summary_table, "summary", 1, &mr->summary);
-    TABLE(&bl_risk_reliability_table, "reliability", BL_RISK_RELIABILITY_BINS, mr->reliability);
+        rc = bl_results_write_plugin_group(w, group, &mr->handle, mr->ref, err);
+    if (rc == 0)
+        rc = bl_results_write_table_in(w, &bl_risk_at_rate_table, group, NULL, res->n_rates,
+                                       mr->at_rate, err);
+    if (rc == 0)
+        rc =
+            bl_results_write_table_in(w, &bl_risk_summary_table, group, NULL, 1, &mr->summary, err);
+    if (rc == 0)
+        rc = bl_results_write_table_in(w, &bl_risk_reliability_table, group, NULL,
+                                       BL_RISK_RELIABILITY_BINS, mr->reliability, err);
     for (size_t b = 0; b < res->n_breakdown && rc == 0; b++) {
         char col[100];
         component(col, sizeof col, res->breakdown_names[b]);
         snprintf(name, sizeof name, "breakdown/%s", col);
-        TABLE(&bl_risk_breakdown_table, name, mr->n_breakdown_rows[b], mr->breakdown[b]);
+        rc = bl_results_write_table_in(w, &bl_risk_breakdown_table, group, name,
+                                       mr->n_breakdown_rows[b], mr->breakdown[b], err);
     }
-    if (mr->weekly != NULL)
-        TABLE(&bl_risk_weekly_table, "weekly", mr->n_weekly, mr->weekly);
-#undef TABLE
+    if (rc == 0 && mr->weekly != NULL)
+        rc = bl_results_write_table_in(w, &bl_risk_weekly_table, group, NULL, mr->n_weekly,
+                                       mr->weekly, err);
     return rc;
 }
 
@@ -764,23 +687,15 @@ int bl_risk_results_write(bl_results_writer_t *w, const bl_run_t *run, const bl_
     if (res == NULL || res->scenario == NULL || res->scenario->risk == NULL)
         return bl_error_set(err, BL_EINVAL, "results: no risk_validation results to write");
     size_t nm = res->n_models;
+    /* Root attributes plugin_risk_id for the first, plugin_risk2_id... after. */
     bl_results_plugin_t *plugins = calloc(nm ? nm : 1, sizeof *plugins);
-    char(*attrs)[32] = calloc(nm ? nm : 1, sizeof *attrs);
-    int rc = 0;
-    if (plugins == NULL || attrs == NULL) {
-        rc = bl_error_set(err, BL_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (size_t m = 0; m < nm; m++) {
-        /* plugin_risk_id for the first, plugin_risk2_id... after. */
-        if (m == 0)
-            snprintf(attrs[m], sizeof attrs[m], "risk");
-        else
-            snprintf(attrs[m], sizeof attrs[m], "risk%zu", m + 1);
-        plugins[m] = (bl_results_plugin_t){"risk", attrs[m], &res->models[m].handle,
+    if (plugins == NULL)
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    for (size_t m = 0; m < nm; m++)
+        plugins[m] = (bl_results_plugin_t){"risk", NULL, &res->models[m].handle,
                                            res->models[m].calls, res->models[m].invalid_all};
-    }
-    rc = bl_results_write_root(w, run, "risk_validation", plugins, nm, err);
+    int rc = bl_results_write_root(w, run, "risk_validation", plugins, nm, err);
+    free(plugins);
     if (rc == 0)
         rc = root_attributes(w, res, err);
     if (rc == 0)
@@ -794,9 +709,6 @@ int bl_risk_results_write(bl_results_writer_t *w, const bl_run_t *run, const bl_
         rc = bl_results_write_table_at(w, &bl_risk_gate_table, NULL, res->n_gates, res->gates, err);
     if (rc == 0)
         bl_results_mark_complete(w);
-out:
-    free(plugins);
-    free(attrs);
     return rc;
 }
 

@@ -234,38 +234,67 @@ out:
     return rc;
 }
 
-static int run_bench(bl_scenario_t *sc, const bl_run_options_t *opts, bl_results_writer_t **writerp,
-                     bl_error_t *err) {
-    bl_bench_result_t res;
-    memset(&res, 0, sizeof res);
+/* A job that runs once and writes its own tables (detector_bench,
+ * risk_validation): what run_job needs to know of it.  res is the job's
+ * result struct, owned by the caller. */
+typedef struct job {
+    double total;                        /* progress meter: units of work expected; 0: unknown */
+    const char *done_label, *rate_label; /* progress meter */
+    int (*run)(const bl_scenario_t *sc, unsigned threads, bl_progress_t *progress, void *res,
+               bl_error_t *err);
+    int (*write)(bl_results_writer_t *w, const bl_run_t *run, const void *res, bl_error_t *err);
+} job_t;
+
+/* Run job into res under the progress meter, write the results file and
+ * commit it (*writerp is NULL after a commit, successful or not). */
+static int run_job(const bl_scenario_t *sc, const bl_run_options_t *opts, const job_t *job,
+                   void *res, bl_results_writer_t **writerp, bl_error_t *err) {
     bl_progress_t progress = {0, 0, NULL};
-    int rc = bench_override(sc, opts, err);
-    if (rc != 0)
-        return rc;
     unsigned threads = opts->threads ? opts->threads : bl_pool_default_threads();
     bl_run_t run;
     memset(&run, 0, sizeof run);
     fill_run_info(&run);
     double t0 = monotonic_seconds();
-    /* The meter counts scans done of the set and detector calls per second. */
-    double total = sc->bench->replay_folder ? 0 : (double)sc->bench->scans;
     bl_progress_meter_t *meter =
-        bl_progress_start(&progress, total, "of scans", "detector calls", !opts->quiet);
-    rc = bl_detector_bench_run(sc, threads, &progress, &res, err);
+        bl_progress_start(&progress, job->total, job->done_label, job->rate_label, !opts->quiet);
+    int rc = job->run(sc, threads, &progress, res, err);
     bl_progress_stop(meter);
     if (rc != 0)
-        goto out;
+        return rc;
     run.scenario = sc;
     run.n_reps = 1;
     run.threads = threads;
     run.command_line = opts->command_line;
     run.wall_seconds = monotonic_seconds() - t0;
-    rc = bl_bench_results_write(*writerp, &run, &res, err);
+    rc = job->write(*writerp, &run, res, err);
     if (rc != 0)
-        goto out;
+        return rc;
     rc = bl_results_commit(*writerp, err);
     *writerp = NULL;
-out:
+    return rc;
+}
+
+static int bench_job_run(const bl_scenario_t *sc, unsigned threads, bl_progress_t *progress,
+                         void *res, bl_error_t *err) {
+    return bl_detector_bench_run(sc, threads, progress, res, err);
+}
+
+static int bench_job_write(bl_results_writer_t *w, const bl_run_t *run, const void *res,
+                           bl_error_t *err) {
+    return bl_bench_results_write(w, run, res, err);
+}
+
+static int run_bench(bl_scenario_t *sc, const bl_run_options_t *opts, bl_results_writer_t **writerp,
+                     bl_error_t *err) {
+    bl_bench_result_t res;
+    memset(&res, 0, sizeof res);
+    int rc = bench_override(sc, opts, err);
+    if (rc != 0)
+        return rc;
+    /* The meter counts scans done of the set and detector calls per second. */
+    const job_t job = {sc->bench->replay_folder ? 0 : (double)sc->bench->scans, "of scans",
+                       "detector calls", bench_job_run, bench_job_write};
+    rc = run_job(sc, opts, &job, &res, writerp, err);
     bl_bench_result_fini(&res);
     return rc;
 }
@@ -319,38 +348,28 @@ static int risk_overrides(bl_scenario_t *sc, const bl_run_options_t *opts, bl_er
     return 0;
 }
 
+static int risk_job_run(const bl_scenario_t *sc, unsigned threads, bl_progress_t *progress,
+                        void *res, bl_error_t *err) {
+    return bl_risk_validation_run(sc, threads, progress, res, err);
+}
+
+static int risk_job_write(bl_results_writer_t *w, const bl_run_t *run, const void *res,
+                          bl_error_t *err) {
+    return bl_risk_results_write(w, run, res, err);
+}
+
 /* A finished run whose gates failed sets *gates to their lines (heap). */
 static int run_risk(bl_scenario_t *sc, const bl_run_options_t *opts, bl_results_writer_t **writerp,
                     char **gates, bl_error_t *err) {
     bl_risk_result_t res;
     memset(&res, 0, sizeof res);
-    bl_progress_t progress = {0, 0, NULL};
     int rc = risk_overrides(sc, opts, err);
     if (rc != 0)
         return rc;
-    unsigned threads = opts->threads ? opts->threads : bl_pool_default_threads();
-    bl_run_t run;
-    memset(&run, 0, sizeof run);
-    fill_run_info(&run);
-    double t0 = monotonic_seconds();
     /* The meter counts declarations read and model scores per second. */
-    double total = sc->risk->csv_path ? 0 : (double)sc->risk->generator.records;
-    bl_progress_meter_t *meter =
-        bl_progress_start(&progress, total, "of declarations", "model scores", !opts->quiet);
-    rc = bl_risk_validation_run(sc, threads, &progress, &res, err);
-    bl_progress_stop(meter);
-    if (rc != 0)
-        goto out;
-    run.scenario = sc;
-    run.n_reps = 1;
-    run.threads = threads;
-    run.command_line = opts->command_line;
-    run.wall_seconds = monotonic_seconds() - t0;
-    rc = bl_risk_results_write(*writerp, &run, &res, err);
-    if (rc != 0)
-        goto out;
-    rc = bl_results_commit(*writerp, err);
-    *writerp = NULL;
+    const job_t job = {sc->risk->csv_path ? 0 : (double)sc->risk->generator.records,
+                       "of declarations", "model scores", risk_job_run, risk_job_write};
+    rc = run_job(sc, opts, &job, &res, writerp, err);
     if (rc == 0 && res.n_gates_failed > 0) {
         char *text = malloc(sizeof err->message);
         if (text == NULL) {

@@ -20,7 +20,6 @@
 #include <lua.h>
 
 #include "detector_bench.h"
-#include "paths.h"
 #include "xray.h"
 
 /* The bl.xray object at x over the defaults already in *cfg; the result
@@ -81,22 +80,6 @@ static void convert_xray(lua_State *L, int x, bl_xray_config_t *cfg) {
     }
 }
 
-/* path as given when absolute (or when the scenario is in the current
- * folder), else joined to the scenario's folder: the files a scenario
- * names are found the same way whatever folder borderlab runs from. */
-static char *scenario_relative(lua_State *L, const char *scenario, const char *path) {
-    char *dir = path[0] == '/' ? NULL : bl_path_dir(scenario);
-    char *out = NULL;
-    if (path[0] == '/' || (dir != NULL && strcmp(dir, ".") == 0))
-        out = strdup(path);
-    else if (dir != NULL)
-        out = bl_path_join(dir, path);
-    free(dir);
-    if (out == NULL)
-        bl_conv_nomem(L);
-    return out;
-}
-
 /* Whether name ends in ext, ignoring case. */
 static bool has_extension(const char *name, const char *ext) {
     size_t n = strlen(name), e = strlen(ext);
@@ -111,8 +94,8 @@ static void convert_replay(lua_State *L, int r, const bl_scenario_t *sc, bl_dete
     if (folder == NULL || folder[0] == '\0' || annotations == NULL || annotations[0] == '\0')
         bl_conv_fail(L, "%s: needs folder= (the images) and annotations= (COCO .json or .csv)",
                      pre);
-    b->replay_folder = scenario_relative(L, sc->path, folder);
-    b->replay_annotations = scenario_relative(L, sc->path, annotations);
+    b->replay_folder = bl_conv_path(L, sc->path, folder);
+    b->replay_annotations = bl_conv_path(L, sc->path, annotations);
     if (bl_conv_num_field(L, r, "pixel_mm", pre, &b->replay_pixel_mm) &&
         !(b->replay_pixel_mm > 0 && isfinite(b->replay_pixel_mm)))
         bl_conv_fail(L, "%s: pixel_mm must be the size of a pixel in mm, > 0 (got %g)", pre,

@@ -71,16 +71,15 @@ const char *bl_conv_push_threat_list(lua_State *L);
 void bl_conv_plugin_ref(lua_State *L, int idx, bl_plugin_ref_t *ref, const char *jpre,
                         const char *what);
 
-/* The detector_bench job at index job into sc (scenario_bench.c):
- * sc->bench is allocated and attached first. */
-void bl_conv_bench(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
-
 /* path as given when absolute (or when the scenario is in the current
  * folder), else joined to the scenario's folder: the files a scenario
  * names are found the same way whatever folder borderlab runs from.  The
- * caller owns the result (attach it at once); raises on out of memory.
- * Defined in scenario_risk.c. */
+ * caller owns the result (attach it at once); raises on out of memory. */
 char *bl_conv_path(lua_State *L, const char *scenario, const char *path);
+
+/* The detector_bench job at index job into sc (scenario_bench.c):
+ * sc->bench is allocated and attached first. */
+void bl_conv_bench(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
 
 /* The risk_validation job at index job into sc (scenario_risk.c):
  * sc->risk is allocated and attached first. */

@@ -27,6 +27,7 @@
 #include <lua.h>
 
 #include "lua_bl.h"
+#include "paths.h"
 #include "scenario_convert.h"
 #include "xray.h"
 
@@ -225,6 +226,19 @@ const char *bl_conv_str_field(lua_State *L, int t, const char *name, const char 
     const char *s = lua_tostring(L, -1);
     lua_pop(L, 1);
     return s;
+}
+
+char *bl_conv_path(lua_State *L, const char *scenario, const char *path) {
+    char *dir = path[0] == '/' ? NULL : bl_path_dir(scenario);
+    char *out = NULL;
+    if (path[0] == '/' || (dir != NULL && strcmp(dir, ".") == 0))
+        out = strdup(path);
+    else if (dir != NULL)
+        out = bl_path_join(dir, path);
+    free(dir);
+    if (out == NULL)
+        bl_conv_nomem(L);
+    return out;
 }
 
 /* A distribution field into *out (a number means deterministic).  Absent:

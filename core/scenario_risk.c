@@ -30,7 +30,6 @@
 
 #include "csv_reader.h"
 #include "declaration_gen.h"
-#include "paths.h"
 #include "risk_validation.h"
 
 #define MAX_MODELS 16
@@ -43,19 +42,6 @@ static char *dup_or_raise(lua_State *L, const char *s) {
     if (d == NULL)
         bl_conv_nomem(L);
     return d;
-}
-
-char *bl_conv_path(lua_State *L, const char *scenario, const char *path) {
-    char *dir = path[0] == '/' ? NULL : bl_path_dir(scenario);
-    char *out = NULL;
-    if (path[0] == '/' || (dir != NULL && strcmp(dir, ".") == 0))
-        out = strdup(path);
-    else if (dir != NULL)
-        out = bl_path_join(dir, path);
-    free(dir);
-    if (out == NULL)
-        bl_conv_nomem(L);
-    return out;
 }
 
 /* The regular file at resolved must exist; what names it ("path = 'x'"). */

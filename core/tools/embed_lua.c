@@ -1,5 +1,5 @@
 /*
- * Build tool: turn the Lua half of the scenario library (lua/borderlab/*.lua)
+ * Build tool: turn the Lua half of the scenario library (the .lua files of lua/borderlab)
  * into a C table compiled into the program, so a run never depends on
  * where the .lua files are installed.
  *

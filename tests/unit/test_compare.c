@@ -23,6 +23,7 @@
 #include "detection_metrics.h"
 #include "loader.h"
 #include "plot.h"
+#include "test_util.h"
 
 #define N_SCANS 60
 #define N_CLASS 8 /* any + 7 threat classes */
@@ -127,14 +128,10 @@ static int setup(void **state) {
     fixture_t *f = calloc(1, sizeof *f);
     if (f == NULL)
         return -1;
-    const char *build = getenv("top_builddir");
-    char path[512];
-    snprintf(path, sizeof path, "%s/tests", build ? build : ".");
-    mkdir(path, 0755);
-    snprintf(path, sizeof path, "%s/tests/out", build ? build : ".");
-    mkdir(path, 0755);
-    snprintf(f->dir, sizeof f->dir, "%s/tests/out/compare", build ? build : ".");
-    mkdir(f->dir, 0755);
+    if (tu_outdir(f->dir, sizeof f->dir, "compare") != 0) {
+        free(f);
+        return -1;
+    }
     for (size_t i = 0; i < N_SCANS; i++)
         f->truth[i] = truth_of(i);
     make_detector(&f->det[0], "alpha", 11, 1.0, f->truth);
@@ -647,9 +644,7 @@ static void test_compare_refuses_non_results(void **state) {
     char a[640], text[640], bare[640];
     two_detectors(f, a, sizeof a);
     snprintf(text, sizeof text, "%s/notes.h5", f->dir);
-    FILE *fp = fopen(text, "w");
-    fputs("not hdf5\n", fp);
-    fclose(fp);
+    tu_write_file(text, "not hdf5\n");
     const char *paths[] = {a, text};
     expect_refusal(paths, 2, "is not an HDF5 file");
     snprintf(bare, sizeof bare, "%s/bare.h5", f->dir);

@@ -5,7 +5,6 @@
  * read blocks.  Fixtures are written from the tests into
  * $top_builddir/tests/out/test_csv_reader.XXXXXX and removed afterwards.
  */
-#include <ftw.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,59 +13,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "csv_reader.h"
+#include "test_util.h"
 
 typedef struct fixture {
-    char dir[512];
+    char *dir; /* first: tu_fixture_new makes it */
     char path[600];
 } fixture_t;
 
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int setup(void **state) {
-    fixture_t *f = calloc(1, sizeof *f);
-    if (f == NULL)
-        return -1;
-    const char *build = getenv("top_builddir");
-    if (build == NULL)
-        build = ".";
-    snprintf(f->dir, sizeof f->dir, "%s/tests", build);
-    mkdir(f->dir, 0755);
-    snprintf(f->dir, sizeof f->dir, "%s/tests/out", build);
-    mkdir(f->dir, 0755);
-    snprintf(f->dir, sizeof f->dir, "%s/tests/out/test_csv_reader.XXXXXX", build);
-    if (mkdtemp(f->dir) == NULL) {
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
+    *state = tu_fixture_new(sizeof(fixture_t), "test_csv_reader");
+    return *state != NULL ? 0 : -1;
 }
 
 static int teardown(void **state) {
-    fixture_t *f = *state;
-    nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f);
+    tu_fixture_free(*state);
     return 0;
 }
 
 /* Write len bytes of text to <dir>/name; f->path names it. */
 static const char *write_fixture(fixture_t *f, const char *name, const char *text, size_t len) {
-    snprintf(f->path, sizeof f->path, "%s/%s", f->dir, name);
-    FILE *fp = fopen(f->path, "wb");
-    assert_non_null(fp);
-    assert_int_equal(fwrite(text, 1, len, fp), len);
-    assert_int_equal(fclose(fp), 0);
+    tu_path_in(f->path, sizeof f->path, f->dir, name);
+    tu_write_bytes(f->path, text, len);
     return f->path;
 }
 

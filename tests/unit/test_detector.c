@@ -20,6 +20,7 @@
 
 #include "loader.h"
 #include "rng.h"
+#include "test_util.h"
 #include "xray.h"
 
 enum { N_GEOMETRIES = 2, N_THRESHOLDS = 2 };
@@ -96,12 +97,9 @@ static int measure(fixture_t *f, size_t g) {
 static int setup(void **state) {
     static fixture_t f;
     char path[4096];
-    const char *b = getenv("top_builddir");
     bl_error_t err;
 
-    if (b == NULL || b[0] == '\0')
-        b = ".";
-    snprintf(path, sizeof path, "%s/plugins/detector/dual_energy/.libs/dual_energy.so", b);
+    tu_builddir_path(path, sizeof path, "plugins/detector/dual_energy/.libs/dual_energy.so");
     bl_error_clear(&err);
     if (bl_plugin_load(&f.plugin, path, BL_KIND_DETECTOR, &err) != BL_OK) {
         print_error("%s\n", err.message);

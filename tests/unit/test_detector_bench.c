@@ -6,7 +6,6 @@
  * TIFF images with COCO or CSV annotations (written here, as a team would
  * bring them) is replayed through it. */
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,6 +30,7 @@
 #include "rng.h"
 #include "run.h"
 #include "summary.h"
+#include "test_util.h"
 #include "xray.h"
 
 #define N_SCANS 200
@@ -39,46 +39,24 @@
 /* ------------------------------------------------------------------ fixture */
 
 typedef struct fixture {
-    char build[256];
-    char dir[512];
+    char *dir;      /* first: tu_fixture_new makes it */
     char bad[640];  /* tests/plugins/.libs/bad_detector.so */
     char dual[640]; /* plugins/detector/dual_energy/.libs/dual_energy.so */
 } fixture_t;
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int setup(void **state) {
-    fixture_t *f = calloc(1, sizeof *f);
+    fixture_t *f = tu_fixture_new(sizeof *f, "test_detector_bench");
     if (f == NULL)
         return -1;
-    const char *build = getenv("top_builddir");
-    snprintf(f->build, sizeof f->build, "%s", build ? build : ".");
-    snprintf(f->dir, sizeof f->dir, "%s/tests", f->build);
-    mkdir(f->dir, 0755);
-    snprintf(f->dir, sizeof f->dir, "%s/tests/out", f->build);
-    mkdir(f->dir, 0755);
-    snprintf(f->dir, sizeof f->dir, "%s/tests/out/test_detector_bench.XXXXXX", f->build);
-    if (mkdtemp(f->dir) == NULL) {
-        free(f);
-        return -1;
-    }
-    snprintf(f->bad, sizeof f->bad, "%s/tests/plugins/.libs/bad_detector.so", f->build);
-    snprintf(f->dual, sizeof f->dual, "%s/plugins/detector/dual_energy/.libs/dual_energy.so",
-             f->build);
+    tu_builddir_path(f->bad, sizeof f->bad, "tests/plugins/.libs/bad_detector.so");
+    tu_builddir_path(f->dual, sizeof f->dual, "plugins/detector/dual_energy/.libs/dual_energy.so");
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     *state = f;
     return 0;
 }
 
 static int teardown(void **state) {
-    fixture_t *f = *state;
-    nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f);
+    tu_fixture_free(*state);
     return 0;
 }
 
@@ -427,7 +405,7 @@ static void test_detector_bench_load_failure_leaves_no_file(void **state) {
 
     /* A real shared object of the wrong kind is refused with its reason. */
     char store[700];
-    snprintf(store, sizeof store, "%s/plugins/store/memory/.libs/memory.so", f->build);
+    tu_builddir_path(store, sizeof store, "plugins/store/memory/.libs/memory.so");
     const char *wrong[] = {store};
     make_scenario(&sc, wrong, 1);
     rc = run_into(f, &sc, 1, "fail2.h5", path, sizeof path, &res, &err);
@@ -790,10 +768,7 @@ static void test_detector_bench_replay_error_leaves_no_file(void **state) {
         image_fixture_png(path, pixels, 16, 16, 16, false, false, 0);
     }
     snprintf(path, sizeof path, "%s/labels.csv", dir);
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fprintf(fp, "image,class,x0,y0,x1,y1\na,knife,1,1,4,4\nbag_missing,firearm,2,2,8,8\n");
-    assert_int_equal(fclose(fp), 0);
+    tu_write_file(path, "image,class,x0,y0,x1,y1\na,knife,1,1,4,4\nbag_missing,firearm,2,2,8,8\n");
     snprintf(path, sizeof path, "%s/ghost.lua", f->dir);
     write_bench_scenario(f, path,
                          "replay = bl.replay{folder = 'ghost', annotations = 'ghost/labels.csv'}");
@@ -814,10 +789,7 @@ static void test_detector_bench_replay_error_leaves_no_file(void **state) {
 
     /* The labels fixed, the size is still unknown. */
     snprintf(path, sizeof path, "%s/labels.csv", dir);
-    fp = fopen(path, "w");
-    assert_non_null(fp);
-    fprintf(fp, "image,class,x0,y0,x1,y1\na,knife,1,1,4,4\n");
-    assert_int_equal(fclose(fp), 0);
+    tu_write_file(path, "image,class,x0,y0,x1,y1\na,knife,1,1,4,4\n");
     snprintf(path, sizeof path, "%s/ghost.lua", f->dir);
     rc = run_scenario(path, out, &err);
     assert_int_equal(rc, BL_EINVAL);

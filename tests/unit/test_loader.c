@@ -19,26 +19,20 @@
 #include "builtin_plugins.h"
 #include "conformance.h"
 #include "loader.h"
+#include "test_util.h"
 
 static char de_path[4096], dn_path[4096], lg_path[4096], ms_path[4096], abi99_path[4096],
-    no_entry_path[4096], text_path[4096], builddir[2048];
+    no_entry_path[4096], text_path[4096];
 
 static int setup_paths(void **state) {
     (void)state;
-    const char *b = getenv("top_builddir");
-    const char *s = getenv("top_srcdir");
-    if (b == NULL || b[0] == '\0')
-        b = ".";
-    if (s == NULL || s[0] == '\0')
-        s = b;
-    snprintf(builddir, sizeof builddir, "%s", b);
-    snprintf(de_path, sizeof de_path, "%s/plugins/detector/dual_energy/.libs/dual_energy.so", b);
-    snprintf(dn_path, sizeof dn_path, "%s/plugins/detector/density/.libs/density.so", b);
-    snprintf(lg_path, sizeof lg_path, "%s/plugins/risk/logistic/.libs/logistic.so", b);
-    snprintf(ms_path, sizeof ms_path, "%s/plugins/store/memory/.libs/memory.so", b);
-    snprintf(abi99_path, sizeof abi99_path, "%s/tests/plugins/.libs/abi99.so", b);
-    snprintf(no_entry_path, sizeof no_entry_path, "%s/tests/plugins/.libs/no_entry.so", b);
-    snprintf(text_path, sizeof text_path, "%s/tests/plugins/not_a_plugin.txt", s);
+    tu_builddir_path(de_path, sizeof de_path, "plugins/detector/dual_energy/.libs/dual_energy.so");
+    tu_builddir_path(dn_path, sizeof dn_path, "plugins/detector/density/.libs/density.so");
+    tu_builddir_path(lg_path, sizeof lg_path, "plugins/risk/logistic/.libs/logistic.so");
+    tu_builddir_path(ms_path, sizeof ms_path, "plugins/store/memory/.libs/memory.so");
+    tu_builddir_path(abi99_path, sizeof abi99_path, "tests/plugins/.libs/abi99.so");
+    tu_builddir_path(no_entry_path, sizeof no_entry_path, "tests/plugins/.libs/no_entry.so");
+    tu_srcdir_path(text_path, sizeof text_path, "tests/plugins/not_a_plugin.txt");
     return 0;
 }
 
@@ -71,12 +65,7 @@ static void test_loader_loads_reference_plugins(void **state) {
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         for (int expected = 0; expected <= 1; expected++) {
             bl_plugin_handle_t h;
-            bl_error_t err;
-            bl_error_clear(&err);
-            int rc = bl_plugin_load(&h, cases[i].path, expected ? cases[i].kind : 0, &err);
-            if (rc != BL_OK)
-                print_error("%s\n", err.message);
-            assert_int_equal(rc, BL_OK);
+            tu_load_plugin(&h, cases[i].path, expected ? cases[i].kind : 0);
             assert_non_null(h.desc);
             assert_int_equal(h.desc->header.kind, cases[i].kind);
             assert_string_equal(h.desc->header.id, cases[i].id);
@@ -97,7 +86,6 @@ static void test_loader_refuses_abi99(void **state) {
 /* Each fixture built from tests/plugins/broken.c is refused at its own step. */
 static void test_loader_refuses_each_broken_descriptor(void **state) {
     (void)state;
-    const char *b = getenv("top_builddir");
     static const struct {
         const char *file, *reason;
     } cases[] = {
@@ -107,7 +95,7 @@ static void test_loader_refuses_each_broken_descriptor(void **state) {
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char path[4096];
-        snprintf(path, sizeof path, "%s/tests/plugins/.libs/%s", b ? b : ".", cases[i].file);
+        snprintf(path, sizeof path, "%s/tests/plugins/.libs/%s", tu_builddir(), cases[i].file);
         expect_refusal(path, 0, cases[i].reason);
     }
 }
@@ -126,7 +114,7 @@ static void test_loader_refuses_text_file(void **state) {
 static void test_loader_refuses_missing_file(void **state) {
     (void)state;
     char path[4200];
-    snprintf(path, sizeof path, "%s/no/such/plugin.so", builddir);
+    tu_builddir_path(path, sizeof path, "no/such/plugin.so");
     expect_refusal(path, 0, "cannot open");
 }
 
@@ -138,17 +126,16 @@ static void test_loader_refuses_kind_mismatch(void **state) {
 
 static void test_loader_resolve_plugin_path(void **state) {
     (void)state;
-    char dirs[4200], want[4200];
+    char dirs[4200];
     bl_error_t err;
     snprintf(dirs, sizeof dirs, "/nonexistent/borderlab:%s/plugins/detector/dual_energy/.libs",
-             builddir);
-    snprintf(want, sizeof want, "%s/plugins/detector/dual_energy/.libs/dual_energy.so", builddir);
+             tu_builddir());
     assert_int_equal(setenv("BORDERLAB_PLUGIN_PATH", dirs, 1), 0);
 
     bl_error_clear(&err);
     char *p = bl_plugin_resolve("dual_energy", BL_KIND_DETECTOR, NULL, &err);
     assert_non_null(p);
-    assert_string_equal(p, want);
+    assert_string_equal(p, de_path);
     free(p);
     p = bl_plugin_resolve("dual_energy", 0, NULL, &err);
     assert_non_null(p);
@@ -174,7 +161,7 @@ static void test_loader_resolve_paths(void **state) {
     assert_string_equal(p, de_path);
     free(p);
     /* ... then relative to base_dir. */
-    p = bl_plugin_resolve("plugins/risk/logistic/.libs/logistic.so", 0, builddir, &err);
+    p = bl_plugin_resolve("plugins/risk/logistic/.libs/logistic.so", 0, tu_builddir(), &err);
     assert_non_null(p);
     assert_non_null(strstr(p, "logistic.so"));
     assert_int_equal(access(p, R_OK), 0);
@@ -233,43 +220,21 @@ static void test_loader_host_services(void **state) {
     a.host.log(a.host.ctx, BL_LOG_DEBUG, "dropped: below the log level");
 }
 
-/* Run conformance on path; print its output when a check fails. */
-static void expect_conformance(const char *path, size_t n, const char *const *keys,
-                               const char *const *values) {
-    bl_conformance_result_t result;
-    bl_error_t err;
-    FILE *out = tmpfile();
-    assert_non_null(out);
-    bl_error_clear(&err);
-    int rc = bl_conformance_run(path, n, keys, values, out, &result, &err);
-    if (rc != BL_OK || result.failed > 0) {
-        char line[1024];
-        rewind(out);
-        while (fgets(line, sizeof line, out) != NULL)
-            print_error("%s", line);
-        print_error("rc %d: %s\n", rc, err.message);
-    }
-    fclose(out);
-    assert_int_equal(rc, BL_OK);
-    assert_int_equal(result.failed, 0);
-    assert_true(result.passed >= 8);
-}
-
 static void test_loader_conformance_dual_energy(void **state) {
     (void)state;
-    expect_conformance(de_path, 0, NULL, NULL);
+    tu_expect_conformance(de_path, 0, NULL, NULL, 8);
 }
 
 static void test_loader_conformance_logistic(void **state) {
     (void)state;
     const char *const keys[] = {"weights.x1", "weights.x2", "intercept"};
     const char *const values[] = {"0.8", "-0.5", "-1"};
-    expect_conformance(lg_path, 3, keys, values);
+    tu_expect_conformance(lg_path, 3, keys, values, 8);
 }
 
 static void test_loader_conformance_memory_store(void **state) {
     (void)state;
-    expect_conformance(ms_path, 0, NULL, NULL);
+    tu_expect_conformance(ms_path, 0, NULL, NULL, 8);
 }
 
 static void test_loader_conformance_refuses_abi99(void **state) {
@@ -291,7 +256,6 @@ static void test_loader_dual_energy_finds_steel(void **state) {
     static float high[W * H], low[W * H];
     bl_plugin_handle_t h;
     bl_host_services_t hs;
-    bl_error_t err;
     bl_detection_t items[8];
     bl_detections_t out = {items, 8, 0};
     void *inst;
@@ -307,8 +271,7 @@ static void test_loader_dual_energy_finds_steel(void **state) {
      * block rather than a key, which dual_energy scores below 0.5. */
     bl_scan_t scans[2] = {{sizeof(bl_scan_t), W, H, 1, 2, 0, 4.0, 1, low, high},
                           {sizeof(bl_scan_t), W, H, 1, 1, 0, 4.0, 2, NULL, high}};
-    bl_error_clear(&err);
-    assert_int_equal(bl_plugin_load(&h, de_path, BL_KIND_DETECTOR, &err), BL_OK);
+    tu_load_plugin(&h, de_path, BL_KIND_DETECTOR);
     bl_host_services_init(&hs, 1, 0, BL_STREAM_PLUGIN_BASE, NULL, h.desc->header.id);
     assert_int_equal(h.desc->detector->create(NULL, &hs.host, &inst), BL_OK);
     assert_int_equal(h.desc->detector->detect(inst, scans, 1, &out), BL_OK);
@@ -343,11 +306,9 @@ static void test_loader_logistic_scores(void **state) {
     bl_config_t config = {3, keys, values};
     bl_plugin_handle_t h;
     bl_host_services_t hs;
-    bl_error_t err;
     void *inst;
 
-    bl_error_clear(&err);
-    assert_int_equal(bl_plugin_load(&h, lg_path, BL_KIND_RISK, &err), BL_OK);
+    tu_load_plugin(&h, lg_path, BL_KIND_RISK);
     bl_host_services_init(&hs, 1, 0, BL_STREAM_PLUGIN_BASE, NULL, h.desc->header.id);
     const bl_risk_ops_t *ops = h.desc->risk;
     assert_int_equal(ops->create(&config, &hs.host, &inst), BL_OK);
@@ -376,7 +337,6 @@ static void test_loader_memory_store_states(void **state) {
     (void)state;
     bl_plugin_handle_t h;
     bl_host_services_t hs;
-    bl_error_t err;
     bl_custody_report_t report;
     bl_seizure_t item, got;
     uint64_t id = 0;
@@ -387,8 +347,7 @@ static void test_loader_memory_store_states(void **state) {
     item.quantity = 2;
     strcpy(item.case_id, "C-1");
     strcpy(item.location, "SHELF-1");
-    bl_error_clear(&err);
-    assert_int_equal(bl_plugin_load(&h, ms_path, BL_KIND_STORE, &err), BL_OK);
+    tu_load_plugin(&h, ms_path, BL_KIND_STORE);
     bl_host_services_init(&hs, 1, 0, BL_STREAM_PLUGIN_BASE, NULL, h.desc->header.id);
     hs.log_level = -1;
     const bl_store_ops_t *ops = h.desc->store;
@@ -420,7 +379,7 @@ static void test_loader_memory_store_states(void **state) {
 
 static void test_loader_conformance_density(void **state) {
     (void)state;
-    expect_conformance(dn_path, 0, NULL, NULL);
+    tu_expect_conformance(dn_path, 0, NULL, NULL, 8);
 }
 
 enum { DN_W = 128, DN_H = 96 };
@@ -447,7 +406,6 @@ static void test_loader_density_finds_dense_regions(void **state) {
     static float high[DN_W * DN_H], low[DN_W * DN_H];
     bl_plugin_handle_t h;
     bl_host_services_t hs;
-    bl_error_t err;
     bl_detection_t items[32];
     bl_detections_t out = {items, 32, 0};
     void *inst;
@@ -466,8 +424,7 @@ static void test_loader_density_finds_dense_regions(void **state) {
     bl_scan_t scans[2] = {{sizeof(bl_scan_t), DN_W, DN_H, 1, 1, 0, 2.0, 1, NULL, high},
                           {sizeof(bl_scan_t), DN_W, DN_H, 1, 2, 0, 2.0, 2, low, high}};
 
-    bl_error_clear(&err);
-    assert_int_equal(bl_plugin_load(&h, dn_path, BL_KIND_DETECTOR, &err), BL_OK);
+    tu_load_plugin(&h, dn_path, BL_KIND_DETECTOR);
     assert_string_equal(h.desc->header.id, "borderlab.density");
     assert_int_equal(h.desc->header.flags, BL_FLAG_THREAD_SAFE | BL_FLAG_DETERMINISTIC);
     bl_host_services_init(&hs, 1, 0, BL_STREAM_PLUGIN_BASE, NULL, h.desc->header.id);
@@ -535,11 +492,7 @@ static void test_loader_builtin_noop_loads(void **state) {
     for (int expected = 0; expected <= 1; expected++) {
         bl_plugin_handle_t h;
         memset(&h, 0x5a, sizeof h);
-        bl_error_clear(&err);
-        int rc = bl_plugin_load(&h, "builtin:noop", expected ? BL_KIND_DETECTOR : 0, &err);
-        if (rc != BL_OK)
-            print_error("%s\n", err.message);
-        assert_int_equal(rc, BL_OK);
+        tu_load_plugin(&h, "builtin:noop", expected ? BL_KIND_DETECTOR : 0);
         assert_null(h.dl);
         assert_ptr_equal(h.desc, bl_builtin_plugin("noop"));
         assert_int_equal(h.desc->header.kind, BL_KIND_DETECTOR);
@@ -559,7 +512,6 @@ static void test_loader_builtin_noop_detects_nothing(void **state) {
     static float high[16 * 16];
     bl_plugin_handle_t h;
     bl_host_services_t hs;
-    bl_error_t err;
     bl_detection_t items[2];
     bl_detections_t out = {items, 2, 0};
     void *inst = NULL, *inst2 = NULL;
@@ -568,8 +520,7 @@ static void test_loader_builtin_noop_detects_nothing(void **state) {
     bl_scan_t scans[3];
     for (int i = 0; i < 3; i++)
         scans[i] = (bl_scan_t){sizeof(bl_scan_t), 16, 16, 1, 1, 0, 1.0, (uint64_t)i, NULL, high};
-    bl_error_clear(&err);
-    assert_int_equal(bl_plugin_load(&h, "builtin:noop", BL_KIND_DETECTOR, &err), BL_OK);
+    tu_load_plugin(&h, "builtin:noop", BL_KIND_DETECTOR);
     bl_host_services_init(&hs, 1, 0, BL_STREAM_PLUGIN_BASE, NULL, h.desc->header.id);
     assert_int_equal(h.desc->detector->create(NULL, &hs.host, &inst), BL_OK);
     assert_int_equal(h.desc->detector->create(NULL, &hs.host, &inst2), BL_OK);
@@ -589,7 +540,7 @@ static void test_loader_builtin_resolves_to_itself(void **state) {
     (void)state;
     bl_error_t err;
     bl_error_clear(&err);
-    char *p = bl_plugin_resolve("builtin:noop", BL_KIND_DETECTOR, builddir, &err);
+    char *p = bl_plugin_resolve("builtin:noop", BL_KIND_DETECTOR, tu_builddir(), &err);
     assert_non_null(p);
     assert_string_equal(p, "builtin:noop");
     free(p);
@@ -619,7 +570,7 @@ static void test_loader_builtin_refuses_unknown(void **state) {
 
 static void test_loader_conformance_builtin_noop(void **state) {
     (void)state;
-    expect_conformance("builtin:noop", 0, NULL, NULL);
+    tu_expect_conformance("builtin:noop", 0, NULL, NULL, 8);
 }
 
 int main(void) {

@@ -2,10 +2,10 @@
  * Scenario loading (core/scenario_lua.c, core/lua_bl.c, lua/borderlab):
  * scripts are written to a temporary folder, loaded, and the resulting
  * bl_scenario_t (or the error) is checked.  The shipped scenarios are
- * found under $top_srcdir (default ".").  The detector_bench tests use
- * xray.c's defaults and validation, so they run against the real
- * generator settings; the risk_validation tests use declaration_gen.c's
- * defaults and validation likewise.
+ * found under $top_srcdir (default: $top_builddir, then ".").  The
+ * detector_bench tests use xray.c's defaults and validation, so they run
+ * against the real generator settings; the risk_validation tests use
+ * declaration_gen.c's defaults and validation likewise.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,32 +23,28 @@
 #include "detector_bench.h"
 #include "risk_validation.h"
 #include "scenario_lua.h"
+#include "test_util.h"
 #include "xray.h"
 
-static char tmpdir[256];
+static char *tmpdir; /* tests write under the build tree */
 
 static int setup_dir(void **state) {
     (void)state;
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/bl_test_lua_XXXXXX", base != NULL ? base : "/tmp");
-    return mkdtemp(tmpdir) != NULL ? 0 : -1;
+    tmpdir = tu_tempdir_new("test_lua");
+    return tmpdir != NULL ? 0 : -1;
 }
 
 static int teardown_dir(void **state) {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    tu_tempdir_free(tmpdir);
+    tmpdir = NULL;
+    return 0;
 }
 
 /* Write text to tmpdir/name; the path is returned in a static buffer. */
 static const char *write_script(const char *name, const char *text) {
     static char path[512];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(fputs(text, f) >= 0, 1);
-    assert_int_equal(fclose(f), 0);
+    tu_write_file(tu_path_in(path, sizeof path, tmpdir, name), text);
     return path;
 }
 
@@ -794,8 +790,7 @@ static void test_lua_detector_bench_bad_settings_error(void **state) {
 
 /* tmpdir/rel into out (n bytes). */
 static const char *in_tmp(char *out, size_t n, const char *rel) {
-    snprintf(out, n, "%s/%s", tmpdir, rel);
-    return out;
+    return tu_path_in(out, n, tmpdir, rel);
 }
 
 static void test_lua_risk_validation_converts(void **state) {
@@ -1124,9 +1119,8 @@ static void test_lua_risk_validation_bad_settings_error(void **state) {
 }
 
 static void load_shipped(const char *rel, bl_scenario_t *sc) {
-    const char *top = getenv("top_srcdir");
     char path[1024];
-    snprintf(path, sizeof path, "%s/%s", top != NULL ? top : ".", rel);
+    tu_srcdir_path(path, sizeof path, rel);
     bl_error_t err;
     bl_error_clear(&err);
     memset(sc, 0, sizeof *sc);

@@ -2,7 +2,6 @@
  * replication results built by hand are written, then read back through the
  * HDF5 C API and through bl_summary_load. */
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -24,6 +23,7 @@
 #include "histogram.h"
 #include "results.h"
 #include "summary.h"
+#include "test_util.h"
 
 #define N_REPS 3
 
@@ -40,7 +40,7 @@ static void near(double a, double b, double eps, const char *expr, const char *f
 /* ------------------------------------------------------------------ fixture */
 
 typedef struct fixture {
-    char dir[512];
+    char *dir; /* first: tu_fixture_new makes it */
     bl_scenario_t sc;
     bl_station_def_t stations[2];
     bl_param_t params[2];
@@ -59,30 +59,13 @@ static const bl_plugin_t fake_store = {
 
 static const char SOURCE_HEAD[] = "-- a scenario\nscenario { name = 'unit' }\n";
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    return remove(path);
-}
-
 /* Per-replication mean waits at station 0: 20, 10, 30 (mean 20, sd 10). */
 static const double waits0[N_REPS][4] = {{10, 20, 30, -1}, {5, 15, -1, -1}, {30, 30, 30, 30}};
 
 static int setup(void **state) {
-    fixture_t *f = calloc(1, sizeof *f);
+    fixture_t *f = tu_fixture_new(sizeof *f, "test_results");
     if (f == NULL)
         return -1;
-    const char *build = getenv("top_builddir");
-    if (build == NULL)
-        build = ".";
-    /* Tests write under the build tree. */
-    snprintf(f->dir, sizeof f->dir, "%s/tests", build);
-    mkdir(f->dir, 0755);
-    snprintf(f->dir, sizeof f->dir, "%s/tests/out", build);
-    mkdir(f->dir, 0755);
-    snprintf(f->dir, sizeof f->dir, "%s/tests/out/test_results.XXXXXX", build);
-    if (mkdtemp(f->dir) == NULL) {
-        free(f);
-        return -1;
-    }
 
     bl_scenario_t *sc = &f->sc;
     sc->path = "scenarios/unit.lua";
@@ -179,14 +162,8 @@ static int teardown(void **state) {
     for (int i = 0; i < N_REPS; i++)
         free(f->reps[i].stations);
     free(f->sc.source);
-    if (getenv("BL_KEEP_TEST_OUTPUT") == NULL) /* set it to look at the files */
-        nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f);
+    tu_fixture_free(f);
     return 0;
-}
-
-static void path_in(const fixture_t *f, char *out, size_t size, const char *name) {
-    snprintf(out, size, "%s/%s", f->dir, name);
 }
 
 static bool exists(const char *path) {
@@ -196,7 +173,7 @@ static bool exists(const char *path) {
 
 /* Write the fixture's run to dir/name. */
 static void write_file(fixture_t *f, const char *name, char *out, size_t size) {
-    path_in(f, out, size, name);
+    tu_path_in(out, size, f->dir, name);
     bl_results_writer_t *w = NULL;
     bl_error_t err;
     bl_error_clear(&err);
@@ -430,12 +407,9 @@ static void test_results_plugins_table(void **state) {
 static void test_results_commit_renames(void **state) {
     fixture_t *f = *state;
     char path[600];
-    path_in(f, path, sizeof path, "commit.h5");
+    tu_path_in(path, sizeof path, f->dir, "commit.h5");
     /* An existing file of that name is replaced. */
-    FILE *old = fopen(path, "w");
-    assert_non_null(old);
-    fputs("old", old);
-    fclose(old);
+    tu_write_file(path, "old");
 
     bl_results_writer_t *w = NULL;
     bl_error_t err;
@@ -455,7 +429,7 @@ static void test_results_commit_renames(void **state) {
 static void test_results_abort_removes_temp(void **state) {
     fixture_t *f = *state;
     char path[600];
-    path_in(f, path, sizeof path, "aborted.h5");
+    tu_path_in(path, sizeof path, f->dir, "aborted.h5");
     bl_results_writer_t *w = NULL;
     bl_error_t err;
     bl_error_clear(&err);
@@ -476,7 +450,7 @@ static void test_results_abort_removes_temp(void **state) {
 static void test_results_commit_refuses_incomplete(void **state) {
     fixture_t *f = *state;
     char path[600];
-    path_in(f, path, sizeof path, "incomplete.h5");
+    tu_path_in(path, sizeof path, f->dir, "incomplete.h5");
     bl_results_writer_t *w = NULL;
     bl_error_t err;
     bl_error_clear(&err);
@@ -493,7 +467,7 @@ static void test_results_commit_refuses_incomplete(void **state) {
 static void test_results_open_missing_folder(void **state) {
     fixture_t *f = *state;
     char path[700], folder[600];
-    path_in(f, folder, sizeof folder, "no/such");
+    tu_path_in(folder, sizeof folder, f->dir, "no/such");
     snprintf(path, sizeof path, "%s/x.h5", folder);
     bl_results_writer_t *w = NULL;
     bl_error_t err;
@@ -508,10 +482,8 @@ static void test_results_open_missing_folder(void **state) {
 static void test_results_open_parent_is_file(void **state) {
     fixture_t *f = *state;
     char path[700], parent[600];
-    path_in(f, parent, sizeof parent, "plain.txt");
-    FILE *fp = fopen(parent, "w");
-    assert_non_null(fp);
-    fclose(fp);
+    tu_path_in(parent, sizeof parent, f->dir, "plain.txt");
+    tu_write_file(parent, "");
     snprintf(path, sizeof path, "%s/x.h5", parent);
     bl_results_writer_t *w = NULL;
     bl_error_t err;
@@ -527,7 +499,7 @@ static void test_results_open_unwritable_folder(void **state) {
     if (geteuid() == 0)
         skip(); /* root writes anywhere */
     char path[700], folder[600];
-    path_in(f, folder, sizeof folder, "readonly");
+    tu_path_in(folder, sizeof folder, f->dir, "readonly");
     assert_int_equal(mkdir(folder, 0555), 0);
     snprintf(path, sizeof path, "%s/x.h5", folder);
     bl_results_writer_t *w = NULL;
@@ -580,7 +552,7 @@ static void *write_entities(void *arg) {
 static void test_results_entity_sink_threads(void **state) {
     fixture_t *f = *state;
     char path[600];
-    path_in(f, path, sizeof path, "entities.h5");
+    tu_path_in(path, sizeof path, f->dir, "entities.h5");
     bl_results_writer_t *w = NULL;
     bl_error_t err;
     bl_error_clear(&err);
@@ -713,18 +685,15 @@ static void expect_summary_refusal(const char *path, const char *why) {
 static void test_results_summary_refuses_text_file(void **state) {
     fixture_t *f = *state;
     char path[600];
-    path_in(f, path, sizeof path, "notes.txt");
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs("not hdf5\n", fp);
-    fclose(fp);
+    tu_path_in(path, sizeof path, f->dir, "notes.txt");
+    tu_write_file(path, "not hdf5\n");
     expect_summary_refusal(path, "is not an HDF5 file (or is damaged)");
 }
 
 static void test_results_summary_refuses_foreign_hdf5(void **state) {
     fixture_t *f = *state;
     char path[600];
-    path_in(f, path, sizeof path, "foreign.h5");
+    tu_path_in(path, sizeof path, f->dir, "foreign.h5");
     hid_t file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     assert_true(file >= 0);
     H5Fclose(file);
@@ -734,7 +703,7 @@ static void test_results_summary_refuses_foreign_hdf5(void **state) {
 static void test_results_summary_refuses_newer_schema(void **state) {
     fixture_t *f = *state;
     char path[600];
-    path_in(f, path, sizeof path, "future.h5");
+    tu_path_in(path, sizeof path, f->dir, "future.h5");
     hid_t file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     assert_true(file >= 0);
     int schema = BL_RESULTS_SCHEMA + 1;

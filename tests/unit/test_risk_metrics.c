@@ -24,6 +24,7 @@
 #include "inference.h"
 #include "risk_metrics.h"
 #include "rng.h"
+#include "test_util.h"
 
 static void expect_near(double got, double expected, double tol, const char *what) {
     if (!(fabs(got - expected) <= tol))
@@ -416,12 +417,7 @@ static char *slurp(const char *path) {
 }
 
 static void fixture_path(char *out, size_t size, const char *file) {
-    const char *s = getenv("top_srcdir");
-    if (s == NULL || s[0] == '\0')
-        s = getenv("top_builddir");
-    if (s == NULL || s[0] == '\0')
-        s = ".";
-    snprintf(out, size, "%s/tests/fixtures/risk_metrics/%s", s, file);
+    snprintf(out, size, "%s/tests/fixtures/risk_metrics/%s", tu_srcdir(), file);
 }
 
 /* The CSV has a header, then score_a,score_b,fraud,revenue per line; an

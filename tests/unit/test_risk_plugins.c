@@ -17,34 +17,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
 #include "conformance.h"
 #include "loader.h"
+#include "test_util.h"
 
 /* ------------------------------------------------------------------ shared */
 
-static char builddir[2048], srcdir[2048], outdir[2200];
+static char outdir[2200];
 
 static int setup_paths(void **state) {
-    char path[2200];
     (void)state;
-    const char *b = getenv("top_builddir");
-    const char *s = getenv("top_srcdir");
-    if (b == NULL || b[0] == '\0')
-        b = ".";
-    if (s == NULL || s[0] == '\0')
-        s = b;
-    snprintf(builddir, sizeof builddir, "%s", b);
-    snprintf(srcdir, sizeof srcdir, "%s", s);
-    snprintf(path, sizeof path, "%s/tests/out", builddir);
-    mkdir(path, 0755);
-    snprintf(outdir, sizeof outdir, "%s/tests/out/risk_plugins", builddir);
-    mkdir(outdir, 0755);
-    return 0;
+    return tu_outdir(outdir, sizeof outdir, "risk_plugins");
 }
 
 /* Error and warning lines a plugin logged, newest last (cleared by risk_open). */
@@ -71,15 +58,9 @@ typedef struct risk_plugin {
 static int risk_open(risk_plugin_t *rp, const char *so_path, size_t n, const char *const *keys,
                      const char *const *values) {
     char path[4096];
-    bl_error_t err;
-    bl_error_clear(&err);
     logged[0] = '\0';
     memset(rp, 0, sizeof *rp);
-    snprintf(path, sizeof path, "%s/%s", builddir, so_path);
-    int rc = bl_plugin_load(&rp->handle, path, BL_KIND_RISK, &err);
-    if (rc != BL_OK)
-        print_error("load %s: %s\n", path, err.message);
-    assert_int_equal(rc, BL_OK);
+    tu_load_plugin(&rp->handle, tu_builddir_path(path, sizeof path, so_path), BL_KIND_RISK);
     rp->ops = rp->handle.desc->risk;
     bl_host_services_init(&rp->hs, 42, 0, 7, NULL, rp->handle.desc->header.id);
     rp->hs.host.log = capture_log;
@@ -127,7 +108,7 @@ static int xgb_column_type(const char *name) {
 }
 
 static void xgb_fixture_path(char *out, size_t size, const char *name) {
-    snprintf(out, size, "%s/tests/fixtures/xgboost/%s", srcdir, name);
+    snprintf(out, size, "%s/tests/fixtures/xgboost/%s", tu_srcdir(), name);
 }
 
 /* Split line (modified in place) at commas into at most max cells. */
@@ -285,11 +266,7 @@ static void xgb_write_encoding(const char *name, void (*edit)(cJSON *root), char
     assert_non_null(root);
     edit(root);
     char *printed = cJSON_Print(root);
-    snprintf(out, size, "%s/%s", outdir, name);
-    fp = fopen(out, "w");
-    assert_non_null(fp);
-    fputs(printed, fp);
-    fclose(fp);
+    tu_write_file(tu_path_in(out, size, outdir, name), printed);
     free(printed);
     cJSON_Delete(root);
 }
@@ -616,10 +593,7 @@ static void test_risk_plugins_xgboost_bad_config(void **state) {
 
     /* Not JSON: the line is given. */
     snprintf(path, sizeof path, "%s/xgb_broken.json", outdir);
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs("{\n  \"features\": [\n    {\"column\": \"x\",, }\n  ]\n}\n", fp);
-    fclose(fp);
+    tu_write_file(path, "{\n  \"features\": [\n    {\"column\": \"x\",, }\n  ]\n}\n");
     assert_int_equal(xgb_open(&rp, model, path, NULL, NULL), BL_EINVAL);
     assert_non_null(strstr(logged, "line 3"));
     risk_close(&rp);
@@ -640,28 +614,12 @@ static void test_risk_plugins_xgboost_bad_config(void **state) {
 static void test_risk_plugins_xgboost_conformance(void **state) {
     (void)state;
     char so[4096], model[4096], encoding[4096];
-    snprintf(so, sizeof so, "%s/%s", builddir, XGB_SO);
+    tu_builddir_path(so, sizeof so, XGB_SO);
     xgb_fixture_path(model, sizeof model, "conformance/model.json");
     xgb_fixture_path(encoding, sizeof encoding, "conformance/encoding.json");
     const char *keys[] = {"model", "encoding"};
     const char *values[] = {model, encoding};
-    bl_conformance_result_t result = {0, 0};
-    bl_error_t err;
-    bl_error_clear(&err);
-    FILE *out = tmpfile();
-    assert_non_null(out);
-    int rc = bl_conformance_run(so, 2, keys, values, out, &result, &err);
-    if (rc != BL_OK || result.failed != 0) {
-        char line[512];
-        rewind(out);
-        while (fgets(line, sizeof line, out) != NULL)
-            print_error("%s", line);
-        print_error("rc %d: %s\n", rc, err.message);
-    }
-    fclose(out);
-    assert_int_equal(rc, BL_OK);
-    assert_int_equal(result.failed, 0);
-    assert_true(result.passed >= 10);
+    tu_expect_conformance(so, 2, keys, values, 10);
 }
 
 /* One instance per thread, as the host runs a plugin not flagged thread-safe. */
@@ -720,16 +678,12 @@ static void test_risk_plugins_xgboost_instances_per_thread(void **state) {
 #define RULES_SO "plugins/risk/rules/.libs/rules.so"
 
 static void lr_fixture_path(char *out, size_t size, const char *name) {
-    snprintf(out, size, "%s/tests/fixtures/%s", srcdir, name);
+    snprintf(out, size, "%s/tests/fixtures/%s", tu_srcdir(), name);
 }
 
 /* Write text to outdir/name; the path into out. */
 static void lr_write(const char *name, const char *text, char *out, size_t size) {
-    snprintf(out, size, "%s/%s", outdir, name);
-    FILE *fp = fopen(out, "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    fclose(fp);
+    tu_write_file(tu_path_in(out, size, outdir, name), text);
 }
 
 /* Open plugin so with one config key. */
@@ -788,26 +742,10 @@ static void lr_batch_build(lr_batch_t *b) {
 
 static void lr_conformance(const char *so_rel, const char *key, const char *value) {
     char so[4096];
-    snprintf(so, sizeof so, "%s/%s", builddir, so_rel);
+    tu_builddir_path(so, sizeof so, so_rel);
     const char *keys[] = {key};
     const char *values[] = {value};
-    bl_conformance_result_t result = {0, 0};
-    bl_error_t err;
-    bl_error_clear(&err);
-    FILE *out = tmpfile();
-    assert_non_null(out);
-    int rc = bl_conformance_run(so, 1, keys, values, out, &result, &err);
-    if (rc != BL_OK || result.failed != 0) {
-        char line[512];
-        rewind(out);
-        while (fgets(line, sizeof line, out) != NULL)
-            print_error("%s", line);
-        print_error("rc %d: %s\n", rc, err.message);
-    }
-    fclose(out);
-    assert_int_equal(rc, BL_OK);
-    assert_int_equal(result.failed, 0);
-    assert_true(result.passed >= 10);
+    tu_expect_conformance(so, 1, keys, values, 10);
 }
 
 static double lr_sigmoid(double z) { return 1.0 / (1.0 + exp(-z)); }

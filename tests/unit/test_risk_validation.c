@@ -23,6 +23,7 @@
 #include "risk_results.h"
 #include "risk_validation.h"
 #include "run.h"
+#include "test_util.h"
 
 #define LOGISTIC_SO "plugins/risk/logistic/.libs/logistic.so"
 #define RECORDS 20000
@@ -31,15 +32,9 @@ static char outdir[2200], logistic[2400];
 
 static int setup_paths(void **state) {
     (void)state;
-    const char *b = getenv("top_builddir");
-    char path[2200];
-    if (b == NULL || b[0] == '\0')
-        b = ".";
-    snprintf(path, sizeof path, "%s/tests/out", b);
-    mkdir(path, 0755);
-    snprintf(outdir, sizeof outdir, "%s/tests/out/risk_validation", b);
-    mkdir(outdir, 0755);
-    snprintf(logistic, sizeof logistic, "%s/%s", b, LOGISTIC_SO);
+    if (tu_outdir(outdir, sizeof outdir, "risk_validation") != 0)
+        return -1;
+    tu_builddir_path(logistic, sizeof logistic, LOGISTIC_SO);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     return 0;
 }
@@ -48,8 +43,7 @@ static char *out_path(const char *name) {
     static char path[4][2400];
     static int next;
     char *p = path[next++ % 4];
-    snprintf(p, sizeof path[0], "%s/%s", outdir, name);
-    unlink(p);
+    unlink(tu_path_in(p, sizeof path[0], outdir, name));
     return p;
 }
 

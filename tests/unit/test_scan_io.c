@@ -5,7 +5,6 @@
  * with libpng and libtiff (image_fixtures.c), are replayed; malformed
  * folders are refused with messages that name the file and the row or
  * image. */
-#include <ftw.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,6 +23,7 @@
 
 #include "image_fixtures.h"
 #include "scan_io.h"
+#include "test_util.h"
 
 #define W 5
 #define H 4
@@ -50,40 +50,16 @@ static void mentions(const char *message, const char *needle, const char *file, 
 /* ------------------------------------------------------------------ fixture */
 
 typedef struct fixture {
-    char dir[512];
+    char *dir; /* first: tu_fixture_new makes it */
 } fixture_t;
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
 static int setup(void **state) {
-    fixture_t *f = calloc(1, sizeof *f);
-    if (f == NULL)
-        return -1;
-    const char *build = getenv("top_builddir");
-    if (build == NULL)
-        build = ".";
-    /* Tests write under the build tree. */
-    snprintf(f->dir, sizeof f->dir, "%s/tests", build);
-    mkdir(f->dir, 0755);
-    snprintf(f->dir, sizeof f->dir, "%s/tests/out", build);
-    mkdir(f->dir, 0755);
-    snprintf(f->dir, sizeof f->dir, "%s/tests/out/test_scan_io.XXXXXX", build);
-    if (mkdtemp(f->dir) == NULL) {
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
+    *state = tu_fixture_new(sizeof(fixture_t), "test_scan_io");
+    return *state != NULL ? 0 : -1;
 }
 
 static int teardown(void **state) {
-    fixture_t *f = *state;
-    if (getenv("BL_KEEP_TEST_OUTPUT") == NULL) /* set it to look at the files */
-        nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f);
+    tu_fixture_free(*state);
     return 0;
 }
 
@@ -92,13 +68,6 @@ static const char *path_in(const fixture_t *f, char *out, size_t size, const cha
                            const char *b) {
     snprintf(out, size, "%s/%s%s%s", f->dir, a, b ? "/" : "", b ? b : "");
     return out;
-}
-
-static void write_text(const char *path, const char *text) {
-    FILE *out = fopen(path, "wb");
-    assert_non_null(out);
-    assert_int_equal(fputs(text, out) >= 0, 1);
-    assert_int_equal(fclose(out), 0);
 }
 
 /* ------------------------------------------------------------------ images */
@@ -386,19 +355,19 @@ static void test_scan_io_replay_png_coco(void **state) {
             write_png(path, s, e, RW, RH, s == 2 ? 8 : 16, PNG_COLOR_TYPE_GRAY);
         }
     snprintf(path, sizeof path, "%s/notes.txt", dir);
-    write_text(path, "not an image: ignored\n");
+    tu_write_file(path, "not an image: ignored\n");
     path_in(f, path, sizeof path, "png", "coco.json");
-    write_text(path,
-               "{\"images\": [{\"id\": 10, \"file_name\": \"bagA_high.png\"},\n"
-               "  {\"id\": 11, \"file_name\": \"bagB.png\"},\n"
-               "  {\"id\": 12, \"file_name\": \"some/dir/bagC\"}],\n"
-               " \"categories\": [{\"id\": 1, \"name\": \"firearm\"},\n"
-               "  {\"id\": 2, \"name\": \"knife\"}],\n"
-               " \"annotations\": [\n"
-               "  {\"id\": 1, \"image_id\": 12, \"category_id\": 2, \"bbox\": [1, 2, 3, 4]},\n"
-               "  {\"id\": 2, \"image_id\": 10, \"category_id\": 1, \"bbox\": [0, 0, 5, 6]},\n"
-               "  {\"id\": 3, \"image_id\": 10, \"category_id\": 2,\n"
-               "   \"bbox\": [15.5, 10, 10, 2.5]}]}\n");
+    tu_write_file(path,
+                  "{\"images\": [{\"id\": 10, \"file_name\": \"bagA_high.png\"},\n"
+                  "  {\"id\": 11, \"file_name\": \"bagB.png\"},\n"
+                  "  {\"id\": 12, \"file_name\": \"some/dir/bagC\"}],\n"
+                  " \"categories\": [{\"id\": 1, \"name\": \"firearm\"},\n"
+                  "  {\"id\": 2, \"name\": \"knife\"}],\n"
+                  " \"annotations\": [\n"
+                  "  {\"id\": 1, \"image_id\": 12, \"category_id\": 2, \"bbox\": [1, 2, 3, 4]},\n"
+                  "  {\"id\": 2, \"image_id\": 10, \"category_id\": 1, \"bbox\": [0, 0, 5, 6]},\n"
+                  "  {\"id\": 3, \"image_id\": 10, \"category_id\": 2,\n"
+                  "   \"bbox\": [15.5, 10, 10, 2.5]}]}\n");
     bl_error_t err;
     bl_error_clear(&err);
     bl_replay_t *r = NULL;
@@ -451,10 +420,10 @@ static void test_scan_io_replay_tiff_csv(void **state) {
             write_tiff(path, s, e, RW, RH, e == 1, 1); /* high: tiled; low: strips */
         }
     path_in(f, path, sizeof path, "annotations.csv", NULL);
-    write_text(path, "image,class,x0,y0,x1,y1\r\n"
-                     "x2,cigarettes,1,2,3,4\r\n"
-                     "\"x1_high.tif\",\"drugs\", 0.5 ,-3,19,7.25\r\n"
-                     "x2_low.tif,currency,10,10,30,30\r\n");
+    tu_write_file(path, "image,class,x0,y0,x1,y1\r\n"
+                        "x2,cigarettes,1,2,3,4\r\n"
+                        "\"x1_high.tif\",\"drugs\", 0.5 ,-3,19,7.25\r\n"
+                        "x2_low.tif,currency,10,10,30,30\r\n");
     bl_error_t err;
     bl_error_clear(&err);
     bl_replay_t *r = NULL;
@@ -614,7 +583,7 @@ static void build_bad_case(const fixture_t *f, size_t i, char *dir, size_t size,
         char file[64];
         snprintf(file, sizeof file, "%s.%s", name, c->annotations);
         path_in(f, ann, ann_size, file, NULL);
-        write_text(ann, c->text);
+        tu_write_file(ann, c->text);
         return;
     }
     bool rgb = strstr(c->text, "rgb") != NULL, text = strstr(c->text, "text") != NULL;
@@ -626,7 +595,7 @@ static void build_bad_case(const fixture_t *f, size_t i, char *dir, size_t size,
         snprintf(path, sizeof path, "%s/%s", dir, file);
         bool high = strstr(file, "_high") != NULL;
         if (text && high)
-            write_text(path, "this is not a PNG file\n");
+            tu_write_file(path, "this is not a PNG file\n");
         else if (strstr(file, ".tif") != NULL)
             write_tiff(path, 1, high, RW, RH, false, rgb && high ? 3 : 1);
         else

@@ -1,0 +1,157 @@
+/*
+ * Helpers the unit tests share: see test_util.h.
+ */
+#include "test_util.h"
+
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "conformance.h"
+
+/* The environment variable name, or NULL when it is unset or empty. */
+static const char *env_dir(const char *name) {
+    const char *v = getenv(name);
+    return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+const char *tu_builddir(void) {
+    const char *b = env_dir("top_builddir");
+    return b != NULL ? b : ".";
+}
+
+const char *tu_srcdir(void) {
+    const char *s = env_dir("top_srcdir");
+    return s != NULL ? s : tu_builddir();
+}
+
+const char *tu_path_in(char *out, size_t size, const char *dir, const char *name) {
+    int n = snprintf(out, size, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= size)
+        fail_msg("path %s/%s does not fit in %zu bytes", dir, name, size);
+    return out;
+}
+
+const char *tu_builddir_path(char *out, size_t size, const char *rel) {
+    return tu_path_in(out, size, tu_builddir(), rel);
+}
+
+const char *tu_srcdir_path(char *out, size_t size, const char *rel) {
+    return tu_path_in(out, size, tu_srcdir(), rel);
+}
+
+/* builddir/tests/out/leaf into out, making tests/ and tests/out on the way
+ * (the leaf itself is left to the caller).  0, or -1 when it does not fit. */
+static int out_path(char *out, size_t size, const char *leaf) {
+    const char *b = tu_builddir();
+    snprintf(out, size, "%s/tests", b);
+    mkdir(out, 0755);
+    snprintf(out, size, "%s/tests/out", b);
+    mkdir(out, 0755);
+    int n = snprintf(out, size, "%s/tests/out/%s", b, leaf);
+    return n >= 0 && (size_t)n < size ? 0 : -1;
+}
+
+int tu_outdir(char *out, size_t size, const char *name) {
+    if (out_path(out, size, name) != 0)
+        return -1;
+    struct stat st;
+    if (mkdir(out, 0755) != 0 && (stat(out, &st) != 0 || !S_ISDIR(st.st_mode)))
+        return -1;
+    return 0;
+}
+
+char *tu_tempdir_new(const char *name) {
+    char path[4096], leaf[512];
+    int n = snprintf(leaf, sizeof leaf, "%s.XXXXXX", name);
+    if (n < 0 || (size_t)n >= sizeof leaf || out_path(path, sizeof path, leaf) != 0 ||
+        mkdtemp(path) == NULL)
+        return NULL;
+    /* Absolute, so a path built on it means the same from any folder (a
+     * scenario that names a file by absolute path, say). */
+    char *dir = realpath(path, NULL);
+    if (dir == NULL)
+        rmdir(path);
+    return dir;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+void tu_tempdir_free(char *dir) {
+    if (dir == NULL)
+        return;
+    if (getenv("BL_KEEP_TEST_OUTPUT") == NULL) /* set it to look at the files */
+        nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(dir);
+}
+
+void *tu_fixture_new(size_t size, const char *name) {
+    char **dir = calloc(1, size); /* the fixture, seen through its first member */
+    if (dir == NULL)
+        return NULL;
+    *dir = tu_tempdir_new(name);
+    if (*dir == NULL) {
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
+void tu_fixture_free(void *fixture) {
+    if (fixture == NULL)
+        return;
+    tu_tempdir_free(*(char **)fixture);
+    free(fixture);
+}
+
+void tu_write_bytes(const char *path, const void *data, size_t len) {
+    FILE *fp = fopen(path, "wb");
+    if (fp == NULL)
+        fail_msg("cannot write %s", path);
+    assert_int_equal(fwrite(data, 1, len, fp), len);
+    assert_int_equal(fclose(fp), 0);
+}
+
+void tu_write_file(const char *path, const char *text) { tu_write_bytes(path, text, strlen(text)); }
+
+void tu_load_plugin(bl_plugin_handle_t *h, const char *path, int kind) {
+    bl_error_t err;
+    bl_error_clear(&err);
+    int rc = bl_plugin_load(h, path, kind, &err);
+    if (rc != BL_OK)
+        print_error("load %s: %s\n", path, err.message);
+    assert_int_equal(rc, BL_OK);
+}
+
+void tu_expect_conformance(const char *path, size_t n, const char *const *keys,
+                           const char *const *values, unsigned min_passed) {
+    bl_conformance_result_t result = {0, 0};
+    bl_error_t err;
+    bl_error_clear(&err);
+    FILE *out = tmpfile();
+    assert_non_null(out);
+    int rc = bl_conformance_run(path, n, keys, values, out, &result, &err);
+    if (rc != BL_OK || result.failed != 0) {
+        char line[1024];
+        rewind(out);
+        while (fgets(line, sizeof line, out) != NULL)
+            print_error("%s", line);
+        print_error("rc %d: %s\n", rc, err.message);
+    }
+    fclose(out);
+    assert_int_equal(rc, BL_OK);
+    assert_int_equal(result.failed, 0);
+    assert_true(result.passed >= min_passed);
+}

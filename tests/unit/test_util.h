@@ -1,0 +1,77 @@
+/*
+ * Helpers the cmocka unit tests share: where the build and source trees
+ * are ($top_builddir and $top_srcdir, which `make check` exports), paths
+ * under them, scratch folders under $top_builddir/tests/out (tests write
+ * under the build tree, never into results/), writing text fixtures,
+ * loading a plugin through the real loader and running the conformance
+ * checks on one.
+ *
+ * Functions that return void fail the calling cmocka test when they cannot
+ * do their job (a path that does not fit, a file that cannot be written);
+ * the ones meant for setup functions return a status instead, so a setup
+ * can clean up and return -1.
+ */
+#ifndef BL_TEST_UTIL_H
+#define BL_TEST_UTIL_H
+
+#include <stddef.h>
+
+#include "loader.h"
+
+/* $top_builddir, or "." when it is unset or empty (borrowed: the
+ * environment's string). */
+const char *tu_builddir(void);
+
+/* $top_srcdir, or tu_builddir() when it is unset or empty (borrowed). */
+const char *tu_srcdir(void);
+
+/* dir + "/" + name into out (size bytes); returns out.  Fails the test when
+ * it does not fit. */
+const char *tu_path_in(char *out, size_t size, const char *dir, const char *name);
+
+/* tu_builddir() or tu_srcdir() + "/" + rel into out (size bytes); returns
+ * out.  Fails the test when it does not fit. */
+const char *tu_builddir_path(char *out, size_t size, const char *rel);
+const char *tu_srcdir_path(char *out, size_t size, const char *rel);
+
+/* The folder $top_builddir/tests/out/name into out (size bytes), created
+ * with tests/ and tests/out when missing and kept afterwards.  Returns 0,
+ * or -1 when it does not fit or cannot be made. */
+int tu_outdir(char *out, size_t size, const char *name);
+
+/* A new empty folder $top_builddir/tests/out/name.XXXXXX (mkdtemp), for one
+ * test program, as an absolute path.  The caller owns the result and
+ * releases it with tu_tempdir_free; NULL when it cannot be made. */
+char *tu_tempdir_new(const char *name);
+
+/* A zeroed fixture of size bytes for a cmocka setup: a struct whose first
+ * member is a char *dir, which is set to tu_tempdir_new(name).  The caller
+ * owns the result and releases it with tu_fixture_free; NULL when either
+ * cannot be made. */
+void *tu_fixture_new(size_t size, const char *name);
+
+/* tu_tempdir_free of the fixture's dir, then free the fixture.  NULL is a
+ * no-op. */
+void tu_fixture_free(void *fixture);
+
+/* Remove dir and everything under it (kept when BL_KEEP_TEST_OUTPUT is set,
+ * to look at the files), then free the string.  NULL is a no-op. */
+void tu_tempdir_free(char *dir);
+
+/* Write len bytes of data (borrowed) to path, replacing it. */
+void tu_write_bytes(const char *path, const void *data, size_t len);
+
+/* Write the string text (borrowed) to path, replacing it. */
+void tu_write_file(const char *path, const char *text);
+
+/* bl_plugin_load of path (kind 0: any kind) into *h, printing the loader's
+ * message when it refuses; the caller unloads h. */
+void tu_load_plugin(bl_plugin_handle_t *h, const char *path, int kind);
+
+/* Run the conformance checks on the plugin at path with n configuration
+ * pairs (borrowed), printing their report when one fails; the test fails
+ * unless all pass and at least min_passed do. */
+void tu_expect_conformance(const char *path, size_t n, const char *const *keys,
+                           const char *const *values, unsigned min_passed);
+
+#endif

@@ -541,8 +541,23 @@ static void check_store(conf_t *c) {
     rc = ops->sync(inst);
     check(c, rc == BL_OK, "store: sync", "sync returned %d", rc);
 
-    /* Same seed, same ids. */
+    /* Same seed, same ids.  A store that keeps its data in the file named by
+     * its `path` setting (store/sqlite) would continue the first instance's
+     * ids there: the second instance gets its own new file, path + ".seed2". */
+    const char *path = bl_config_get(&c->config, "path");
+    const char *keys2[64], *values2[64];
+    char path2[4096];
+    bl_config_t saved = c->config;
+    if (path != NULL && c->config.n <= 64 &&
+        snprintf(path2, sizeof path2, "%s.seed2", path) < (int)sizeof path2) {
+        for (size_t i = 0; i < c->config.n; i++) {
+            keys2[i] = c->config.keys[i];
+            values2[i] = strcmp(c->config.keys[i], "path") == 0 ? path2 : c->config.values[i];
+        }
+        c->config = (bl_config_t){saved.n, keys2, values2};
+    }
     rc = create_instance(c, &hs2, &inst2);
+    c->config = saved;
     if (rc == BL_OK)
         rc = ops->deposit(inst2, items, 1, ids2);
     if (rc == BL_OK)

@@ -4,7 +4,9 @@
  * create/destroy (twice), an empty batch is accepted, a batch of n gives
  * the same outputs as n batches of one, and two instances with the same
  * host RNG seed give the same output.  Kind-specific checks follow (a
- * store's deposit/get round trip and custody verify).
+ * store's deposit/get round trip and custody verify).  A store configured
+ * with a `path` (a database file) must be given a new file: the checks expect
+ * it empty, and the same-seed instance uses path + ".seed2" (also new).
  */
 #ifndef BL_CONFORMANCE_H
 #define BL_CONFORMANCE_H

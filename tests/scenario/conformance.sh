@@ -30,6 +30,12 @@ check_plugin() {
         # A tiny rules file over the checker's columns, both rule forms.
         set -- --config "rules=${top_srcdir:-$top_builddir}/tests/fixtures/rules/conformance.lua"
         ;;
+    sqlite.so)
+        # A new database file each run, under the build tree (removed at exit).
+        dbdir=$(mktemp -d "$top_builddir/tests/out/conformance_sqlite.XXXXXX") ||
+            fail "cannot make a scratch folder under $top_builddir/tests/out"
+        set -- --config "path=$dbdir/store.db" --config group_commit=3
+        ;;
     *)
         set --
         ;;
@@ -38,6 +44,9 @@ check_plugin() {
     "$BORDERLAB" plugin check "$so" "$@"
 }
 
+mkdir -p "$top_builddir/tests/out" || fail "cannot make $top_builddir/tests/out"
+dbdir=
+trap '[ -z "$dbdir" ] || rm -rf "$dbdir"' EXIT
 found=0
 for so in "$top_builddir"/plugins/*/*/.libs/*.so; do
     [ -f "$so" ] || continue

@@ -9,29 +9,18 @@
  * operation), so verify() can recompute the chain and name the first entry
  * that does not match.
  *
- * Every operation validates all of its input before it changes anything: a
- * refused call writes nothing (a deposit batch is all-or-nothing) and logs
+ * The chain format and the input rules are in ../custody.h (shared with
+ * store/sqlite).  Every operation validates all of its input before it
+ * changes anything: a refused call writes nothing (a deposit batch is all-or-nothing) and logs
  * why through host->log.  Nothing is durable, so sync() is a no-op.  No
  * locking: the descriptor does not claim thread safety.
  */
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "borderlab/plugin.h"
-
-enum { OP_DEPOSIT = 1, OP_MOVE = 2, OP_RETRIEVE = 3, OP_DISPOSE = 4 };
-
-typedef struct custody_entry {
-    uint64_t seq; /* 1-based */
-    uint32_t op;
-    uint32_t purpose;  /* retrieve only, else 0 */
-    bl_seizure_t item; /* the item after the operation */
-    unsigned char hash[32];
-} custody_entry_t;
+#include "custody.h"
 
 typedef struct store {
     const bl_host_t *host;
@@ -41,78 +30,11 @@ typedef struct store {
     size_t n_log, cap_log;
 } store_t;
 
-/* ------------------------------------------------------------------ custody hashing */
-
-typedef struct canon {
-    unsigned char buf[512];
-    size_t len;
-} canon_t;
-
-static void put_u64(canon_t *c, uint64_t v) {
-    for (int i = 0; i < 8; i++)
-        c->buf[c->len++] = (unsigned char)(v >> (8 * i));
-}
-
-static void put_double(canon_t *c, double d) {
-    uint64_t bits;
-    memcpy(&bits, &d, sizeof bits);
-    put_u64(c, bits);
-}
-
-static void put_text(canon_t *c, const char *s, size_t size) {
-    const char *nul = memchr(s, '\0', size);
-    size_t n = nul != NULL ? (size_t)(nul - s) : size;
-    put_u64(c, n);
-    memcpy(c->buf + c->len, s, n);
-    c->len += n;
-}
-
-/* hash = SHA-256(prev || canonical(entry)); 0 or BL_EIO. */
-static int entry_hash(const unsigned char prev[32], const custody_entry_t *e,
-                      unsigned char out[32]) {
-    canon_t c;
-    const bl_seizure_t *it = &e->item;
-    unsigned int len = 0;
-
-    c.len = 0;
-    memcpy(c.buf, prev, 32);
-    c.len = 32;
-    put_u64(&c, e->seq);
-    put_u64(&c, e->op);
-    put_u64(&c, e->purpose);
-    put_u64(&c, it->id);
-    put_u64(&c, it->threat);
-    put_u64(&c, it->state);
-    put_double(&c, it->quantity);
-    put_double(&c, it->value);
-    put_double(&c, it->time);
-    put_text(&c, it->case_id, sizeof it->case_id);
-    put_text(&c, it->description, sizeof it->description);
-    put_text(&c, it->unit, sizeof it->unit);
-    put_text(&c, it->officer, sizeof it->officer);
-    put_text(&c, it->location, sizeof it->location);
-    if (EVP_Digest(c.buf, c.len, out, &len, EVP_sha256(), NULL) != 1 || len != 32)
-        return BL_EIO;
-    return BL_OK;
-}
-
-static const unsigned char zero_hash[32];
-
-/* Fill the entry at index n_log (already reserved) without committing it. */
+/* Fill the entry at index `at` (already reserved) without committing it. */
 static int entry_prepare(store_t *s, size_t at, uint32_t op, uint32_t purpose,
                          const bl_seizure_t *item) {
-    custody_entry_t *e = &s->log[at];
-    memset(e, 0, sizeof *e);
-    e->seq = (uint64_t)at + 1;
-    e->op = op;
-    e->purpose = purpose;
-    e->item = *item;
-    if (entry_hash(at == 0 ? zero_hash : s->log[at - 1].hash, e, e->hash) != BL_OK) {
-        bl_host_logf(s->host, BL_LOG_ERROR, "custody entry %zu: SHA-256 failed (libcrypto)",
-                     at + 1);
-        return BL_EIO;
-    }
-    return BL_OK;
+    return custody_entry_make(s->host, &s->log[at], (uint64_t)at + 1, op, purpose, item,
+                              at == 0 ? custody_zero_hash : s->log[at - 1].hash);
 }
 
 /* ------------------------------------------------------------------ helpers */
@@ -144,42 +66,10 @@ static int reserve_all(store_t *s, size_t more_items, size_t more_log) {
     return rc;
 }
 
-/* A text field is valid when NUL-terminated within size. */
-static int text_ok(const char *t, size_t size) { return memchr(t, '\0', size) != NULL; }
-
-/* A caller-supplied string fits a text field (NULL only when allowed). */
-static int arg_fits(const char *t, size_t size) { return t != NULL && strlen(t) < size; }
-
-static int validate_item(store_t *s, const bl_seizure_t *it, size_t index) {
-    const char *why = NULL;
-    if (!text_ok(it->case_id, sizeof it->case_id) ||
-        !text_ok(it->description, sizeof it->description) || !text_ok(it->unit, sizeof it->unit) ||
-        !text_ok(it->officer, sizeof it->officer) || !text_ok(it->location, sizeof it->location))
-        why = "a text field is not NUL-terminated";
-    else if (it->case_id[0] == '\0')
-        why = "case_id is empty";
-    else if (!(it->quantity > 0) || !isfinite(it->quantity))
-        why = "quantity must be a positive number";
-    else if (!(it->value >= 0) || !isfinite(it->value))
-        why = "value must be a number >= 0";
-    else if (it->location[0] == '\0')
-        why = "location is empty";
-    else if (it->threat >= BL_THREAT_CLASS_COUNT)
-        why = "threat is not a known bl_threat_class_t";
-    else if (!isfinite(it->time))
-        why = "time is not finite";
-    if (why == NULL)
-        return BL_OK;
-    bl_host_logf(s->host, BL_LOG_ERROR, "deposit: item %zu refused (%s): nothing was deposited",
-                 index, why);
-    return BL_EINVAL;
-}
-
 /* The item for id, or NULL (logged, naming op). */
 static bl_seizure_t *find(store_t *s, uint64_t id, const char *op) {
     if (id == 0 || id > s->n_items) {
-        bl_host_logf(s->host, BL_LOG_ERROR, "%s: no seizure with id %llu", op,
-                     (unsigned long long)id);
+        custody_log_unknown(s->host, op, id);
         return NULL;
     }
     return &s->items[id - 1];
@@ -221,7 +111,7 @@ static int ms_deposit(void *instance, const bl_seizure_t *items, size_t n, uint6
     if (items == NULL || ids_out == NULL)
         return BL_EINVAL;
     for (size_t i = 0; i < n; i++)
-        if ((rc = validate_item(s, &items[i], i)) != BL_OK)
+        if ((rc = custody_check_item(s->host, &items[i], i)) != BL_OK)
             return rc;
     if ((rc = reserve_all(s, n, n)) != BL_OK)
         return rc;
@@ -231,7 +121,7 @@ static int ms_deposit(void *instance, const bl_seizure_t *items, size_t n, uint6
         *it = items[i];
         it->id = (uint64_t)(s->n_items + i) + 1;
         it->state = BL_SEIZURE_STORED;
-        if ((rc = entry_prepare(s, s->n_log + i, OP_DEPOSIT, 0, it)) != BL_OK)
+        if ((rc = entry_prepare(s, s->n_log + i, CUSTODY_DEPOSIT, 0, it)) != BL_OK)
             return rc;
     }
     for (size_t i = 0; i < n; i++)
@@ -254,24 +144,6 @@ static int commit(store_t *s, bl_seizure_t *it, const bl_seizure_t *next, uint32
     return BL_OK;
 }
 
-static int check_common(store_t *s, const char *op, const char *officer, double time) {
-    if (officer != NULL && !arg_fits(officer, BL_STORE_TEXT)) {
-        bl_host_logf(s->host, BL_LOG_ERROR, "%s: officer is longer than %d characters", op,
-                     BL_STORE_TEXT - 1);
-        return BL_EINVAL;
-    }
-    if (!isfinite(time)) {
-        bl_host_logf(s->host, BL_LOG_ERROR, "%s: time is not finite", op);
-        return BL_EINVAL;
-    }
-    return BL_OK;
-}
-
-static void set_officer(bl_seizure_t *it, const char *officer) {
-    if (officer != NULL)
-        memcpy(it->officer, officer, strlen(officer) + 1);
-}
-
 static int ms_move(void *instance, uint64_t id, const char *location, const char *officer,
                    double time) {
     store_t *s = instance;
@@ -279,26 +151,13 @@ static int ms_move(void *instance, uint64_t id, const char *location, const char
     int rc;
     if (s == NULL)
         return BL_EINVAL;
-    if (location == NULL || location[0] == '\0' || !arg_fits(location, BL_STORE_TEXT)) {
-        bl_host_logf(s->host, BL_LOG_ERROR, "move: location is empty or longer than %d characters",
-                     BL_STORE_TEXT - 1);
-        return BL_EINVAL;
-    }
-    if ((rc = check_common(s, "move", officer, time)) != BL_OK)
+    if ((rc = custody_check_move(s->host, location, officer, time)) != BL_OK)
         return rc;
     if ((it = find(s, id, "move")) == NULL)
         return BL_ENOTFOUND;
-    if (it->state == BL_SEIZURE_DISPOSED) {
-        bl_host_logf(s->host, BL_LOG_ERROR, "move: seizure %llu was disposed of; it cannot move",
-                     (unsigned long long)id);
-        return BL_ESTATE;
-    }
-    next = *it;
-    memcpy(next.location, location, strlen(location) + 1);
-    set_officer(&next, officer);
-    next.time = time;
-    next.state = BL_SEIZURE_STORED; /* a retrieved item moved to a location is back in store */
-    return commit(s, it, &next, OP_MOVE, 0);
+    if ((rc = custody_next_move(s->host, it, location, officer, time, &next)) != BL_OK)
+        return rc;
+    return commit(s, it, &next, CUSTODY_MOVE, 0);
 }
 
 static int ms_retrieve(void *instance, uint64_t id, uint32_t purpose, const char *officer,
@@ -308,26 +167,13 @@ static int ms_retrieve(void *instance, uint64_t id, uint32_t purpose, const char
     int rc;
     if (s == NULL)
         return BL_EINVAL;
-    if (purpose < BL_PURPOSE_COURT || purpose > BL_PURPOSE_RETURN) {
-        bl_host_logf(s->host, BL_LOG_ERROR, "retrieve: purpose %u is not a bl_retrieve_purpose_t",
-                     purpose);
-        return BL_EINVAL;
-    }
-    if ((rc = check_common(s, "retrieve", officer, time)) != BL_OK)
+    if ((rc = custody_check_retrieve(s->host, purpose, officer, time)) != BL_OK)
         return rc;
     if ((it = find(s, id, "retrieve")) == NULL)
         return BL_ENOTFOUND;
-    if (it->state != BL_SEIZURE_STORED) {
-        bl_host_logf(s->host, BL_LOG_ERROR, "retrieve: seizure %llu is %s, not in store",
-                     (unsigned long long)id,
-                     it->state == BL_SEIZURE_DISPOSED ? "disposed of" : "already retrieved");
-        return BL_ESTATE;
-    }
-    next = *it;
-    set_officer(&next, officer);
-    next.time = time;
-    next.state = BL_SEIZURE_RETRIEVED;
-    return commit(s, it, &next, OP_RETRIEVE, purpose);
+    if ((rc = custody_next_retrieve(s->host, it, officer, time, &next)) != BL_OK)
+        return rc;
+    return commit(s, it, &next, CUSTODY_RETRIEVE, purpose);
 }
 
 static int ms_dispose(void *instance, uint64_t id, const char *officer, double time) {
@@ -336,20 +182,13 @@ static int ms_dispose(void *instance, uint64_t id, const char *officer, double t
     int rc;
     if (s == NULL)
         return BL_EINVAL;
-    if ((rc = check_common(s, "dispose", officer, time)) != BL_OK)
+    if ((rc = custody_check_dispose(s->host, officer, time)) != BL_OK)
         return rc;
     if ((it = find(s, id, "dispose")) == NULL)
         return BL_ENOTFOUND;
-    if (it->state == BL_SEIZURE_DISPOSED) {
-        bl_host_logf(s->host, BL_LOG_ERROR, "dispose: seizure %llu was already disposed of",
-                     (unsigned long long)id);
-        return BL_ESTATE;
-    }
-    next = *it;
-    set_officer(&next, officer);
-    next.time = time;
-    next.state = BL_SEIZURE_DISPOSED;
-    return commit(s, it, &next, OP_DISPOSE, 0);
+    if ((rc = custody_next_dispose(s->host, it, officer, time, &next)) != BL_OK)
+        return rc;
+    return commit(s, it, &next, CUSTODY_DISPOSE, 0);
 }
 
 static int ms_get(void *instance, uint64_t id, bl_seizure_t *out) {
@@ -385,7 +224,7 @@ static int ms_list(void *instance, const char *case_id, const char *location, ui
 
 static int ms_verify(void *instance, bl_custody_report_t *report) {
     store_t *s = instance;
-    unsigned char h[32];
+    unsigned char h[CUSTODY_HASH];
     if (s == NULL || report == NULL)
         return BL_EINVAL;
     memset(report, 0, sizeof *report);
@@ -395,7 +234,7 @@ static int ms_verify(void *instance, bl_custody_report_t *report) {
         const char *why = NULL;
         if (e->seq != (uint64_t)i + 1)
             why = "sequence number out of order";
-        else if (entry_hash(i == 0 ? zero_hash : s->log[i - 1].hash, e, h) != BL_OK)
+        else if (custody_hash(i == 0 ? custody_zero_hash : s->log[i - 1].hash, e, h) != BL_OK)
             why = "SHA-256 failed";
         else if (memcmp(h, e->hash, sizeof h) != 0)
             why = "hash does not match the entry and its predecessor";
@@ -406,6 +245,8 @@ static int ms_verify(void *instance, bl_custody_report_t *report) {
             return BL_EINTEGRITY;
         }
     }
+    custody_intact_reason(report->reason, sizeof report->reason, s->n_log,
+                          s->n_log == 0 ? custody_zero_hash : s->log[s->n_log - 1].hash);
     return BL_OK;
 }
 

@@ -47,6 +47,8 @@
  *
  *   /detector/...           a detector_bench run: see detector_bench.h (written
  *                           by bench_results.c through the job-writer calls below)
+ *   /store/...              a store_soak run: see store_soak.h (written by
+ *                           soak_results.c through the same calls)
  *
  * Means and quantiles with nothing to measure (a station nobody waited at,
  * an empty window) are NaN.

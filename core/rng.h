@@ -28,7 +28,8 @@ enum {
     BL_STREAM_DECLARATION_WORLD = 0x20000,   /* declaration_gen: importers, brokers, risk */
     BL_STREAM_DECLARATION_RECORDS = 0x20001, /* declaration_gen: the records */
     BL_STREAM_RISK_AT_RATE = 0x20100,        /* risk_validation: bootstrap at each rate */
-    BL_STREAM_RISK_PAIRED = 0x20101          /* risk_validation: paired bootstrap */
+    BL_STREAM_RISK_PAIRED = 0x20101,         /* risk_validation: paired bootstrap */
+    BL_STREAM_SOAK_CLIENT = 0x20200          /* store_soak: client c is replication c */
 };
 
 /* Initialise rng for (seed, replication, stream). */

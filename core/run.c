@@ -20,6 +20,7 @@
 #include "results.h"
 #include "risk_validation.h"
 #include "scenario_lua.h"
+#include "store_soak.h"
 #include "summary.h"
 
 #define DEFAULT_RESULTS_DIR "results"
@@ -384,6 +385,53 @@ out:
     return rc;
 }
 
+static int soak_job_run(const bl_scenario_t *sc, unsigned threads, bl_progress_t *progress,
+                        void *res, bl_error_t *err) {
+    return bl_store_soak_run(sc, threads, progress, res, err);
+}
+
+static int soak_job_write(bl_results_writer_t *w, const bl_run_t *run, const void *res,
+                          bl_error_t *err) {
+    return bl_soak_results_write(w, run, res, err);
+}
+
+/* --plugin store=X for a store_soak replaces its store (no configuration). */
+static int run_soak(bl_scenario_t *sc, const bl_run_options_t *opts, bl_results_writer_t **writerp,
+                    bl_error_t *err) {
+    for (int r = 0; r < BL_ROLE_COUNT; r++)
+        if (r != BL_ROLE_STORE && opts->plugin_override[r] != NULL)
+            return bl_error_set(err, BL_EINVAL,
+                                "--plugin %s=%s: %s is a store_soak, which runs a seizure store "
+                                "only: give --plugin store=FILE.so",
+                                bl_role_name(r), opts->plugin_override[r], sc->path);
+    const char *spec = opts->plugin_override[BL_ROLE_STORE];
+    if (spec != NULL) {
+        char *copy = strdup(spec);
+        if (copy == NULL)
+            return bl_error_set(err, BL_ENOMEM, "out of memory");
+        bl_plugin_ref_t *ref = &sc->soak->store;
+        for (size_t i = 0; i < ref->n_config; i++) {
+            free(ref->config_keys[i]);
+            free(ref->config_values[i]);
+        }
+        free(ref->config_keys);
+        free(ref->config_values);
+        free(ref->spec);
+        memset(ref, 0, sizeof *ref);
+        ref->spec = copy;
+    }
+    bl_soak_result_t *res = calloc(1, sizeof *res);
+    if (res == NULL)
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    /* The meter counts operations done of the total and operations per second. */
+    const job_t job = {(double)sc->soak->operations, "of operations", "store operations",
+                       soak_job_run, soak_job_write};
+    int rc = run_job(sc, opts, &job, res, writerp, err);
+    bl_soak_result_fini(res);
+    free(res);
+    return rc;
+}
+
 /* Options that only a risk_validation takes. */
 static int risk_only_options(const bl_scenario_t *sc, const bl_run_options_t *opts,
                              bl_error_t *err) {
@@ -410,6 +458,10 @@ static int run_loaded(bl_scenario_t *sc, const bl_run_options_t *opts, bl_error_
         rc = bl_error_set(err, BL_EINVAL, "%s: a detector_bench without its settings", sc->path);
         goto out;
     }
+    if (sc->job == BL_JOB_STORE_SOAK && sc->soak == NULL) {
+        rc = bl_error_set(err, BL_EINVAL, "%s: a store_soak without its settings", sc->path);
+        goto out;
+    }
     rc = risk_only_options(sc, opts, err);
     if (rc != 0)
         goto out;
@@ -426,6 +478,8 @@ static int run_loaded(bl_scenario_t *sc, const bl_run_options_t *opts, bl_error_
         rc = run_bench(sc, opts, &writer, err);
     else if (sc->job == BL_JOB_RISK_VALIDATION)
         rc = run_risk(sc, opts, &writer, &gates, err);
+    else if (sc->job == BL_JOB_STORE_SOAK)
+        rc = run_soak(sc, opts, &writer, err);
     else
         rc = run_checkpoint(sc, opts, &writer, err);
     if (rc == 0)

@@ -3,6 +3,7 @@
 
 #include "detector_bench.h"
 #include "risk_validation.h"
+#include "store_soak.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,10 @@ void bl_scenario_free_contents(bl_scenario_t *sc) {
     if (sc->risk != NULL) {
         bl_risk_validation_free_contents(sc->risk);
         free(sc->risk);
+    }
+    if (sc->soak != NULL) {
+        bl_store_soak_free_contents(sc->soak);
+        free(sc->soak);
     }
     memset(sc, 0, sizeof *sc);
 }

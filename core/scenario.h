@@ -18,7 +18,8 @@
 typedef enum bl_job_kind {
     BL_JOB_CHECKPOINT = 1,
     BL_JOB_DETECTOR_BENCH = 2,
-    BL_JOB_RISK_VALIDATION = 3
+    BL_JOB_RISK_VALIDATION = 3,
+    BL_JOB_STORE_SOAK = 4
 } bl_job_kind_t;
 
 /* Poisson arrivals with a piecewise-constant rate: segment i covers
@@ -139,6 +140,7 @@ typedef struct bl_scenario {
     bl_param_t *params;
     struct bl_detector_bench *bench; /* owned; BL_JOB_DETECTOR_BENCH only (detector_bench.h) */
     struct bl_risk_validation *risk; /* owned; BL_JOB_RISK_VALIDATION only (risk_validation.h) */
+    struct bl_store_soak *soak;      /* owned; BL_JOB_STORE_SOAK only (store_soak.h) */
 } bl_scenario_t;
 
 /* Release everything the scenario owns (safe on a zeroed struct). */

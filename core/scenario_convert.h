@@ -85,4 +85,8 @@ void bl_conv_bench(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
  * sc->risk is allocated and attached first. */
 void bl_conv_risk(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
 
+/* The store_soak job at index job into sc (scenario_soak.c): sc->soak is
+ * allocated and attached first. */
+void bl_conv_soak(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
+
 #endif

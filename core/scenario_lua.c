@@ -725,10 +725,12 @@ static int convert(lua_State *L) {
     const char *job = bl_conv_str_field(L, 1, "job", sc->path);
     bool bench = job != NULL && strcmp(job, "detector_bench") == 0;
     bool risk = job != NULL && strcmp(job, "risk_validation") == 0;
+    bool soak = job != NULL && strcmp(job, "store_soak") == 0;
     char pre[300];
     bl_conv_where(L, 1,
                   bench  ? "bl.detector_bench"
                   : risk ? "bl.risk_validation"
+                  : soak ? "bl.store_soak"
                          : "bl.checkpoint",
                   pre, sizeof pre);
     convert_identity(L, 1, sc, pre);
@@ -736,6 +738,8 @@ static int convert(lua_State *L) {
         bl_conv_bench(L, 1, sc, pre);
     else if (risk)
         bl_conv_risk(L, 1, sc, pre);
+    else if (soak)
+        bl_conv_soak(L, 1, sc, pre);
     else
         convert_checkpoint(L, 1, sc, pre);
     return 0;

@@ -18,6 +18,7 @@
 #include "results.h"
 #include "results_schema.h"
 #include "risk_results.h"
+#include "store_soak.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -510,6 +511,60 @@ static int risk_json(hid_t file, const char *fname, cJSON *o, bl_error_t *err) {
     return rc;
 }
 
+/* ------------------------------------------------------------------ store_soak */
+
+static int soak_json(hid_t file, const char *fname, cJSON *o, bl_error_t *err) {
+    bl_soak_verb_row_t *verbs = NULL;
+    bl_soak_summary_row_t *sum = NULL;
+    size_t n_verbs = 0, n_sum = 0;
+    int rc =
+        bl_results_table_read(file, &bl_soak_verbs_table, (void **)&verbs, &n_verbs, fname, err);
+    if (rc == 0)
+        rc = bl_results_table_read(file, &bl_soak_summary_table, (void **)&sum, &n_sum, fname, err);
+    if (rc == 0 && n_sum != 1)
+        rc = bl_error_set(err, BL_EHDF5, "%s: %s has %zu rows, expected 1", fname,
+                          bl_soak_summary_table.path, n_sum);
+    if (rc == 0) {
+        add_owned_text(o, "store_policy", bl_results_root_text(file, "store_policy"));
+        cJSON *s = cJSON_AddObjectToObject(o, "store");
+        cJSON_AddNumberToObject(s, "clients", sum->clients);
+        cJSON_AddNumberToObject(s, "operations", (double)sum->operations);
+        cJSON_AddItemToObject(s, "seconds", num(sum->seconds));
+        cJSON_AddItemToObject(s, "ops_per_second", num(sum->ops_per_second));
+        cJSON_AddItemToObject(s, "target_rate", num(sum->target_rate));
+        cJSON_AddBoolToObject(s, "verify_ok", sum->verify_ok != 0);
+        cJSON_AddNumberToObject(s, "entries", (double)sum->entries);
+        cJSON_AddNumberToObject(s, "first_bad", (double)sum->first_bad);
+        cJSON_AddNumberToObject(s, "items", (double)sum->items);
+        cJSON_AddItemToObject(s, "utilisation", num(sum->utilisation));
+        cJSON_AddNumberToObject(s, "misplaced", (double)sum->misplaced);
+        cJSON_AddNumberToObject(s, "discrepancies", (double)sum->discrepancies);
+        cJSON_AddNumberToObject(s, "inventories", (double)sum->inventories);
+        cJSON_AddItemToObject(s, "retrieve_time_mean", num(sum->retrieve_time_mean));
+        cJSON_AddItemToObject(s, "retrieve_time_p50", num(sum->retrieve_time_p50));
+        cJSON_AddItemToObject(s, "retrieve_time_p90", num(sum->retrieve_time_p90));
+        cJSON_AddItemToObject(s, "retrieve_time_max", num(sum->retrieve_time_max));
+        cJSON *va = cJSON_AddArrayToObject(s, "verbs");
+        for (size_t i = 0; i < n_verbs; i++) {
+            const bl_soak_verb_row_t *r = &verbs[i];
+            cJSON *v = cJSON_CreateObject();
+            add_text(v, "verb", r->verb);
+            cJSON_AddNumberToObject(v, "ops", (double)r->ops);
+            cJSON_AddNumberToObject(v, "errors", (double)r->errors);
+            cJSON_AddNumberToObject(v, "refused", (double)r->refused);
+            cJSON_AddItemToObject(v, "latency_mean", num(r->latency_mean));
+            cJSON_AddItemToObject(v, "latency_p50", num(r->latency_p50));
+            cJSON_AddItemToObject(v, "latency_p90", num(r->latency_p90));
+            cJSON_AddItemToObject(v, "latency_p99", num(r->latency_p99));
+            cJSON_AddItemToObject(v, "latency_max", num(r->latency_max));
+            cJSON_AddItemToArray(va, v);
+        }
+    }
+    free(verbs);
+    free(sum);
+    return rc;
+}
+
 int bl_summary_load(const char *path, cJSON **out, bl_error_t *err) {
     *out = NULL;
     int rc = 0;
@@ -531,8 +586,9 @@ int bl_summary_load(const char *path, cJSON **out, bl_error_t *err) {
     char *job = bl_results_root_text(file, "job");
     bool bench = job != NULL && strcmp(job, "detector_bench") == 0;
     bool risk = job != NULL && strcmp(job, "risk_validation") == 0;
+    bool soak = job != NULL && strcmp(job, "store_soak") == 0;
     free(job);
-    bool checkpoint = !bench && !risk;
+    bool checkpoint = !bench && !risk && !soak;
     if (checkpoint)
         rc = bl_results_table_read(file, &bl_results_stations_table, (void **)&stations,
                                    &n_stations, path, err);
@@ -590,8 +646,10 @@ int bl_summary_load(const char *path, cJSON **out, bl_error_t *err) {
     cJSON_AddItemToObject(o, "wall_seconds", num(wall));
     cJSON *params = texts[T_PARAMS] ? cJSON_Parse(texts[T_PARAMS]) : NULL;
     cJSON_AddItemToObject(o, "parameters", params ? params : cJSON_CreateObject());
-    if (bench || risk) {
-        rc = bench ? bench_json(file, path, o, err) : risk_json(file, path, o, err);
+    if (bench || risk || soak) {
+        rc = bench  ? bench_json(file, path, o, err)
+             : risk ? risk_json(file, path, o, err)
+                    : soak_json(file, path, o, err);
         if (rc != 0)
             goto out;
     } else {
@@ -793,8 +851,56 @@ static void risk_text(const cJSON *summary, FILE *fp) {
     }
 }
 
+static void soak_text(const cJSON *summary, FILE *fp) {
+    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(summary, "scenario");
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(summary, "store");
+    char a[32], b[32], c[32], d[32], e[32];
+    double target = get_num(s, "target_rate");
+    fprintf(fp,
+            "%s: store_soak, %.0f clients, %.0f operations in %s s (%s ops/s, target %s), "
+            "seed %s, file %s\n",
+            get_text(sc, "name"), get_num(s, "clients"), get_num(s, "operations"),
+            fmt(a, sizeof a, "%.2f", get_num(s, "seconds")),
+            fmt(b, sizeof b, "%.0f", get_num(s, "ops_per_second")),
+            target > 0 ? fmt(c, sizeof c, "%.0f/s", target) : "as fast as possible",
+            get_text(summary, "seed"), get_text(summary, "file"));
+    fprintf(fp, "  %-9s %9s %7s %8s %11s %11s %11s %11s\n", "verb", "ops", "errors", "refused",
+            "p50 (us)", "p90 (us)", "p99 (us)", "max (us)");
+    const cJSON *v;
+    cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(s, "verbs")) {
+        fprintf(fp, "  %-9s %9.0f %7.0f %8.0f %11s %11s %11s %11s\n", get_text(v, "verb"),
+                get_num(v, "ops"), get_num(v, "errors"), get_num(v, "refused"),
+                fmt(a, sizeof a, "%.1f", get_num(v, "latency_p50") * 1e6),
+                fmt(b, sizeof b, "%.1f", get_num(v, "latency_p90") * 1e6),
+                fmt(c, sizeof c, "%.1f", get_num(v, "latency_p99") * 1e6),
+                fmt(d, sizeof d, "%.1f", get_num(v, "latency_max") * 1e6));
+    }
+    const cJSON *ok = cJSON_GetObjectItemCaseSensitive(s, "verify_ok");
+    fprintf(fp, "  verify %s (%.0f custody entries%s); policy %s, utilisation %s%%, %.0f items\n",
+            cJSON_IsTrue(ok) ? "passed" : "FAILED", get_num(s, "entries"),
+            cJSON_IsTrue(ok) ? "" : fmt(e, sizeof e, ", first bad %.0f", get_num(s, "first_bad")),
+            get_text(summary, "store_policy"),
+            fmt(a, sizeof a, "%.1f", get_num(s, "utilisation") * 100), get_num(s, "items"));
+    fprintf(fp,
+            "  %.0f misplaced on moves, %.0f discrepancies found by %.0f inventory scans; "
+            "time to retrieve mean %s s, p90 %s s (simulated)\n",
+            get_num(s, "misplaced"), get_num(s, "discrepancies"), get_num(s, "inventories"),
+            fmt(b, sizeof b, "%.0f", get_num(s, "retrieve_time_mean")),
+            fmt(c, sizeof c, "%.0f", get_num(s, "retrieve_time_p90")));
+    const cJSON *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(summary, "plugins")) {
+        fprintf(fp, "  plugin %-8s %s %s, calls %.0f, sha256 %.12s\n", get_text(p, "role"),
+                get_text(p, "id"), get_text(p, "version"), get_num(p, "calls"),
+                get_text(p, "sha256"));
+    }
+}
+
 void bl_summary_print_text(const cJSON *summary, FILE *fp) {
     const cJSON *sc = cJSON_GetObjectItemCaseSensitive(summary, "scenario");
+    if (strcmp(get_text(summary, "job"), "store_soak") == 0) {
+        soak_text(summary, fp);
+        return;
+    }
     if (strcmp(get_text(summary, "job"), "risk_validation") == 0) {
         risk_text(summary, fp);
         return;

@@ -35,6 +35,13 @@ bl.csv on_bad_row "fail".  Paths (bl.csv path=, and the model=, rules=,
 encoding= configuration of a model plugin) start from the scenario's folder
 when relative.
 
+bl.store_soak: store bl.plugin{"memory"}, clients 2, operations 20000
+(or duration= seconds), rate 0 (as fast as possible), mix deposit 4, move
+2, retrieve 1, dispose 1, get 4, list 1, verify 0 (a verb not listed gets
+0), sync_every 100, policy "best_fit" (or "first_fit", "by_class"),
+misplace 0.01, inventory_every 5000; layout= is required (bl.storage{rooms
+= {...}}; a room's shelves and bins default to 1, classes to all).
+
 math.random draws from the host RNG, stream (seed, 0, 0x200), where seed
 is --seed or else 1: the job's own seed= is only known once the script has
 returned it.  math.randomseed(n) restarts the stream from n.
@@ -709,6 +716,52 @@ function bl.risk_validation(t)
     end
     local o = { job = "risk_validation" }
     for _, f in ipairs(risk_fields) do
+        o[f] = t[f]
+    end
+    local obj = tagged("job", o, 2)
+    return obj
+end
+
+-- ------------------------------------------------------------ store soak
+
+local room_fields = { "name", "shelves", "bins", "capacity", "classes" }
+
+-- bl.storage{rooms = {{name = "A", shelves = 4, bins = 10, capacity = 20,
+-- classes = {"drugs", "cigarettes"}}, ...}}: the bins of a seizure store
+-- (core/storage.h).  Values are checked in C at this call's line.
+function bl.storage(t)
+    check_fields("bl.storage", t, { "rooms" }, 0, 2)
+    check_list("bl.storage: rooms", t.rooms, 2)
+    local rooms = {}
+    for i, r in ipairs(t.rooms) do
+        local f = format("bl.storage: rooms[%d]", i)
+        check_fields(f, r, room_fields, 0, 2)
+        if r.classes ~= nil then
+            check_list(f .. ": classes", r.classes, 2)
+        end
+        rooms[i] = { name = r.name, shelves = r.shelves, bins = r.bins, capacity = r.capacity,
+            classes = r.classes }
+    end
+    local obj = tagged("storage", { rooms = rooms }, 2)
+    return obj
+end
+
+local soak_fields = { "name", "seed", "store", "clients", "operations", "duration", "rate", "mix",
+    "sync_every", "layout", "policy", "misplace", "inventory_every" }
+local soak_verbs = { "deposit", "move", "retrieve", "dispose", "get", "list", "verify" }
+
+-- The store_soak job: client threads drive a seizure store plugin with a
+-- weighted mix of verbs at a target rate (core/store_soak.h).
+function bl.store_soak(t)
+    check_fields("bl.store_soak", t, soak_fields, 0, 2)
+    if t.mix ~= nil then
+        check_fields("bl.store_soak: mix", t.mix, soak_verbs, 0, 2)
+    end
+    if t.operations ~= nil and t.duration ~= nil then
+        error("bl.store_soak: give operations= or duration=, not both", 2)
+    end
+    local o = { job = "store_soak" }
+    for _, f in ipairs(soak_fields) do
         o[f] = t[f]
     end
     local obj = tagged("job", o, 2)

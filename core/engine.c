@@ -668,8 +668,11 @@ static int create_plugins(run_t *R) {
                               (uint64_t)BL_STREAM_PLUGIN_BASE + (uint64_t)r, &R->clock,
                               desc->header.id);
         const bl_plugin_ref_t *ref = &sc->plugins[r];
+        char **values = NULL; /* "${replication}" expanded: borrowed by create() only */
+        if (bl_plugin_ref_expand(ref, R->replication, &values) != 0)
+            return bl_error_set(R->err, BL_ENOMEM, "out of memory");
         bl_config_t config = {ref->n_config, (const char *const *)ref->config_keys,
-                              (const char *const *)ref->config_values};
+                              (const char *const *)values};
         int rc = BL_EPLUGIN;
         void *inst = NULL;
         if (r == BL_ROLE_DETECTOR && desc->detector != NULL)
@@ -678,6 +681,7 @@ static int create_plugins(run_t *R) {
             rc = desc->risk->create(&config, &R->hs[r].host, &inst);
         else if (r == BL_ROLE_STORE && desc->store != NULL)
             rc = desc->store->create(&config, &R->hs[r].host, &inst);
+        bl_plugin_ref_values_free(values, ref->n_config);
         if (rc != 0)
             return bl_error_set(R->err, BL_EPLUGIN,
                                 "plugin %s (%s role): create returned %d (%s): check its "

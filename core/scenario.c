@@ -69,6 +69,52 @@ void bl_scenario_free_contents(bl_scenario_t *sc) {
     memset(sc, 0, sizeof *sc);
 }
 
+#define REPLICATION_TOKEN "${replication}"
+
+/* text with every REPLICATION_TOKEN replaced by number (heap). */
+static char *expand_one(const char *text, unsigned number) {
+    char digits[16];
+    int nd = snprintf(digits, sizeof digits, "%u", number);
+    size_t tl = strlen(REPLICATION_TOKEN), len = strlen(text), count = 0;
+    for (const char *p = strstr(text, REPLICATION_TOKEN); p; p = strstr(p + tl, REPLICATION_TOKEN))
+        count++;
+    char *out = malloc(len + count * (size_t)nd + 1), *o = out;
+    if (out == NULL)
+        return NULL;
+    for (const char *p = text;;) {
+        const char *hit = strstr(p, REPLICATION_TOKEN);
+        size_t n = hit ? (size_t)(hit - p) : strlen(p);
+        memcpy(o, p, n);
+        o += n;
+        if (hit == NULL)
+            break;
+        memcpy(o, digits, (size_t)nd);
+        o += nd;
+        p = hit + tl;
+    }
+    *o = '\0';
+    return out;
+}
+
+int bl_plugin_ref_expand(const bl_plugin_ref_t *ref, unsigned replication, char ***values) {
+    *values = calloc(ref->n_config ? ref->n_config : 1, sizeof **values);
+    if (*values == NULL)
+        return BL_ENOMEM;
+    for (size_t i = 0; i < ref->n_config; i++)
+        if (((*values)[i] = expand_one(ref->config_values[i], replication)) == NULL) {
+            bl_plugin_ref_values_free(*values, i);
+            *values = NULL;
+            return BL_ENOMEM;
+        }
+    return 0;
+}
+
+void bl_plugin_ref_values_free(char **values, size_t n) {
+    for (size_t i = 0; values != NULL && i < n; i++)
+        free(values[i]);
+    free(values);
+}
+
 int bl_scenario_station_index(const bl_scenario_t *sc, const char *name) {
     for (size_t i = 0; i < sc->n_stations; i++)
         if (strcmp(sc->stations[i].name, name) == 0)

@@ -143,6 +143,15 @@ typedef struct bl_scenario {
     struct bl_store_soak *soak;      /* owned; BL_JOB_STORE_SOAK only (store_soak.h) */
 } bl_scenario_t;
 
+/*
+ * The configuration values of ref for one replication: every
+ * "${replication}" is replaced by its number, so that each replication can
+ * have its own file (a seizure store's database, say).  *values receives
+ * ref->n_config heap strings; free them with bl_plugin_ref_values_free.
+ */
+int bl_plugin_ref_expand(const bl_plugin_ref_t *ref, unsigned replication, char ***values);
+void bl_plugin_ref_values_free(char **values, size_t n);
+
 /* Release everything the scenario owns (safe on a zeroed struct). */
 void bl_scenario_free_contents(bl_scenario_t *sc);
 

@@ -15,6 +15,13 @@
  *
  * Validation functions log why they refuse through host->log (host may be
  * NULL) and return BL_EINVAL or BL_ESTATE; they never change their inputs.
+ *
+ * Known locations: the optional store configuration key `locations` names
+ * every storage location (room, shelf, bin) the store accepts, either as a
+ * comma-separated list ("intake,A/s1/b1,A/s1/b2") or as `@path`, a text file
+ * with one name per line (blank lines and lines starting with '#' skipped).
+ * Surrounding blanks are trimmed.  When set, a deposit or move to a name not
+ * in the list is refused; without it every non-empty location is accepted.
  */
 #ifndef BL_STORE_CUSTODY_H
 #define BL_STORE_CUSTODY_H
@@ -50,14 +57,42 @@ int custody_entry_make(const bl_host_t *host, custody_entry_t *e, uint64_t seq, 
                        uint32_t purpose, const bl_seizure_t *item,
                        const unsigned char prev[CUSTODY_HASH]);
 
-/* Deposit rules for items[index] (borrowed): BL_OK or BL_EINVAL. */
-int custody_check_item(const bl_host_t *host, const bl_seizure_t *it, size_t index);
+/* The storage locations a store knows: names sorted and unique (looked up
+ * by binary search), n == 0 when the store accepts any location.  Embed it
+ * in the store; custody_locations_init/_fini own names and text. */
+typedef struct custody_locations {
+    char **names; /* point into text */
+    size_t n;
+    char *text;
+} custody_locations_t;
 
-/* Argument rules of move (location, officer, time), retrieve (purpose,
- * officer, time) and dispose (officer, time); officer may be NULL (keep the
- * item's officer).  BL_OK or BL_EINVAL. */
-int custody_check_move(const bl_host_t *host, const char *location, const char *officer,
-                       double time);
+/* Read the `locations` key of config (borrowed) into *known: BL_OK (also
+ * when the key is absent: any location is accepted), BL_ENOTFOUND when the
+ * @file does not exist, BL_EIO when it cannot be read, BL_EINVAL when the
+ * list names no location or a name is longer than BL_STORE_TEXT - 1, or
+ * BL_ENOMEM; each failure is logged naming store (e.g. "memory store") and
+ * the file.  On failure *known is left empty (custody_locations_fini is
+ * still safe).  Allocates through host. */
+int custody_locations_init(custody_locations_t *known, const bl_config_t *config,
+                           const bl_host_t *host, const char *store);
+
+/* Free what custody_locations_init allocated; *known becomes empty. */
+void custody_locations_fini(custody_locations_t *known, const bl_host_t *host);
+
+/* 1 when known accepts location (always when no list is configured). */
+int custody_location_known(const custody_locations_t *known, const char *location);
+
+/* Deposit rules for items[index] (borrowed), the location checked against
+ * known (borrowed; NULL: any location): BL_OK or BL_EINVAL. */
+int custody_check_item(const bl_host_t *host, const custody_locations_t *known,
+                       const bl_seizure_t *it, size_t index);
+
+/* Argument rules of move (location, checked against known as above,
+ * officer, time), retrieve (purpose, officer, time) and dispose (officer,
+ * time); officer may be NULL (keep the item's officer).  BL_OK or
+ * BL_EINVAL. */
+int custody_check_move(const bl_host_t *host, const custody_locations_t *known,
+                       const char *location, const char *officer, double time);
 int custody_check_retrieve(const bl_host_t *host, uint32_t purpose, const char *officer,
                            double time);
 int custody_check_dispose(const bl_host_t *host, const char *officer, double time);

@@ -633,6 +633,24 @@ static void test_engine_scan_follows_entity_threat(void **state) {
     bl_xray_buffer_fini(&b);
 }
 
+/* "${replication}" in plugin configuration values becomes the replication
+ * number, so each replication can own a file (a store's database). */
+static void test_engine_config_replication_token(void **state) {
+    (void)state;
+    char *keys[] = {"path", "mode", "twice"};
+    char *values[] = {"seizures-${replication}.db", "plain", "${replication}${replication}"};
+    bl_plugin_ref_t ref = {NULL, 3, keys, values};
+    char **out = NULL;
+    assert_int_equal(bl_plugin_ref_expand(&ref, 3, &out), 0);
+    assert_string_equal(out[0], "seizures-3.db");
+    assert_string_equal(out[1], "plain");
+    assert_string_equal(out[2], "33");
+    bl_plugin_ref_values_free(out, 3);
+    assert_int_equal(bl_plugin_ref_expand(&ref, 12, &out), 0);
+    assert_string_equal(out[0], "seizures-12.db");
+    bl_plugin_ref_values_free(out, 3);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_engine_mm1_matches_theory),
@@ -647,6 +665,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_engine_plugin_error_names_plugin),
         cmocka_unit_test(test_engine_risk_station_without_plugin_fails),
         cmocka_unit_test(test_engine_scan_follows_entity_threat),
+        cmocka_unit_test(test_engine_config_replication_token),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

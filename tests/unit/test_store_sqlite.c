@@ -52,6 +52,29 @@ static int store_open(store_t *s, const char *so, const char *db, const char *gr
     return s->ops->create(&config, &s->hs.host, &s->inst);
 }
 
+/* The last message a store logged (store_open_config installs the catcher). */
+static char last_log[256];
+
+static void catch_log(void *ctx, int level, const char *message) {
+    (void)ctx;
+    (void)level;
+    snprintf(last_log, sizeof last_log, "%s", message);
+}
+
+/* Like store_open with any n keys/values (borrowed); logs go to last_log. */
+static int store_open_config(store_t *s, const char *so, size_t n, const char *const *keys,
+                             const char *const *values) {
+    char path[4096];
+    memset(s, 0, sizeof *s);
+    tu_load_plugin(&s->handle, tu_builddir_path(path, sizeof path, so), BL_KIND_STORE);
+    s->ops = s->handle.desc->store;
+    bl_host_services_init(&s->hs, 1, 0, 0, &clock_now, s->handle.desc->header.id);
+    s->hs.host.log = catch_log;
+    last_log[0] = '\0';
+    bl_config_t config = {n, keys, values};
+    return s->ops->create(&config, &s->hs.host, &s->inst);
+}
+
 static void store_close(store_t *s) {
     if (s->inst != NULL)
         s->ops->destroy(s->inst);
@@ -396,6 +419,158 @@ static void test_store_sqlite_crash(void **state) {
                   (unsigned long long)acked);
 }
 
+/* What a refusal must leave alone: item count, custody entries, chain head. */
+typedef struct snapshot {
+    size_t items;
+    uint64_t entries;
+    char reason[128];
+} snapshot_t;
+
+static snapshot_t snap(store_t *s) {
+    snapshot_t sn;
+    bl_custody_report_t report;
+    memset(&sn, 0, sizeof sn);
+    assert_int_equal(s->ops->list(s->inst, NULL, NULL, NULL, 0, &sn.items), BL_OK);
+    assert_int_equal(s->ops->verify(s->inst, &report), BL_OK);
+    sn.entries = report.entries;
+    memcpy(sn.reason, report.reason, sizeof sn.reason);
+    return sn;
+}
+
+/* rc is want, the log says each of the (NULL-ended) phrases, nothing changed. */
+static void expect_refused(store_t *s, const snapshot_t *before, int rc, int want, ...) {
+    va_list ap;
+    const char *phrase;
+    snapshot_t after = snap(s);
+    if (rc != want)
+        print_error("rc %d, want %d; log: %s\n", rc, want, last_log);
+    assert_int_equal(rc, want);
+    va_start(ap, want);
+    while ((phrase = va_arg(ap, const char *)) != NULL) {
+        if (strstr(last_log, phrase) == NULL)
+            print_error("log \"%s\" lacks \"%s\"\n", last_log, phrase);
+        assert_non_null(strstr(last_log, phrase));
+    }
+    va_end(ap);
+    assert_int_equal(after.items, before->items);
+    assert_int_equal(after.entries, before->entries);
+    assert_string_equal(after.reason, before->reason);
+}
+
+static bl_seizure_t item_at(uint64_t k, const char *location) {
+    bl_seizure_t it = item_for(k);
+    snprintf(it.location, sizeof it.location, "%s", location);
+    return it;
+}
+
+/* Issue 5's bad input against one store with known locations: an empty case
+ * id, a negative quantity, an unknown location (alone and inside a batch),
+ * a move of a disposed item and a move to an unknown location. */
+static void bad_input_on(store_t *s, const char *knows) {
+    bl_seizure_t batch[3] = {item_at(1, "intake"), item_at(2, "A/s1/b1"), item_at(3, "A/s1/b2")};
+    uint64_t ids[3];
+    bl_seizure_t got;
+    snapshot_t before;
+
+    assert_int_equal(s->ops->deposit(s->inst, batch, 3, ids), BL_OK);
+    assert_int_equal(s->ops->move(s->inst, ids[0], "A/s1/b2", "officer-7", 10), BL_OK);
+    assert_int_equal(s->ops->dispose(s->inst, ids[2], "officer-7", 11), BL_OK);
+    before = snap(s);
+    assert_int_equal(before.items, 3);
+    assert_int_equal(before.entries, 5);
+    assert_non_null(strstr(before.reason, "intact: 5 entries, head sha256 "));
+
+    bl_seizure_t bad = item_at(4, "intake");
+    bad.case_id[0] = '\0';
+    expect_refused(s, &before, s->ops->deposit(s->inst, &bad, 1, ids), BL_EINVAL,
+                   "deposit: item 0 refused (case_id is empty)", "nothing was deposited", NULL);
+    bad = item_at(4, "intake");
+    bad.quantity = -3;
+    expect_refused(s, &before, s->ops->deposit(s->inst, &bad, 1, ids), BL_EINVAL,
+                   "deposit: item 0 refused (quantity must be a positive number)", NULL);
+    bad = item_at(4, "Z/s9");
+    expect_refused(s, &before, s->ops->deposit(s->inst, &bad, 1, ids), BL_EINVAL,
+                   "deposit: item 0 refused: location 'Z/s9' is not a known storage location",
+                   knows, "configure them with locations=", "nothing was deposited", NULL);
+    batch[1] = item_at(5, "Z/s9");
+    expect_refused(s, &before, s->ops->deposit(s->inst, batch, 3, ids), BL_EINVAL,
+                   "deposit: item 1 refused: location 'Z/s9' is not a known storage location",
+                   "nothing was deposited", NULL);
+    expect_refused(s, &before, s->ops->move(s->inst, 3, "A/s1/b1", "officer-7", 12), BL_ESTATE,
+                   "move: seizure 3 was disposed of; it cannot move", NULL);
+    expect_refused(s, &before, s->ops->move(s->inst, 2, "Z/s9", "officer-7", 12), BL_EINVAL,
+                   "move: location 'Z/s9' is not a known storage location", knows,
+                   "configure them with locations=", NULL);
+    assert_int_equal(s->ops->get(s->inst, 2, &got), BL_OK);
+    assert_string_equal(got.location, "A/s1/b1");
+    assert_string_equal(got.officer, item_for(2).officer);
+    /* A known location still works after the refusals. */
+    assert_int_equal(s->ops->move(s->inst, 2, "intake", "officer-7", 13), BL_OK);
+}
+
+static void test_store_sqlite_bad_input_refused(void **state) {
+    fixture_t *f = *state;
+    char db[4096], file[4096], at[4100], knows[64];
+    const char *keys[2] = {"locations", "path"}, *values[2];
+    const char *sos[2] = {MEMORY_SO, SQLITE_SO};
+    FILE *out;
+    store_t s;
+
+    /* The same locations as a list and as a file of thousands of bins. */
+    tu_path_in(file, sizeof file, f->dir, "locations.txt");
+    assert_non_null(out = fopen(file, "w"));
+    fprintf(out, "# storage locations, one a line\nintake\n\n  A/s1/b1  \r\nA/s1/b2\n");
+    for (int i = 0; i < 3000; i++)
+        fprintf(out, "B/s%d/b%d\n", i / 10, i % 10);
+    fprintf(out, "intake\n"); /* a duplicate counts once */
+    assert_int_equal(fclose(out), 0);
+    snprintf(at, sizeof at, "@%s", file);
+
+    for (int form = 0; form < 2; form++)
+        for (int k = 0; k < 2; k++) {
+            char name[32];
+            snprintf(name, sizeof name, "bad_input_%d.db", form);
+            values[0] = form == 0 ? "intake, A/s1/b1,A/s1/b2" : at;
+            values[1] = db_path(db, sizeof db, f->dir, name);
+            snprintf(knows, sizeof knows, "the store knows %d locations: A/s1/b1, A/s1/b2, ",
+                     form == 0 ? 3 : 3003);
+            assert_int_equal(store_open_config(&s, sos[k], 2, keys, values), BL_OK);
+            bad_input_on(&s, knows);
+            if (form == 1) { /* a bin deep in the sorted list is found */
+                assert_int_equal(s.ops->move(s.inst, 1, "B/s150/b7", NULL, 14), BL_OK);
+                assert_int_equal(s.ops->move(s.inst, 1, "B/s300/b0", NULL, 15), BL_EINVAL);
+            }
+            store_close(&s);
+        }
+
+    /* Bad configurations are refused at create, naming the cause. */
+    for (int k = 0; k < 2; k++) {
+        char missing[4100];
+        snprintf(missing, sizeof missing, "@%s/no-such-locations.txt", f->dir);
+        values[0] = missing;
+        values[1] = db_path(db, sizeof db, f->dir, "refused_locations.db");
+        assert_int_equal(store_open_config(&s, sos[k], 2, keys, values), BL_ENOTFOUND);
+        assert_non_null(strstr(last_log, "no-such-locations.txt"));
+        store_close(&s);
+        values[0] = " , ,";
+        assert_int_equal(store_open_config(&s, sos[k], 2, keys, values), BL_EINVAL);
+        assert_non_null(strstr(last_log, "names no location"));
+        store_close(&s);
+        values[0] = "intake,a-bin-name-far-longer-than-forty-seven-characters-allows";
+        assert_int_equal(store_open_config(&s, sos[k], 2, keys, values), BL_EINVAL);
+        assert_non_null(strstr(last_log, "longer than 47 characters"));
+        store_close(&s);
+        assert_int_equal(access(db, F_OK), -1); /* refused before the file was made */
+    }
+
+    /* The conformance suite's locations configured: it still passes. */
+    char so[4096];
+    values[0] = "VAULT-A,VAULT-B,VAULT-C";
+    tu_expect_conformance(tu_builddir_path(so, sizeof so, MEMORY_SO), 1, keys, values, 20);
+    values[1] = db_path(db, sizeof db, f->dir, "conformance_locations.db");
+    tu_expect_conformance(tu_builddir_path(so, sizeof so, SQLITE_SO), 2, keys, values, 20);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_store_sqlite_conformance, setup, teardown),
@@ -404,6 +579,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_store_sqlite_reopen_continues, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_sqlite_tamper, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_sqlite_crash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_sqlite_bad_input_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

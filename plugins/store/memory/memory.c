@@ -28,6 +28,7 @@ typedef struct store {
     size_t n_items, cap_items;
     custody_entry_t *log;
     size_t n_log, cap_log;
+    custody_locations_t known; /* config `locations`; empty: any location */
 } store_t;
 
 /* Fill the entry at index `at` (already reserved) without committing it. */
@@ -79,7 +80,7 @@ static bl_seizure_t *find(store_t *s, uint64_t id, const char *op) {
 
 static int ms_create(const bl_config_t *config, const bl_host_t *host, void **instance) {
     store_t *s;
-    (void)config;
+    int rc;
     *instance = NULL;
     if (host == NULL || host->alloc == NULL || host->realloc == NULL || host->free == NULL)
         return BL_EINVAL;
@@ -88,6 +89,10 @@ static int ms_create(const bl_config_t *config, const bl_host_t *host, void **in
         return BL_ENOMEM;
     memset(s, 0, sizeof *s);
     s->host = host;
+    if ((rc = custody_locations_init(&s->known, config, host, "memory store")) != BL_OK) {
+        host->free(host->ctx, s);
+        return rc;
+    }
     *instance = s;
     return BL_OK;
 }
@@ -98,6 +103,7 @@ static void ms_destroy(void *instance) {
         return;
     s->host->free(s->host->ctx, s->items);
     s->host->free(s->host->ctx, s->log);
+    custody_locations_fini(&s->known, s->host);
     s->host->free(s->host->ctx, s);
 }
 
@@ -111,7 +117,7 @@ static int ms_deposit(void *instance, const bl_seizure_t *items, size_t n, uint6
     if (items == NULL || ids_out == NULL)
         return BL_EINVAL;
     for (size_t i = 0; i < n; i++)
-        if ((rc = custody_check_item(s->host, &items[i], i)) != BL_OK)
+        if ((rc = custody_check_item(s->host, &s->known, &items[i], i)) != BL_OK)
             return rc;
     if ((rc = reserve_all(s, n, n)) != BL_OK)
         return rc;
@@ -151,7 +157,7 @@ static int ms_move(void *instance, uint64_t id, const char *location, const char
     int rc;
     if (s == NULL)
         return BL_EINVAL;
-    if ((rc = custody_check_move(s->host, location, officer, time)) != BL_OK)
+    if ((rc = custody_check_move(s->host, &s->known, location, officer, time)) != BL_OK)
         return rc;
     if ((it = find(s, id, "move")) == NULL)
         return BL_ENOTFOUND;

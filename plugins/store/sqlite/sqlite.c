@@ -98,6 +98,7 @@ typedef struct store {
     uint64_t n_items; /* highest id (ids are 1..n_items) */
     uint64_t n_log;   /* custody entries */
     unsigned char head[CUSTODY_HASH];
+    custody_locations_t known; /* config `locations`; empty: any location */
 } store_t;
 
 /* ------------------------------------------------------------------ SQLite helpers */
@@ -360,7 +361,9 @@ static int ss_create(const bl_config_t *config, const bl_host_t *host, void **in
     memset(s, 0, sizeof *s);
     s->host = host;
     s->group_commit = (long)n;
-    if ((rc = open_db(s, path)) != BL_OK) {
+    /* Locations first: a bad list creates no database file. */
+    if ((rc = custody_locations_init(&s->known, config, host, "sqlite store")) != BL_OK ||
+        (rc = open_db(s, path)) != BL_OK) {
         ss_destroy(s);
         return rc;
     }
@@ -379,6 +382,7 @@ static void ss_destroy(void *instance) {
         sqlite3_finalize(s->st[i]);
     if (s->db != NULL)
         sqlite3_close(s->db);
+    custody_locations_fini(&s->known, s->host);
     s->host->free(s->host->ctx, s);
 }
 
@@ -396,7 +400,7 @@ static int ss_deposit(void *instance, const bl_seizure_t *items, size_t n, uint6
     if (items == NULL || ids_out == NULL)
         return BL_EINVAL;
     for (size_t i = 0; i < n; i++)
-        if ((rc = custody_check_item(s->host, &items[i], i)) != BL_OK)
+        if ((rc = custody_check_item(s->host, &s->known, &items[i], i)) != BL_OK)
             return rc;
     if ((rc = op_begin(s)) != BL_OK)
         return rc;
@@ -459,7 +463,7 @@ static int ss_move(void *instance, uint64_t id, const char *location, const char
     int rc;
     if (s == NULL)
         return BL_EINVAL;
-    if ((rc = custody_check_move(s->host, location, officer, time)) != BL_OK ||
+    if ((rc = custody_check_move(s->host, &s->known, location, officer, time)) != BL_OK ||
         (rc = load_item(s, id, "move", &cur)) != BL_OK ||
         (rc = custody_next_move(s->host, &cur, location, officer, time, &next)) != BL_OK)
         return rc;

@@ -3,8 +3,8 @@ Store soak: a procurement team loading a seizure store before it goes live.
 
 Two client threads (two counters at the evidence room) deposit, move,
 retrieve, dispose of, look up and list seizures in the reference in-memory
-store (replace "memory" by "sqlite", or give --plugin store=FILE.so, to soak
-another), 20 000 operations as fast as the store allows, syncing every 100
+store (--set store=sqlite --set db=FILE.db soaks the SQLite store; --plugin
+store=FILE.so any other), 20 000 operations as fast as the store allows, syncing every 100
 operations per client.  The evidence room has three rooms: a drugs and
 tobacco room, a strong room for firearms, knives and currency, and a
 general room.  Bins are chosen best fit; 1% of moves put the item in the
@@ -27,13 +27,22 @@ run because the clients interleave differently):
     (the others left storage before a scan); simulated time to retrieve
     mean about 81 s, p90 about 100 s
 ]]
+local P = bl.parameters {
+    store = "memory",     -- "memory" or "sqlite"
+    db = "store_soak.db", -- the sqlite store's database file
+    clients = 2,
+    operations = 20000,
+    rate = 0,             -- operations per second per client; 0 = as fast as possible
+}
+
 return bl.store_soak {
     name = "store_soak",
     seed = 1,
-    store = bl.plugin { "memory" },
-    clients = 2,
-    operations = 20000,
-    rate = 0,
+    store = P.store == "sqlite" and bl.plugin { "sqlite", path = P.db, group_commit = 100 }
+        or bl.plugin { P.store },
+    clients = P.clients,
+    operations = P.operations,
+    rate = P.rate,
     mix = { deposit = 4, move = 2, retrieve = 1, dispose = 1, get = 4, list = 1, verify = 0 },
     sync_every = 100,
     layout = bl.storage {

@@ -39,14 +39,6 @@ static int setup_paths(void **state) {
     return 0;
 }
 
-static char *out_path(const char *name) {
-    static char path[4][2400];
-    static int next;
-    char *p = path[next++ % 4];
-    unlink(tu_path_in(p, sizeof path[0], outdir, name));
-    return p;
-}
-
 static bool exists(const char *path) {
     struct stat st;
     return stat(path, &st) == 0;
@@ -145,7 +137,7 @@ static void test_risk_validation_generated(void **state) {
     (void)state;
     bl_scenario_t sc;
     generated_scenario(&sc, 11);
-    const char *out = out_path("generated.h5");
+    const char *out = tu_fresh_path(outdir, "generated.h5");
     bl_run_options_t o = quiet_options(out);
     bl_error_t err;
     bl_error_clear(&err);
@@ -240,7 +232,7 @@ static void test_risk_validation_gate(void **state) {
     (void)state;
     bl_scenario_t sc;
     generated_scenario(&sc, 11);
-    const char *out = out_path("gate.h5");
+    const char *out = tu_fresh_path(outdir, "gate.h5");
     bl_run_options_t o = quiet_options(out);
     const char *gates[] = {"precision@5=0.99", "borderlab.logistic-2:auc=0.1"};
     o.n_fail_under = 2;
@@ -278,7 +270,7 @@ static void test_risk_validation_gate(void **state) {
 
     /* Achievable: passes, exit 0; a rate not in the list is computed too. */
     generated_scenario(&sc, 11);
-    out = out_path("gate_pass.h5");
+    out = tu_fresh_path(outdir, "gate_pass.h5");
     o = quiet_options(out);
     /* "logistic": the spec's file name without .so names the first model. */
     const char *easy[] = {"precision@5=0.01", "recall@3=0.001", "logistic:auc=0.5"};
@@ -321,7 +313,7 @@ static void test_risk_validation_baseline(void **state) {
     (void)state;
     bl_scenario_t sc;
     generated_scenario(&sc, 11);
-    const char *base = out_path("baseline.h5");
+    const char *base = tu_fresh_path(outdir, "baseline.h5");
     bl_run_options_t o = quiet_options(base);
     bl_error_t err;
     bl_error_clear(&err);
@@ -331,7 +323,7 @@ static void test_risk_validation_baseline(void **state) {
         fail_msg("baseline run: %s", err.message);
 
     generated_scenario(&sc, 11);
-    const char *out = out_path("with_baseline.h5");
+    const char *out = tu_fresh_path(outdir, "with_baseline.h5");
     o = quiet_options(out);
     o.baseline = base;
     bl_error_clear(&err);
@@ -359,7 +351,7 @@ static void test_risk_validation_baseline(void **state) {
     H5Fclose(f);
 
     generated_scenario(&sc, 12);
-    out = out_path("other_seed.h5");
+    out = tu_fresh_path(outdir, "other_seed.h5");
     o = quiet_options(out);
     o.baseline = base;
     bl_error_clear(&err);
@@ -437,7 +429,7 @@ static void test_risk_validation_csv(void **state) {
     v->weekly_rate = 50;
     v->batch = 5; /* several batches, a partial last one */
     v->bootstrap = 100;
-    const char *out = out_path("csv.h5");
+    const char *out = tu_fresh_path(outdir, "csv.h5");
     bl_run_options_t o = quiet_options(out);
     bl_error_t err;
     bl_error_clear(&err);
@@ -520,7 +512,7 @@ static void test_risk_validation_csv_truth_refused(void **state) {
     v->csv_names[0] = strdup("fraud");
     v->csv_types[0] = BL_COLUMN_NUMERIC;
     v->label_column = strdup("fraud");
-    const char *out = out_path("csv_truth.h5");
+    const char *out = tu_fresh_path(outdir, "csv_truth.h5");
     bl_run_options_t o = quiet_options(out);
     bl_error_t err;
     bl_error_clear(&err);

@@ -38,14 +38,6 @@ static int setup_paths(void **state) {
     return 0;
 }
 
-static char *out_path(const char *name) {
-    static char path[4][2400];
-    static int next;
-    char *p = path[next++ % 4];
-    unlink(tu_path_in(p, sizeof path[0], outdir, name));
-    return p;
-}
-
 static bl_run_options_t quiet_options(const char *output) {
     bl_run_options_t o;
     memset(&o, 0, sizeof o);
@@ -97,7 +89,7 @@ static void test_store_soak_tables(void **state) {
     (void)state;
     bl_scenario_t sc;
     hand_scenario(&sc, 3000);
-    const char *out = out_path("tables.h5");
+    const char *out = tu_fresh_path(outdir, "tables.h5");
     bl_run_options_t o = quiet_options(out);
     bl_error_t err;
     bl_error_clear(&err);
@@ -184,7 +176,7 @@ static void test_store_soak_lua_rate(void **state) {
                     "  mix = {deposit = 1, get = 1},\n"
                     "  layout = bl.storage{ rooms = { {name = 'A', shelves = 2, bins = 5,\n"
                     "    capacity = 100, classes = {'drugs'}} } } }\n");
-    const char *out = out_path("rate.h5");
+    const char *out = tu_fresh_path(outdir, "rate.h5");
     bl_run_options_t o = quiet_options(out);
     o.scenario_path = path;
     bl_error_t err;
@@ -214,7 +206,7 @@ static void test_store_soak_lua_bad_class(void **state) {
         write_scenario("bad.lua", "return bl.store_soak{ store = bl.plugin{'%s'},\n"
                                   "  layout = bl.storage{ rooms = { {name = 'A', capacity = 10,\n"
                                   "    classes = {'drugz'}} } } }\n");
-    bl_run_options_t o = quiet_options(out_path("bad.h5"));
+    bl_run_options_t o = quiet_options(tu_fresh_path(outdir, "bad.h5"));
     o.scenario_path = path;
     bl_error_t err;
     bl_error_clear(&err);

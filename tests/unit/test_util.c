@@ -61,6 +61,15 @@ static int out_path(char *out, size_t size, const char *leaf) {
     return n >= 0 && (size_t)n < size ? 0 : -1;
 }
 
+const char *tu_fresh_path(const char *dir, const char *name) {
+    static char path[8][4096];
+    static unsigned next;
+    char *p = path[next++ % 8];
+    tu_path_in(p, sizeof path[0], dir, name);
+    unlink(p);
+    return p;
+}
+
 int tu_outdir(char *out, size_t size, const char *name) {
     if (out_path(out, size, name) != 0)
         return -1;

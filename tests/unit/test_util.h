@@ -34,6 +34,11 @@ const char *tu_path_in(char *out, size_t size, const char *dir, const char *name
 const char *tu_builddir_path(char *out, size_t size, const char *rel);
 const char *tu_srcdir_path(char *out, size_t size, const char *rel);
 
+/* dir/name with any file of that name removed first: the path to give a
+ * run as its output.  Returns a pointer into a small rotating set of
+ * buffers, valid for the next 7 calls. */
+const char *tu_fresh_path(const char *dir, const char *name);
+
 /* The folder $top_builddir/tests/out/name into out (size bytes), created
  * with tests/ and tests/out when missing and kept afterwards.  Returns 0,
  * or -1 when it does not fit or cannot be made. */

@@ -97,16 +97,6 @@ static void generated_scenario(bl_scenario_t *sc, uint64_t seed) {
     v->bootstrap = 200;
 }
 
-static bl_run_options_t quiet_options(const char *output) {
-    bl_run_options_t o;
-    memset(&o, 0, sizeof o);
-    o.output = output;
-    o.quiet = true;
-    o.threads = 2;
-    o.command_line = "test_risk_validation";
-    return o;
-}
-
 /* Rows of a per-model table (bl_results_table_read_at); caller frees. */
 static void *model_table(hid_t f, const char *label, const bl_results_table_t *t, size_t *n) {
     char path[512];
@@ -120,15 +110,6 @@ static void *model_table(hid_t f, const char *label, const bl_results_table_t *t
     return rows;
 }
 
-static void *table(hid_t f, const bl_results_table_t *t, size_t *n) {
-    void *rows = NULL;
-    bl_error_t err;
-    bl_error_clear(&err);
-    if (bl_results_table_read(f, t, &rows, n, "test", &err) != 0)
-        fail_msg("%s: %s", t->path, err.message);
-    return rows;
-}
-
 /* ------------------------------------------------------------------ generated */
 
 /* The at_rate table: every rate, k = ceil(rate% of N), precision =
@@ -138,7 +119,7 @@ static void test_risk_validation_generated(void **state) {
     bl_scenario_t sc;
     generated_scenario(&sc, 11);
     const char *out = tu_fresh_path(outdir, "generated.h5");
-    bl_run_options_t o = quiet_options(out);
+    bl_run_options_t o = tu_run_options(out, "test_risk_validation");
     bl_error_t err;
     bl_error_clear(&err);
     int rc = bl_run_scenario(&sc, &o, &err);
@@ -149,7 +130,7 @@ static void test_risk_validation_generated(void **state) {
     hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(f >= 0);
     size_t n_truth = 0, n_at = 0, n_sum = 0, n_cmp = 0, n_week = 0, n_bd = 0;
-    bl_risk_truth_row_t *truth = table(f, &bl_risk_truth_table, &n_truth);
+    bl_risk_truth_row_t *truth = tu_read_table(f, &bl_risk_truth_table, &n_truth);
     assert_true(n_truth > RECORDS / 2 && n_truth < RECORDS); /* ~30% unlabelled */
     uint64_t frauds = 0;
     for (size_t i = 0; i < n_truth; i++) {
@@ -212,7 +193,7 @@ static void test_risk_validation_generated(void **state) {
     assert_int_equal(n_all, n_truth);
     free(bd);
     /* One pair, four rates; differences consistent with the at_rate rows. */
-    bl_risk_comparison_row_t *cmp = table(f, &bl_risk_comparison_table, &n_cmp);
+    bl_risk_comparison_row_t *cmp = tu_read_table(f, &bl_risk_comparison_table, &n_cmp);
     assert_int_equal(n_cmp, 4);
     for (size_t j = 0; j < n_cmp; j++) {
         assert_string_equal(cmp[j].a, labels[0]);
@@ -233,7 +214,7 @@ static void test_risk_validation_gate(void **state) {
     bl_scenario_t sc;
     generated_scenario(&sc, 11);
     const char *out = tu_fresh_path(outdir, "gate.h5");
-    bl_run_options_t o = quiet_options(out);
+    bl_run_options_t o = tu_run_options(out, "test_risk_validation");
     const char *gates[] = {"precision@5=0.99", "borderlab.logistic-2:auc=0.1"};
     o.n_fail_under = 2;
     o.fail_under = gates;
@@ -250,7 +231,7 @@ static void test_risk_validation_gate(void **state) {
     hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(f >= 0);
     size_t n_gates = 0, n_at = 0;
-    bl_risk_gate_row_t *g = table(f, &bl_risk_gate_table, &n_gates);
+    bl_risk_gate_row_t *g = tu_read_table(f, &bl_risk_gate_table, &n_gates);
     bl_risk_at_rate_row_t *at = model_table(f, "borderlab.logistic", &bl_risk_at_rate_table, &n_at);
     assert_int_equal(n_gates, 2);
     assert_string_equal(g[0].metric, "precision@5");
@@ -271,7 +252,7 @@ static void test_risk_validation_gate(void **state) {
     /* Achievable: passes, exit 0; a rate not in the list is computed too. */
     generated_scenario(&sc, 11);
     out = tu_fresh_path(outdir, "gate_pass.h5");
-    o = quiet_options(out);
+    o = tu_run_options(out, "test_risk_validation");
     /* "logistic": the spec's file name without .so names the first model. */
     const char *easy[] = {"precision@5=0.01", "recall@3=0.001", "logistic:auc=0.5"};
     o.n_fail_under = 3;
@@ -314,7 +295,7 @@ static void test_risk_validation_baseline(void **state) {
     bl_scenario_t sc;
     generated_scenario(&sc, 11);
     const char *base = tu_fresh_path(outdir, "baseline.h5");
-    bl_run_options_t o = quiet_options(base);
+    bl_run_options_t o = tu_run_options(base, "test_risk_validation");
     bl_error_t err;
     bl_error_clear(&err);
     int rc = bl_run_scenario(&sc, &o, &err);
@@ -324,7 +305,7 @@ static void test_risk_validation_baseline(void **state) {
 
     generated_scenario(&sc, 11);
     const char *out = tu_fresh_path(outdir, "with_baseline.h5");
-    o = quiet_options(out);
+    o = tu_run_options(out, "test_risk_validation");
     o.baseline = base;
     bl_error_clear(&err);
     rc = bl_run_scenario(&sc, &o, &err);
@@ -334,7 +315,7 @@ static void test_risk_validation_baseline(void **state) {
     hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(f >= 0);
     size_t n_cmp = 0, with_base = 0;
-    bl_risk_comparison_row_t *cmp = table(f, &bl_risk_comparison_table, &n_cmp);
+    bl_risk_comparison_row_t *cmp = tu_read_table(f, &bl_risk_comparison_table, &n_cmp);
     assert_int_equal(n_cmp, 4 + 2 * 4); /* the pair, then each model against the baseline */
     for (size_t i = 0; i < n_cmp; i++) {
         if (strcmp(cmp[i].b, "baseline:borderlab.logistic") != 0)
@@ -352,7 +333,7 @@ static void test_risk_validation_baseline(void **state) {
 
     generated_scenario(&sc, 12);
     out = tu_fresh_path(outdir, "other_seed.h5");
-    o = quiet_options(out);
+    o = tu_run_options(out, "test_risk_validation");
     o.baseline = base;
     bl_error_clear(&err);
     rc = bl_run_scenario(&sc, &o, &err);
@@ -364,7 +345,7 @@ static void test_risk_validation_baseline(void **state) {
 
     /* A file of another kind is refused by name. */
     generated_scenario(&sc, 11);
-    o = quiet_options(out);
+    o = tu_run_options(out, "test_risk_validation");
     o.baseline = logistic;
     bl_error_clear(&err);
     rc = bl_run_scenario(&sc, &o, &err);
@@ -430,7 +411,7 @@ static void test_risk_validation_csv(void **state) {
     v->batch = 5; /* several batches, a partial last one */
     v->bootstrap = 100;
     const char *out = tu_fresh_path(outdir, "csv.h5");
-    bl_run_options_t o = quiet_options(out);
+    bl_run_options_t o = tu_run_options(out, "test_risk_validation");
     bl_error_t err;
     bl_error_clear(&err);
     int rc = bl_run_scenario(&sc, &o, &err);
@@ -442,7 +423,7 @@ static void test_risk_validation_csv(void **state) {
     assert_true(f >= 0);
     const char *label = "borderlab.logistic";
     size_t n = 0;
-    bl_risk_truth_row_t *truth = table(f, &bl_risk_truth_table, &n);
+    bl_risk_truth_row_t *truth = tu_read_table(f, &bl_risk_truth_table, &n);
     assert_int_equal(n, 22);
     assert_int_equal(truth[10].record, 11); /* row 10 was skipped */
     free(truth);
@@ -513,7 +494,7 @@ static void test_risk_validation_csv_truth_refused(void **state) {
     v->csv_types[0] = BL_COLUMN_NUMERIC;
     v->label_column = strdup("fraud");
     const char *out = tu_fresh_path(outdir, "csv_truth.h5");
-    bl_run_options_t o = quiet_options(out);
+    bl_run_options_t o = tu_run_options(out, "test_risk_validation");
     bl_error_t err;
     bl_error_clear(&err);
     int rc = bl_run_scenario(&sc, &o, &err);

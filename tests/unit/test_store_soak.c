@@ -38,25 +38,6 @@ static int setup_paths(void **state) {
     return 0;
 }
 
-static bl_run_options_t quiet_options(const char *output) {
-    bl_run_options_t o;
-    memset(&o, 0, sizeof o);
-    o.output = output;
-    o.quiet = true;
-    o.threads = 2;
-    o.command_line = "test_store_soak";
-    return o;
-}
-
-static void *table(hid_t f, const bl_results_table_t *t, size_t *n) {
-    void *rows = NULL;
-    bl_error_t err;
-    bl_error_clear(&err);
-    if (bl_results_table_read(f, t, &rows, n, "test", &err) != 0)
-        fail_msg("%s: %s", t->path, err.message);
-    return rows;
-}
-
 /* Two rooms: drugs/cigarettes, and firearms; small enough to fill. */
 static void hand_scenario(bl_scenario_t *sc, uint64_t ops) {
     memset(sc, 0, sizeof *sc);
@@ -90,7 +71,7 @@ static void test_store_soak_tables(void **state) {
     bl_scenario_t sc;
     hand_scenario(&sc, 3000);
     const char *out = tu_fresh_path(outdir, "tables.h5");
-    bl_run_options_t o = quiet_options(out);
+    bl_run_options_t o = tu_run_options(out, "test_store_soak");
     bl_error_t err;
     bl_error_clear(&err);
     int rc = bl_run_scenario(&sc, &o, &err);
@@ -101,8 +82,8 @@ static void test_store_soak_tables(void **state) {
     hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(f >= 0);
     size_t n_verbs = 0, n_sum = 0;
-    bl_soak_verb_row_t *v = table(f, &bl_soak_verbs_table, &n_verbs);
-    bl_soak_summary_row_t *s = table(f, &bl_soak_summary_table, &n_sum);
+    bl_soak_verb_row_t *v = tu_read_table(f, &bl_soak_verbs_table, &n_verbs);
+    bl_soak_summary_row_t *s = tu_read_table(f, &bl_soak_summary_table, &n_sum);
     H5Fclose(f);
     assert_int_equal(n_verbs, BL_SOAK_VERBS);
     assert_int_equal(n_sum, 1);
@@ -177,7 +158,7 @@ static void test_store_soak_lua_rate(void **state) {
                     "  layout = bl.storage{ rooms = { {name = 'A', shelves = 2, bins = 5,\n"
                     "    capacity = 100, classes = {'drugs'}} } } }\n");
     const char *out = tu_fresh_path(outdir, "rate.h5");
-    bl_run_options_t o = quiet_options(out);
+    bl_run_options_t o = tu_run_options(out, "test_store_soak");
     o.scenario_path = path;
     bl_error_t err;
     bl_error_clear(&err);
@@ -186,8 +167,8 @@ static void test_store_soak_lua_rate(void **state) {
     hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(f >= 0);
     size_t n_verbs = 0, n_sum = 0;
-    bl_soak_verb_row_t *v = table(f, &bl_soak_verbs_table, &n_verbs);
-    bl_soak_summary_row_t *s = table(f, &bl_soak_summary_table, &n_sum);
+    bl_soak_verb_row_t *v = tu_read_table(f, &bl_soak_verbs_table, &n_verbs);
+    bl_soak_summary_row_t *s = tu_read_table(f, &bl_soak_summary_table, &n_sum);
     H5Fclose(f);
     assert_int_equal(s->operations, 400);
     assert_true(s->seconds > 0.18);
@@ -206,7 +187,7 @@ static void test_store_soak_lua_bad_class(void **state) {
         write_scenario("bad.lua", "return bl.store_soak{ store = bl.plugin{'%s'},\n"
                                   "  layout = bl.storage{ rooms = { {name = 'A', capacity = 10,\n"
                                   "    classes = {'drugz'}} } } }\n");
-    bl_run_options_t o = quiet_options(tu_fresh_path(outdir, "bad.h5"));
+    bl_run_options_t o = tu_run_options(tu_fresh_path(outdir, "bad.h5"), "test_store_soak");
     o.scenario_path = path;
     bl_error_t err;
     bl_error_clear(&err);

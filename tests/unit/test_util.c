@@ -164,3 +164,22 @@ void tu_expect_conformance(const char *path, size_t n, const char *const *keys,
     assert_int_equal(result.failed, 0);
     assert_true(result.passed >= min_passed);
 }
+
+bl_run_options_t tu_run_options(const char *output, const char *command_line) {
+    bl_run_options_t o;
+    memset(&o, 0, sizeof o);
+    o.output = output;
+    o.quiet = true;
+    o.threads = 2;
+    o.command_line = command_line;
+    return o;
+}
+
+void *tu_read_table(hid_t file, const bl_results_table_t *t, size_t *n) {
+    void *rows = NULL;
+    bl_error_t err;
+    bl_error_clear(&err);
+    if (bl_results_table_read(file, t, &rows, n, "test", &err) != 0)
+        fail_msg("%s: %s", t->path, err.message);
+    return rows;
+}

@@ -17,6 +17,8 @@
 #include <stddef.h>
 
 #include "loader.h"
+#include "results_schema.h"
+#include "run.h"
 
 /* $top_builddir, or "." when it is unset or empty (borrowed: the
  * environment's string). */
@@ -78,5 +80,13 @@ void tu_load_plugin(bl_plugin_handle_t *h, const char *path, int kind);
  * unless all pass and at least min_passed do. */
 void tu_expect_conformance(const char *path, size_t n, const char *const *keys,
                            const char *const *values, unsigned min_passed);
+
+/* Run options for a test run: output path, quiet, 2 threads, and
+ * command_line recorded in the results. */
+bl_run_options_t tu_run_options(const char *output, const char *command_line);
+
+/* All rows of table t of an open results file (caller frees); the test
+ * fails with the reader's message when it cannot. */
+void *tu_read_table(hid_t file, const bl_results_table_t *t, size_t *n);
 
 #endif

@@ -390,6 +390,15 @@ typedef struct bl_plugin {
  * instance gets its own table at create()). */
 typedef const bl_plugin_t *(*bl_plugin_entry_fn)(uint32_t host_abi_major, const bl_host_t *host);
 
+/* Define the entry point for a plugin whose descriptor serves ABI major
+ * BL_ABI_MAJOR only (the usual case): write BL_PLUGIN_DEFINE_ENTRY(descriptor) at file scope. */
+#define BL_PLUGIN_DEFINE_ENTRY(desc)                                                           \
+    BL_PLUGIN_EXPORT const bl_plugin_t *bl_plugin_entry(uint32_t host_abi_major,               \
+                                                        const bl_host_t *host) {               \
+        (void)host;                                                                            \
+        return host_abi_major == BL_ABI_MAJOR ? &(desc) : NULL;                                \
+    }
+
 #ifdef __cplusplus
 }
 #endif

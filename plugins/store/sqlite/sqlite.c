@@ -730,8 +730,4 @@ static const bl_plugin_t descriptor = {
     &ops,
 };
 
-BL_PLUGIN_EXPORT const bl_plugin_t *bl_plugin_entry(uint32_t host_abi_major,
-                                                    const bl_host_t *host) {
-    (void)host;
-    return host_abi_major == BL_ABI_MAJOR ? &descriptor : NULL;
-}
+BL_PLUGIN_DEFINE_ENTRY(descriptor)

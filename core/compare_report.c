@@ -349,10 +349,10 @@ int bl_compare_plot_roc(const bl_compare_t *c, bl_plot_terminal_t terminal, cons
             snprintf(labels[i], sizeof labels[i], "%s (AUC %.3f)", d->label, auc);
         else
             snprintf(labels[i], sizeof labels[i], "%s", d->label);
-        series[i] = (bl_plot_series_t){labels[i], xs[i], ys[i], m, "lines linewidth 2"};
+        series[i] = (bl_plot_series_t){labels[i], xs[i], ys[i], m, "lines linewidth 2", NULL, NULL};
     }
-    series[n] = (bl_plot_series_t){"chance", diagonal, diagonal, 2,
-                                   "lines dashtype 2 linecolor rgb 'gray'"};
+    series[n] = (bl_plot_series_t){
+        "chance", diagonal, diagonal, 2, "lines dashtype 2 linecolor rgb 'gray'", NULL, NULL};
 
     char title[128];
     snprintf(title, sizeof title, "ROC, any threat (%zu scans)", c->inputs[0].n_scans);

@@ -1,16 +1,24 @@
 /*
- * The discrete-event engine: see engine.h.
+ * The discrete-event engine: see engine.h.  This file holds the run loop,
+ * the arrivals, the entity flow and the setup; engine_queue.c the priority
+ * queues, reneging, shift changes and series bins; engine_decide.c the
+ * decision stations, plugins and scenario checks.
  *
- * Two kinds of events: the next external arrival (one pending at a time)
- * and a service completion at a station.  Moving an entity to its next
- * station happens inside the completion handler, at the same simulated
- * time, so routing costs no event.
+ * Events: the next arrival of each class (one pending per class, target =
+ * class index), the next replayed arrival (entity = row), a service
+ * completion, a renege check and a shift boundary.  Moving an entity to its
+ * next station happens inside the completion handler, at the same
+ * simulated time, so routing costs no event.
  *
  * Entities live in a pool with a free list, so memory is bounded by the
  * entities in the system, not by how many passed.  Time integrals (busy
- * servers, queue length, entities in system) are updated lazily at each
- * state change and clipped to the measurement window; the window opens at
- * the first counted arrival and closes at the last arrival.
+ * servers, on-duty servers, queue length, entities in system) are updated
+ * lazily at each state change and clipped to the measurement window; the
+ * window opens at the first counted arrival and closes at the last
+ * arrival.  Series bins are accumulated in the station and flushed once per
+ * bin.  Features a scenario does not use (classes, priorities, patience,
+ * shifts, per-class service) are decided at setup into per-station flags,
+ * so a single-class M/M/c run takes the same short path as before.
  *
  * The engine holds no global state: everything lives in a run_t made per
  * call, so replications may run concurrently in different threads.
@@ -23,140 +31,70 @@
 #include <string.h>
 
 #include "arrivals.h"
-#include "eventq.h"
-#include "rng.h"
-#include "xray.h"
+#include "engine_internal.h"
 
-enum { EV_ARRIVAL = 0, EV_DEPART = 1 };
-
-#define NO_CONTRABAND UINT32_MAX
-#define SINK_ROWS 4096
-#define DETECTIONS_CAPACITY 64
 #define PROGRESS_MASK 0xffffu /* report progress every 65536 events */
-#define DEFAULT_SCAN_SIDE 64
 
-/* An entity in the system: one cache line. */
-typedef struct entity {
-    double arrival;
-    double enter;      /* when it joined the current station's queue */
-    double wait;       /* total queue wait so far */
-    double risk_score; /* NaN until scored */
-    uint64_t seq;      /* arrival sequence number in the replication */
-    uint32_t flags;    /* BL_ENTITY_*; WARMUP means not counted */
-    uint32_t threat;
-    uint32_t contraband; /* index into population.contraband or NO_CONTRABAND */
-    uint32_t stations;   /* stations visited */
-    uint32_t next_free;
-    uint32_t pad;
-} entity_t;
-
-/* A station while it runs. */
-typedef struct station_rt {
-    const bl_station_def_t *def;
-    bl_station_stats_t *st;
-    bl_rng_t rng; /* service times */
-    unsigned servers, busy;
-    int kind;
-    int svc_kind; /* service distribution kind, for the inline fast paths */
-    double svc_a;
-    double last;     /* time of the last area update */
-    uint32_t *queue; /* FIFO ring of entity slots; capacity a power of two */
-    size_t qcap, qhead, qlen;
-} station_rt_t;
-
-typedef struct run {
-    const bl_scenario_t *sc;
-    const bl_plugin_set_t *plugins;
-    unsigned replication;
-    bl_replication_result_t *res;
-    bl_error_t *err;
-
-    bl_eventq_t q;
-    double clock; /* simulated time; plugins read it through host services */
-
-    bl_rng_t rng_arrivals, rng_population, rng_routing, rng_scans, rng_search;
-    station_rt_t *stations;
-
-    entity_t *ent;
-    double *attrs; /* n_attributes per slot */
-    uint32_t ent_cap, free_head;
-    uint64_t in_system;
-    double sys_last;
-
-    /* Measurement window; +inf until known, so clipping needs no branches
-     * on "started" beyond a comparison. */
-    double ws, we;
-    bool window_open, arrivals_done;
-
-    /* Plugins. */
-    bl_host_services_t hs[BL_ROLE_COUNT];
-    void *inst[BL_ROLE_COUNT];
-    bool created[BL_ROLE_COUNT];
-
-    /* Risk scoring: one row, one numeric column per attribute. */
-    bl_column_t *columns;
-    double *row;
-    bl_records_t records;
-
-    /* Scan synthesis and detections. */
-    bl_xray_buffer_t scanbuf;
-    bl_xray_config_t xray;
-    bl_detection_t *det_items;
-    uint64_t scans_made;
-
-    /* Per-entity sink. */
-    const bl_entity_sink_t *sink;
-    bl_entity_record_t *rows;
-    size_t n_rows;
-} run_t;
-
-/* ------------------------------------------------------------------ */
-/* Time integrals                                                     */
-/* ------------------------------------------------------------------ */
-
-/* Length of [a, t] inside the window, or <= 0. */
-static inline double window_dt(const run_t *R, double a, double t) {
-    double lo = a > R->ws ? a : R->ws;
-    double hi = t < R->we ? t : R->we;
-    return hi - lo;
-}
-
-static inline void station_touch(run_t *R, station_rt_t *s, double t) {
-    double a = s->last;
-    s->last = t;
-    if (!(t > R->ws))
-        return;
-    double dt = window_dt(R, a, t);
-    if (dt > 0.0) {
-        s->st->busy_area += (double)s->busy * dt;
-        s->st->queue_area += (double)s->qlen * dt;
-    }
-}
+/* The per-event path: inlined even where the compiler would rather call. */
+#if defined(__GNUC__)
+#define HOT static inline __attribute__((always_inline))
+#else
+#define HOT static inline
+#endif
+#define MAX_GROUP 1e9
 
 static inline void system_touch(run_t *R, double t) {
-    double a = R->sys_last;
+    R->cum_sys += (double)R->in_system * (t - R->sys_last);
     R->sys_last = t;
-    if (!(t > R->ws))
+}
+
+/* The window opens at the first counted arrival: note the integrals. */
+static void open_window(run_t *R, double now) {
+    R->window_open = true;
+    R->ws = now;
+    for (size_t i = 0; i < R->sc->n_stations; i++) {
+        station_rt_t *s = &R->stations[i];
+        station_touch(R, s, now);
+        station_cap_sync(s, now);
+        s->w_q0 = s->cum_q;
+        s->w_busy0 = s->cum_busy;
+        s->w_cap0 = s->cum_cap;
+    }
+    system_touch(R, now);
+    R->sys_w0 = R->cum_sys;
+}
+
+/* ... and closes at the last arrival: the window areas are the growth. */
+static void close_window(run_t *R, double now) {
+    R->we = now;
+    if (!R->window_open)
         return;
-    double dt = window_dt(R, a, t);
-    if (dt > 0.0)
-        R->res->system_area += (double)R->in_system * dt;
+    for (size_t i = 0; i < R->sc->n_stations; i++) {
+        station_rt_t *s = &R->stations[i];
+        station_touch(R, s, now);
+        station_cap_sync(s, now);
+        s->st->queue_area = s->cum_q - s->w_q0;
+        s->st->busy_area = s->cum_busy - s->w_busy0;
+        s->st->capacity_area = s->cum_cap - s->w_cap0;
+    }
+    system_touch(R, now);
+    R->res->system_area = R->cum_sys - R->sys_w0;
 }
 
 /* ------------------------------------------------------------------ */
-/* Entity pool and queues                                             */
+/* Entity pool                                                        */
 /* ------------------------------------------------------------------ */
 
 static int pool_grow(run_t *R) {
     uint32_t old = R->ent_cap;
     uint32_t cap = old ? old * 2 : 1024;
-    if (cap <= old)
+    if (cap <= old || cap == UINT32_MAX)
         return bl_error_set(R->err, BL_ENOMEM, "too many entities in the system (%u)", old);
     entity_t *e = realloc(R->ent, (size_t)cap * sizeof *e);
     if (e == NULL)
         goto nomem;
     R->ent = e;
-    size_t na = R->sc->population.n_attributes;
+    size_t na = R->n_attr;
     if (na > 0) {
         double *a = realloc(R->attrs, (size_t)cap * na * sizeof *a);
         if (a == NULL)
@@ -190,29 +128,16 @@ static inline void entity_free(run_t *R, uint32_t slot) {
     R->free_head = slot;
 }
 
-static int queue_grow(run_t *R, station_rt_t *s) {
-    size_t cap = s->qcap ? s->qcap * 2 : 64;
-    uint32_t *q = malloc(cap * sizeof *q);
-    if (q == NULL)
-        return bl_error_set(R->err, BL_ENOMEM, "out of memory growing the queue of station '%s'",
-                            s->def->name);
-    for (size_t i = 0; i < s->qlen; i++)
-        q[i] = s->queue[(s->qhead + i) & (s->qcap - 1)];
-    free(s->queue);
-    s->queue = q;
-    s->qcap = cap;
-    s->qhead = 0;
-    return 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* Sampling                                                           */
 /* ------------------------------------------------------------------ */
 
 /* Same numbers as bl_dist_sample, without the call for the common kinds. */
-static inline double service_time(station_rt_t *s) {
+static inline double service_time(run_t *R, station_rt_t *s, uint32_t slot) {
     double d;
-    if (s->svc_kind == BL_DIST_EXPONENTIAL)
+    if (s->svc_slow)
+        d = bl_engine_service_slow(R, s, slot);
+    else if (s->svc_kind == BL_DIST_EXPONENTIAL)
         d = -s->svc_a * log(bl_rng_uniform_pos(&s->rng));
     else if (s->svc_kind == BL_DIST_DETERMINISTIC)
         d = s->svc_a;
@@ -223,171 +148,93 @@ static inline double service_time(station_rt_t *s) {
 
 /* Same numbers as bl_arrivals_next for a constant rate (-log(U) / rate);
  * anything else goes through the general inversion. */
-static inline double next_arrival(run_t *R, double now) {
-    const bl_arrivals_t *a = &R->sc->arrivals;
+static inline double next_arrival(class_rt_t *k, double now) {
+    const bl_arrivals_t *a = &k->def->arrivals;
     if (a->n_segments == 1)
-        return a->rates[0] > 0.0 ? now - log(bl_rng_uniform_pos(&R->rng_arrivals)) / a->rates[0]
-                                 : INFINITY;
-    return bl_arrivals_next(a, now, &R->rng_arrivals);
+        return a->rates[0] > 0.0 ? now - log(bl_rng_uniform_pos(&k->rng)) / a->rates[0] : INFINITY;
+    return bl_arrivals_next(a, now, &k->rng);
 }
 
-/* ------------------------------------------------------------------ */
-/* Plugin decisions                                                   */
-/* ------------------------------------------------------------------ */
-
-static const char *plugin_id(const run_t *R, int role) {
-    const bl_plugin_handle_t *h = R->plugins != NULL ? R->plugins->role[role] : NULL;
-    return h != NULL && h->desc != NULL && h->desc->header.id != NULL ? h->desc->header.id
-                                                                      : "(unknown)";
-}
-
-static int plugin_failed(run_t *R, int role, const char *verb, const station_rt_t *s, double now,
-                         int rc) {
-    return bl_error_set(R->err, BL_EPLUGIN,
-                        "plugin %s: %s returned %d (%s) at station '%s', simulated time %.3f s",
-                        plugin_id(R, role), verb, rc, bl_error_name(rc), s->def->name, now);
-}
-
-static int decide_risk(run_t *R, station_rt_t *s, entity_t *e, uint32_t slot, double now,
-                       bool *yes) {
-    size_t na = R->sc->population.n_attributes;
-    if (na > 0)
-        memcpy(R->row, R->attrs + (size_t)slot * na, na * sizeof *R->row);
-    double score = NAN;
-    R->res->plugin_calls[BL_ROLE_RISK]++;
-    int rc = R->plugins->role[BL_ROLE_RISK]->desc->risk->score(R->inst[BL_ROLE_RISK], &R->records,
-                                                               0, 1, &score, NULL);
-    if (rc != 0)
-        return plugin_failed(R, BL_ROLE_RISK, "score", s, now, rc);
-    e->risk_score = score;
-    if (!(score >= 0.0 && score <= 1.0)) {
-        R->res->invalid_outputs[BL_ROLE_RISK]++;
-        *yes = false;
-        return 0;
-    }
-    *yes = score >= s->def->threshold;
-    return 0;
-}
-
-static bool detection_valid(const bl_detection_t *d, const bl_scan_t *scan) {
-    if (d->scan != 0 || d->threat == BL_THREAT_NONE || d->threat >= BL_THREAT_CLASS_COUNT)
-        return false;
-    if (!(d->confidence >= 0.0f && d->confidence <= 1.0f))
-        return false;
-    const float *b = d->box;
-    if (!(b[0] >= 0.0f && b[1] >= 0.0f && b[0] < b[2] && b[1] < b[3]))
-        return false;
-    return b[2] <= (float)scan->width && b[3] <= (float)scan->height;
-}
-
-static int decide_scan(run_t *R, station_rt_t *s, entity_t *e, double now, bool *yes) {
-    bl_scan_t scan;
-    /* The entity's ground truth decides what is in its bag (0: clean). */
-    bl_xray_generate(&R->xray, (int)e->threat, R->scans_made++, &R->rng_scans, &R->scanbuf, &scan,
-                     NULL);
-    bl_detections_t out = {R->det_items, DETECTIONS_CAPACITY, 0};
-    R->res->plugin_calls[BL_ROLE_DETECTOR]++;
-    int rc = R->plugins->role[BL_ROLE_DETECTOR]->desc->detector->detect(R->inst[BL_ROLE_DETECTOR],
-                                                                        &scan, 1, &out);
-    if (rc != 0 && rc != BL_ENOSPC) /* ENOSPC: what fitted is kept */
-        return plugin_failed(R, BL_ROLE_DETECTOR, "detect", s, now, rc);
-    if (out.count > DETECTIONS_CAPACITY) {
-        R->res->invalid_outputs[BL_ROLE_DETECTOR] += out.count - DETECTIONS_CAPACITY;
-        out.count = DETECTIONS_CAPACITY;
-    }
-    bool alarm = false;
-    for (size_t i = 0; i < out.count; i++) {
-        if (!detection_valid(&out.items[i], &scan)) {
-            R->res->invalid_outputs[BL_ROLE_DETECTOR]++;
-            continue;
-        }
-        if (out.items[i].confidence >= s->def->threshold)
-            alarm = true;
-    }
-    *yes = alarm;
-    return 0;
-}
-
-static void copy_text(char *dst, size_t size, const char *src) {
-    snprintf(dst, size, "%s", src != NULL ? src : "");
-}
-
-static int decide_search(run_t *R, station_rt_t *s, entity_t *e, double now, bool *yes) {
-    /* Always draw, so the search stream stays aligned across populations. */
-    double u = bl_rng_uniform(&R->rng_search);
-    *yes = false;
-    if (e->contraband == NO_CONTRABAND || (e->flags & BL_ENTITY_SEIZED) != 0)
-        return 0;
-    if (!(u < s->def->find_probability))
-        return 0;
-    *yes = true;
-    e->flags |= BL_ENTITY_SEIZED;
-    if ((e->flags & BL_ENTITY_WARMUP) == 0)
-        R->res->seizures++;
-    if (!R->created[BL_ROLE_STORE])
-        return 0;
-    const bl_contraband_t *c = &R->sc->population.contraband[e->contraband];
-    bl_seizure_t item;
-    memset(&item, 0, sizeof item);
-    item.threat = c->threat;
-    item.state = BL_SEIZURE_STORED;
-    item.quantity = c->quantity;
-    item.value = c->value;
-    item.time = now;
-    snprintf(item.case_id, sizeof item.case_id, "R%u-E%llu", R->replication,
-             (unsigned long long)e->seq);
-    snprintf(item.description, sizeof item.description, "threat class %u", (unsigned)c->threat);
-    copy_text(item.unit, sizeof item.unit, c->unit);
-    copy_text(item.officer, sizeof item.officer, s->def->name);
-    copy_text(item.location, sizeof item.location, "intake");
-    uint64_t id = 0;
-    R->res->plugin_calls[BL_ROLE_STORE]++;
-    int rc = R->plugins->role[BL_ROLE_STORE]->desc->store->deposit(R->inst[BL_ROLE_STORE], &item, 1,
-                                                                   &id);
-    if (rc != 0)
-        return plugin_failed(R, BL_ROLE_STORE, "deposit", s, now, rc);
-    return 0;
+/* A count drawn from d, rounded to an integer >= 1. */
+static uint64_t draw_count(const bl_dist_t *d, bl_rng_t *rng) {
+    double x = floor(bl_dist_sample(d, rng) + 0.5);
+    if (!(x >= 1.0))
+        return 1;
+    return x < MAX_GROUP ? (uint64_t)x : (uint64_t)MAX_GROUP;
 }
 
 /* ------------------------------------------------------------------ */
 /* Entity flow                                                        */
 /* ------------------------------------------------------------------ */
 
-static inline int start_service(run_t *R, station_rt_t *s, uint32_t slot, double now, double w) {
+HOT int start_service(run_t *R, station_rt_t *s, uint32_t slot, double now, double w) {
     entity_t *e = &R->ent[slot];
     e->wait += w;
     if ((e->flags & BL_ENTITY_WARMUP) == 0) {
         s->st->wait_sum += w;
         bl_histogram_add(&s->st->waits, w);
     }
-    int rc =
-        bl_eventq_push(&R->q, now + service_time(s), EV_DEPART, (uint32_t)(s - R->stations), slot);
+    int rc = bl_eventq_push(&R->q, now + service_time(R, s, slot), EV_DEPART,
+                            (uint32_t)(s - R->stations), slot);
     if (rc != 0)
         return bl_error_set(R->err, rc, "out of memory growing the event list");
     return 0;
 }
 
-static inline int enter_station(run_t *R, int idx, uint32_t slot, double now) {
+HOT int enter_station(run_t *R, int idx, uint32_t slot, double now) {
     station_rt_t *s = &R->stations[idx];
     entity_t *e = &R->ent[slot];
     station_touch(R, s, now);
     e->stations++;
+    s->st->all_arrivals++;
     if ((e->flags & BL_ENTITY_WARMUP) == 0)
         s->st->arrivals++;
     if (s->busy < s->servers) {
         s->busy++;
         return start_service(R, s, slot, now, 0.0);
     }
-    if (s->qlen == s->qcap) {
-        int rc = queue_grow(R, s);
+    e->enter = now;
+    if (s->simple_q) {
+        ring_t *r = s->rings;
+        if (r->len == r->cap) {
+            int rc = bl_engine_ring_grow(R, s, r);
+            if (rc != 0)
+                return rc;
+        }
+        r->buf[(r->head + r->len) & (r->cap - 1)] = slot;
+        r->len++;
+        s->qlen++;
+    } else {
+        int rc = bl_engine_enqueue(R, s, slot, now);
         if (rc != 0)
             return rc;
     }
-    s->queue[(s->qhead + s->qlen) & (s->qcap - 1)] = slot;
-    s->qlen++;
-    e->enter = now;
     if (s->qlen > s->st->max_queue)
         s->st->max_queue = s->qlen;
+    return 0;
+}
+
+/* Take the next queued entity at s (s->qlen > 0). */
+HOT uint32_t queue_pop(run_t *R, station_rt_t *s) {
+    if (s->simple_q) {
+        ring_t *r = s->rings;
+        uint32_t slot = (uint32_t)r->buf[r->head];
+        r->head = (r->head + 1) & (r->cap - 1);
+        r->len--;
+        s->qlen--;
+        return slot;
+    }
+    return bl_engine_pop_slow(R, s);
+}
+
+int bl_engine_serve_queued(run_t *R, station_rt_t *s, double now) {
+    while (s->qlen > 0 && s->busy < s->servers) {
+        uint32_t next = queue_pop(R, s);
+        s->busy++;
+        int rc = start_service(R, s, next, now, now - R->ent[next].enter);
+        if (rc != 0)
+            return rc;
+    }
     return 0;
 }
 
@@ -402,68 +249,135 @@ static int sink_flush(run_t *R) {
     return 0;
 }
 
-static inline int leave_system(run_t *R, uint32_t slot, double now) {
+/* Count a departure from the system in the hourly series. */
+static inline void departure_hourly(run_t *R, double now) {
+    if (now >= R->dep_h_end) {
+        if (R->dep_acc != 0.0 &&
+            bl_series_add_bin(&R->res->departures_hourly, R->dep_h_bin, R->dep_acc) != 0)
+            R->oom = true;
+        R->dep_acc = 0.0;
+        R->dep_h_bin = (size_t)floor(now / HOUR);
+        R->dep_h_end = (double)(R->dep_h_bin + 1) * HOUR;
+    }
+    R->dep_acc += 1.0;
+}
+
+static int write_record(run_t *R, const entity_t *e, double now) {
+    bl_entity_record_t *r = &R->rows[R->n_rows++];
+    r->replication = R->replication;
+    r->flags = e->flags;
+    r->entity = e->seq;
+    r->arrival = e->arrival;
+    r->departure = now;
+    r->wait = e->wait;
+    r->risk_score = e->risk_score;
+    r->stations = e->stations;
+    r->entity_class = e->cls;
+    if (e->contraband != NO_CONTRABAND) {
+        const bl_contraband_t *c = entity_contraband(R, e);
+        r->threat = c->threat;
+        r->contraband = 1 + c->kind;
+    } else {
+        r->threat = 0;
+        r->contraband = 0;
+    }
+    return R->n_rows == SINK_ROWS ? sink_flush(R) : 0;
+}
+
+HOT int leave_system(run_t *R, uint32_t slot, double now) {
     entity_t *e = &R->ent[slot];
+    bl_replication_result_t *res = R->res;
     system_touch(R, now);
     R->in_system--;
+    res->total_departures++;
+    departure_hourly(R, now);
     if ((e->flags & BL_ENTITY_WARMUP) == 0) {
         double soj = now - e->arrival;
-        R->res->completed++;
-        R->res->sojourn_sum += soj;
-        bl_histogram_add(&R->res->sojourn, soj);
-        if (e->contraband != NO_CONTRABAND && (e->flags & BL_ENTITY_SEIZED) == 0)
-            R->res->missed++;
+        res->completed++;
+        res->sojourn_sum += soj;
+        bl_histogram_add(&res->sojourn, soj);
+        if (R->multi_class) {
+            bl_class_stats_t *cs = class_stats(R, e);
+            cs->completed++;
+            cs->sojourn_sum += soj;
+            bl_histogram_add(&cs->sojourn, soj);
+        }
+        if (e->contraband != NO_CONTRABAND && (e->flags & BL_ENTITY_SEIZED) == 0) {
+            const bl_contraband_t *c = entity_contraband(R, e);
+            res->missed++;
+            res->contraband[c->kind].through++;
+            res->contraband[c->kind].value_through += c->value;
+        }
     }
     if (R->rows != NULL) {
-        bl_entity_record_t *r = &R->rows[R->n_rows++];
-        r->replication = R->replication;
-        r->flags = e->flags;
-        r->entity = e->seq;
-        r->arrival = e->arrival;
-        r->departure = now;
-        r->wait = e->wait;
-        r->risk_score = e->risk_score;
-        r->threat = e->threat;
-        r->stations = e->stations;
-        if (R->n_rows == SINK_ROWS) {
-            int rc = sink_flush(R);
-            if (rc != 0)
-                return rc;
-        }
+        int rc = write_record(R, e, now);
+        if (rc != 0)
+            return rc;
     }
     entity_free(R, slot);
     return 0;
 }
 
-/* Draw carrier status, contraband and attributes for a new entity. */
-static void sample_population(run_t *R, entity_t *e, uint32_t slot) {
-    const bl_population_t *p = &R->sc->population;
+int bl_engine_move(run_t *R, int target, uint32_t slot, double now) {
+    if (target == BL_EXIT)
+        return leave_system(R, slot, now);
+    return enter_station(R, target, slot, now);
+}
+
+/* Draw carrier status, contraband, concealment and attributes for a new
+ * entity of class k. */
+static void sample_population(run_t *R, const class_rt_t *k, entity_t *e, uint32_t slot) {
+    const bl_population_t *p = &k->def->population;
     bool carrier = false;
     if (p->n_contraband > 0 && p->carrier_share > 0.0)
         carrier = p->carrier_share >= 1.0 || bl_rng_uniform(&R->rng_population) < p->carrier_share;
     if (carrier) {
-        size_t k = 0;
+        size_t j = 0;
         if (p->n_contraband > 1) {
             double u = bl_rng_uniform(&R->rng_population), cum = 0.0;
-            for (k = 0; k + 1 < p->n_contraband; k++) {
-                cum += p->contraband[k].share;
+            for (j = 0; j + 1 < p->n_contraband; j++) {
+                cum += p->contraband[j].share;
                 if (u < cum)
                     break;
             }
         }
-        e->contraband = (uint32_t)k;
-        e->threat = p->contraband[k].threat;
+        e->contraband = (uint32_t)j;
+        const bl_contraband_t *c = &p->contraband[j];
+        if (c->n_concealments > 1) {
+            double u = bl_rng_uniform(&R->rng_population), cum = 0.0;
+            size_t m;
+            for (m = 0; m + 1 < c->n_concealments; m++) {
+                cum += c->concealments[m].share;
+                if (u < cum)
+                    break;
+            }
+            e->conceal = (uint16_t)m;
+        }
     }
-    double *a = R->attrs + (size_t)slot * p->n_attributes;
+    if (R->n_attr == 0)
+        return;
+    double *a = R->attrs + (size_t)slot * R->n_attr;
+    if (p->n_attributes < R->n_attr)
+        memset(a, 0, R->n_attr * sizeof *a);
     for (size_t i = 0; i < p->n_attributes; i++) {
         const bl_attribute_t *at = &p->attributes[i];
-        a[i] = bl_dist_sample(carrier ? &at->carrier : &at->clean, &R->rng_population);
+        a[k->attr[i]] = bl_dist_sample(carrier ? &at->carrier : &at->clean, &R->rng_population);
     }
 }
 
-static int on_arrival(run_t *R, double now) {
+/* No more arrivals: the window closes at the last one. */
+static void arrivals_stop(run_t *R, double now) {
+    if (!R->arrivals_done) {
+        R->arrivals_done = true;
+        close_window(R, now);
+    }
+}
+
+/* One entity of class c arrives. */
+HOT int arrive_one(run_t *R, uint32_t c, double now) {
     const bl_scenario_t *sc = R->sc;
     bl_replication_result_t *res = R->res;
+    const class_rt_t *k = &R->classes[c];
     uint32_t slot;
     int rc = entity_alloc(R, &slot);
     if (rc != 0)
@@ -476,106 +390,153 @@ static int on_arrival(run_t *R, double now) {
     e->risk_score = NAN;
     e->seq = seq;
     e->flags = 0;
-    e->threat = 0;
-    e->contraband = NO_CONTRABAND;
     e->stations = 0;
+    e->token = 0;
+    e->contraband = NO_CONTRABAND;
+    e->cls = (uint16_t)c;
+    e->conceal = 0;
     bool counted = now >= sc->warmup_time && seq >= sc->warmup_entities;
-    if (!counted) {
+    if (!counted)
         e->flags = BL_ENTITY_WARMUP;
-    } else if (!R->window_open) {
-        R->window_open = true;
-        R->ws = now;
-    }
-    if (sc->population.n_contraband > 0 || sc->population.n_attributes > 0)
-        sample_population(R, e, slot);
+    else if (!R->window_open)
+        open_window(R, now);
+    const bl_population_t *p = &k->def->population;
+    if (p->n_contraband > 0 || R->n_attr > 0)
+        sample_population(R, k, e, slot);
+    /* Drawn for every entity, so the stream does not depend on the warm-up. */
+    uint64_t occ = k->has_occupants ? draw_count(&k->def->occupants, &R->rng_groups) : 1;
     if (counted) {
         res->entities++;
-        if (e->contraband != NO_CONTRABAND)
+        res->travellers += occ;
+        if (R->multi_class) {
+            bl_class_stats_t *cs = &res->classes[c];
+            cs->entities++;
+            cs->travellers += occ;
+        }
+        if (e->contraband != NO_CONTRABAND) {
+            const bl_contraband_t *cb = entity_contraband(R, e);
             res->carriers++;
+            res->contraband[cb->kind].carriers++;
+            if (R->multi_class)
+                res->classes[c].carriers++;
+        }
     }
-
     system_touch(R, now);
     R->in_system++;
+    return enter_station(R, k->def->first_station, slot, now);
+}
 
-    /* The next arrival, unless this one was the last. */
-    bool last = sc->max_entities > 0 && res->total_arrivals >= sc->max_entities;
-    if (!last) {
-        double next = next_arrival(R, now);
-        if (isinf(next) || (sc->duration > 0.0 && next > sc->duration))
-            last = true;
-        else if ((rc = bl_eventq_push(&R->q, next, EV_ARRIVAL, 0, 0)) != 0)
-            return bl_error_set(R->err, rc, "out of memory growing the event list");
+/* n entities of class c arrive together; stops at max_entities. */
+static int arrive_group(run_t *R, uint32_t c, uint64_t n, double now) {
+    uint64_t max = R->sc->max_entities;
+    for (uint64_t i = 0; i < n; i++) {
+        int rc = arrive_one(R, c, now);
+        if (rc != 0)
+            return rc;
+        if (max > 0 && R->res->total_arrivals >= max) {
+            arrivals_stop(R, now);
+            break;
+        }
     }
-    if (last) {
-        R->arrivals_done = true;
-        R->we = now;
+    return 0;
+}
+
+/* An arrival source ran out (its next arrival is past the duration). */
+static void source_done(run_t *R, double now) {
+    if (R->sources > 0 && --R->sources == 0)
+        arrivals_stop(R, now);
+}
+
+static inline bool past_duration(const run_t *R, double t) {
+    return isinf(t) || (R->sc->duration > 0.0 && t > R->sc->duration);
+}
+
+static int push_event(run_t *R, double t, uint32_t type, uint32_t target, uint64_t entity) {
+    int rc = bl_eventq_push(&R->q, t, type, target, entity);
+    if (rc != 0)
+        return bl_error_set(R->err, rc, "out of memory growing the event list");
+    return 0;
+}
+
+static int on_arrival(run_t *R, uint32_t c, double now) {
+    class_rt_t *k = &R->classes[c];
+    uint64_t n = k->has_group ? draw_count(&k->def->group, &R->rng_groups) : 1;
+    int rc;
+    if (n == 1) {
+        rc = arrive_one(R, c, now);
+        if (rc == 0 && R->sc->max_entities > 0 && R->res->total_arrivals >= R->sc->max_entities)
+            arrivals_stop(R, now);
+    } else {
+        rc = arrive_group(R, c, n, now);
     }
-    return enter_station(R, sc->first_station, slot, now);
+    if (rc != 0 || R->arrivals_done)
+        return rc;
+    double next = next_arrival(k, now);
+    if (past_duration(R, next)) {
+        source_done(R, now);
+        return 0;
+    }
+    return push_event(R, next, EV_ARRIVAL, c, 0);
+}
+
+static int on_replay(run_t *R, double now) {
+    const bl_replay_arrivals_t *rp = &R->sc->replay;
+    size_t i = R->replay_next++;
+    uint64_t n = rp->groups != NULL && rp->groups[i] >= 1 ? rp->groups[i] : 1;
+    int rc = arrive_group(R, rp->classes[i], n, now);
+    if (rc != 0 || R->arrivals_done)
+        return rc;
+    if (R->replay_next >= rp->n || past_duration(R, rp->times[R->replay_next])) {
+        source_done(R, now);
+        return 0;
+    }
+    return push_event(R, rp->times[R->replay_next], EV_REPLAY, 0, 0);
+}
+
+/* Where a SERVICE station sends slot. */
+static inline int route(run_t *R, const bl_route_t *r, uint32_t slot) {
+    if (r->n == 1)
+        return r->target[0];
+    switch (r->kind) {
+    case BL_ROUTE_CLASS:
+        return r->target[R->ent[slot].cls];
+    case BL_ROUTE_ATTRIBUTE:
+        return R->attrs[(size_t)slot * R->n_attr + (size_t)r->attribute] >= r->threshold
+                   ? r->target[0]
+                   : r->target[1];
+    default: {
+        if (r->n == 0) /* no next: leave */
+            return BL_EXIT;
+        double u = bl_rng_uniform(&R->rng_routing);
+        size_t k = 0;
+        while (k + 1 < r->n && !(u < r->cum[k]))
+            k++;
+        return r->target[k];
+    }
+    }
 }
 
 static int on_depart(run_t *R, uint32_t idx, uint32_t slot, double now) {
     station_rt_t *s = &R->stations[idx];
-    entity_t *e = &R->ent[slot];
-    bool counted = (e->flags & BL_ENTITY_WARMUP) == 0;
     int rc = 0;
     station_touch(R, s, now);
-    if (counted)
+    s->st->all_departures++;
+    s->acc_served += 1.0;
+    if ((R->ent[slot].flags & BL_ENTITY_WARMUP) == 0)
         s->st->served++;
 
     int target;
-    if (s->kind == BL_STATION_SERVICE) {
-        const bl_route_t *r = &s->def->next;
-        if (r->n == 1) {
-            target = r->target[0];
-        } else {
-            double u = bl_rng_uniform(&R->rng_routing);
-            size_t k = 0;
-            while (k + 1 < r->n && !(u < r->cum[k]))
-                k++;
-            target = r->target[k];
-        }
-    } else {
-        bool yes = false;
-        uint32_t flag = 0;
-        uint64_t *total = NULL;
-        switch (s->kind) {
-        case BL_STATION_RISK:
-            rc = decide_risk(R, s, e, slot, now, &yes);
-            flag = BL_ENTITY_SELECTED;
-            total = &R->res->selected;
-            break;
-        case BL_STATION_SCAN:
-            rc = decide_scan(R, s, e, now, &yes);
-            flag = BL_ENTITY_ALARM;
-            total = &R->res->alarms;
-            break;
-        default: /* BL_STATION_SEARCH, checked at setup */
-            if (counted && (e->flags & BL_ENTITY_SEARCHED) == 0)
-                R->res->searches++;
-            e->flags |= BL_ENTITY_SEARCHED;
-            rc = decide_search(R, s, e, now, &yes);
-            break;
-        }
-        if (rc != 0)
-            return rc;
-        if (yes) {
-            if (counted) {
-                s->st->yes++;
-                if (total != NULL && (e->flags & flag) == 0)
-                    (*total)++;
-            }
-            e->flags |= flag;
-        }
-        target = yes ? s->def->on_yes : s->def->on_no;
-    }
+    if (s->kind == BL_STATION_SERVICE)
+        target = route(R, &s->def->next, slot);
+    else if ((rc = bl_engine_decide(R, s, slot, now, &target)) != 0)
+        return rc;
 
     /* The server takes the next in line before the entity moves on, so an
-     * entity routed back here queues behind those already waiting. */
+     * entity routed back here queues behind those already waiting.  After
+     * a capacity drop the server leaves instead (busy > servers). */
     s->busy--;
-    if (s->qlen > 0) {
-        uint32_t next = s->queue[s->qhead];
-        s->qhead = (s->qhead + 1) & (s->qcap - 1);
-        s->qlen--;
+    if (s->qlen > 0 && s->busy < s->servers) {
+        uint32_t next = queue_pop(R, s);
         s->busy++;
         rc = start_service(R, s, next, now, now - R->ent[next].enter);
         if (rc != 0)
@@ -590,135 +551,81 @@ static int on_depart(run_t *R, uint32_t idx, uint32_t slot, double now) {
 /* Setup and teardown                                                 */
 /* ------------------------------------------------------------------ */
 
-static int check_target(const bl_scenario_t *sc, const bl_station_def_t *d, int t, const char *what,
-                        bl_error_t *err) {
-    if (t == BL_EXIT || (t >= 0 && (size_t)t < sc->n_stations))
-        return 0;
-    return bl_error_set(err, BL_EINVAL,
-                        "station '%s': %s points to station %d, which does not "
-                        "exist (the scenario has %zu stations)",
-                        d->name, what, t, sc->n_stations);
-}
-
-static int validate(const bl_scenario_t *sc, const bl_plugin_set_t *plugins, bl_error_t *err) {
-    if (sc->duration <= 0.0 && sc->max_entities == 0)
-        return bl_error_set(err, BL_EINVAL,
-                            "scenario '%s' sets neither a duration nor "
-                            "max_entities: the run would never end; set one",
-                            sc->name != NULL ? sc->name : "?");
-    if (sc->n_stations == 0)
-        return bl_error_set(err, BL_EINVAL, "the scenario has no stations");
-    if (sc->n_stations > UINT32_MAX)
-        return bl_error_set(err, BL_EINVAL, "too many stations (%zu)", sc->n_stations);
-    if (sc->first_station < 0 || (size_t)sc->first_station >= sc->n_stations)
-        return bl_error_set(err, BL_EINVAL, "the first station (%d) does not exist",
-                            sc->first_station);
-    int rc = bl_arrivals_validate(&sc->arrivals, err);
-    if (rc != 0)
-        return rc;
-    for (size_t i = 0; i < sc->n_stations; i++) {
-        const bl_station_def_t *d = &sc->stations[i];
-        const char *name = d->name != NULL ? d->name : "?";
-        if (d->servers == 0)
-            return bl_error_set(err, BL_EINVAL,
-                                "station '%s' (line %d) has no servers: give it "
-                                "servers >= 1",
-                                name, d->line);
-        switch (d->kind) {
-        case BL_STATION_SERVICE:
-            if (d->next.n == 0)
-                break;
-            for (size_t k = 0; k < d->next.n; k++)
-                if ((rc = check_target(sc, d, d->next.target[k], "next", err)) != 0)
-                    return rc;
-            break;
-        case BL_STATION_RISK:
-        case BL_STATION_SCAN: {
-            int role = d->kind == BL_STATION_RISK ? BL_ROLE_RISK : BL_ROLE_DETECTOR;
-            if (plugins == NULL || plugins->role[role] == NULL)
-                return bl_error_set(
-                    err, BL_EINVAL,
-                    "station '%s' (line %d) is a %s station but no %s plugin is loaded: "
-                    "name one in the scenario's plugins table or with --plugin %s=...",
-                    name, d->line, d->kind == BL_STATION_RISK ? "risk" : "scan",
-                    d->kind == BL_STATION_RISK ? "risk model" : "detector", bl_role_name(role));
-        }
-            /* fall through */
-        case BL_STATION_SEARCH:
-            if ((rc = check_target(sc, d, d->on_yes, "on_yes", err)) != 0 ||
-                (rc = check_target(sc, d, d->on_no, "on_no", err)) != 0)
-                return rc;
-            break;
-        default:
-            return bl_error_set(err, BL_EINVAL, "station '%s' (line %d) has unknown kind %d", name,
-                                d->line, d->kind);
-        }
-    }
-    return 0;
-}
-
-static int create_plugins(run_t *R) {
+static int setup_classes(run_t *R) {
     const bl_scenario_t *sc = R->sc;
-    for (int r = 0; r < BL_ROLE_COUNT; r++) {
-        const bl_plugin_handle_t *h = R->plugins != NULL ? R->plugins->role[r] : NULL;
-        if (h == NULL || h->desc == NULL)
-            continue;
-        const bl_plugin_t *desc = h->desc;
-        bl_host_services_init(&R->hs[r], sc->seed, R->replication,
-                              (uint64_t)BL_STREAM_PLUGIN_BASE + (uint64_t)r, &R->clock,
-                              desc->header.id);
-        const bl_plugin_ref_t *ref = &sc->plugins[r];
-        char **values = NULL; /* "${replication}" expanded: borrowed by create() only */
-        if (bl_plugin_ref_expand(ref, R->replication, &values) != 0)
-            return bl_error_set(R->err, BL_ENOMEM, "out of memory");
-        bl_config_t config = {ref->n_config, (const char *const *)ref->config_keys,
-                              (const char *const *)values};
-        int rc = BL_EPLUGIN;
-        void *inst = NULL;
-        if (r == BL_ROLE_DETECTOR && desc->detector != NULL)
-            rc = desc->detector->create(&config, &R->hs[r].host, &inst);
-        else if (r == BL_ROLE_RISK && desc->risk != NULL)
-            rc = desc->risk->create(&config, &R->hs[r].host, &inst);
-        else if (r == BL_ROLE_STORE && desc->store != NULL)
-            rc = desc->store->create(&config, &R->hs[r].host, &inst);
-        bl_plugin_ref_values_free(values, ref->n_config);
-        if (rc != 0)
-            return bl_error_set(R->err, BL_EPLUGIN,
-                                "plugin %s (%s role): create returned %d (%s): check its "
-                                "configuration in the scenario",
-                                plugin_id(R, r), bl_role_name(r), rc, bl_error_name(rc));
-        R->inst[r] = inst;
-        R->created[r] = true;
-    }
-    return 0;
-}
+    bl_replication_result_t *res = R->res;
+    R->classes = calloc(sc->n_classes, sizeof *R->classes);
+    res->classes = calloc(sc->n_classes, sizeof *res->classes);
+    res->contraband =
+        calloc(sc->n_contraband_kinds > 0 ? sc->n_contraband_kinds : 1, sizeof *res->contraband);
+    if (R->classes == NULL || res->classes == NULL || res->contraband == NULL)
+        return BL_ENOMEM;
+    res->n_classes = sc->n_classes;
+    res->n_contraband = sc->n_contraband_kinds;
+    R->multi_class = sc->n_classes > 1;
+    R->n_attr = sc->n_attributes;
 
-static void destroy_plugins(run_t *R) {
-    for (int r = 0; r < BL_ROLE_COUNT; r++) {
-        if (!R->created[r])
+    /* Priority levels: the distinct class priorities, highest first. */
+    int *prio = malloc(sc->n_classes * sizeof *prio);
+    if (prio == NULL)
+        return BL_ENOMEM;
+    size_t nl = 0;
+    for (size_t c = 0; c < sc->n_classes; c++) {
+        int p = sc->classes[c].priority;
+        size_t j = 0;
+        while (j < nl && prio[j] > p)
+            j++;
+        if (j < nl && prio[j] == p)
             continue;
-        const bl_plugin_t *desc = R->plugins->role[r]->desc;
-        if (r == BL_ROLE_DETECTOR)
-            desc->detector->destroy(R->inst[r]);
-        else if (r == BL_ROLE_RISK)
-            desc->risk->destroy(R->inst[r]);
-        else
-            desc->store->destroy(R->inst[r]);
-        R->created[r] = false;
-        R->inst[r] = NULL;
+        memmove(prio + j + 1, prio + j, (nl - j) * sizeof *prio);
+        prio[j] = p;
+        nl++;
     }
+    R->n_levels = nl;
+
+    for (size_t c = 0; c < sc->n_classes; c++) {
+        class_rt_t *k = &R->classes[c];
+        const bl_entity_class_t *d = &sc->classes[c];
+        bl_histogram_init(&res->classes[c].sojourn);
+        k->def = d;
+        bl_rng_init(&k->rng, sc->seed, R->replication,
+                    c == 0 ? (uint64_t)BL_STREAM_ARRIVALS : (uint64_t)BL_STREAM_CLASS_BASE + c);
+        k->has_group = d->group.kind != 0;
+        k->has_occupants = d->occupants.kind != 0;
+        for (size_t j = 0; j < nl; j++)
+            if (prio[j] == d->priority)
+                k->level = (uint32_t)j;
+        const bl_population_t *p = &d->population;
+        if (p->n_attributes > 0) {
+            k->attr = calloc(p->n_attributes, sizeof *k->attr);
+            if (k->attr == NULL) {
+                free(prio);
+                return BL_ENOMEM;
+            }
+            for (size_t i = 0; i < p->n_attributes; i++)
+                for (size_t u = 0; u < sc->n_attributes; u++)
+                    if (strcmp(sc->attributes[u], p->attributes[i].name) == 0)
+                        k->attr[i] = (uint32_t)u;
+        }
+    }
+    free(prio);
+    return 0;
 }
 
 static int setup(run_t *R) {
     const bl_scenario_t *sc = R->sc;
     bl_replication_result_t *res = R->res;
     uint64_t seed = sc->seed, rep = R->replication;
+    int rc;
 
-    bl_rng_init(&R->rng_arrivals, seed, rep, BL_STREAM_ARRIVALS);
     bl_rng_init(&R->rng_population, seed, rep, BL_STREAM_POPULATION);
     bl_rng_init(&R->rng_routing, seed, rep, BL_STREAM_ROUTING);
     bl_rng_init(&R->rng_scans, seed, rep, BL_STREAM_SCANS);
     bl_rng_init(&R->rng_search, seed, rep, BL_STREAM_SEARCH);
+    bl_rng_init(&R->rng_review, seed, rep, BL_STREAM_REVIEW);
+    bl_rng_init(&R->rng_patience, seed, rep, BL_STREAM_PATIENCE);
+    bl_rng_init(&R->rng_surrogate, seed, rep, BL_STREAM_SURROGATE);
+    bl_rng_init(&R->rng_groups, seed, rep, BL_STREAM_GROUPS);
 
     res->replication = R->replication;
     res->n_stations = sc->n_stations;
@@ -727,19 +634,44 @@ static int setup(run_t *R) {
     if (res->stations == NULL || R->stations == NULL)
         goto nomem;
     bl_histogram_init(&res->sojourn);
-    bool any_scan = false, any_risk = false;
+    res->departures_hourly.step = HOUR;
+    R->dep_h_end = HOUR;
+    if (setup_classes(R) != 0)
+        goto nomem;
+
+    double qstep = sc->series_step > 0.0 ? sc->series_step : DEFAULT_SERIES_STEP;
+    bool latency = sc->surrogate_data != NULL && sc->surrogate.latency;
     for (size_t i = 0; i < sc->n_stations; i++) {
         station_rt_t *s = &R->stations[i];
-        s->def = &sc->stations[i];
+        const bl_station_def_t *d = &sc->stations[i];
+        s->def = d;
         s->st = &res->stations[i];
         bl_histogram_init(&s->st->waits);
+        s->st->queue.step = qstep;
+        s->st->busy_hourly.step = HOUR;
+        s->st->capacity_hourly.step = HOUR;
+        s->st->served_hourly.step = HOUR;
+        s->q_end = qstep;
+        s->h_end = HOUR;
+        s->bin_end = qstep < HOUR ? qstep : HOUR;
         bl_rng_init(&s->rng, seed, rep, (uint64_t)BL_STREAM_STATION_BASE + i);
-        s->servers = s->def->servers;
-        s->kind = s->def->kind;
-        s->svc_kind = s->def->service.kind;
-        s->svc_a = s->def->service.a;
-        any_scan |= s->kind == BL_STATION_SCAN;
-        any_risk |= s->kind == BL_STATION_RISK;
+        s->servers = d->servers;
+        s->kind = d->kind;
+        s->svc_kind = d->service.kind;
+        s->svc_a = d->service.a;
+        if (d->service_by_class != NULL)
+            for (size_t c = 0; c < sc->n_classes; c++)
+                if (d->service_by_class[c].kind != 0)
+                    s->svc_slow = true;
+        if (latency && d->kind == BL_STATION_SCAN)
+            s->svc_slow = true;
+        s->patience = d->patience.kind != 0;
+        s->simple_q = R->n_levels == 1 && !s->patience;
+        s->rings = calloc(R->n_levels, sizeof *s->rings);
+        if (s->rings == NULL)
+            goto nomem;
+        if ((rc = bl_engine_schedule_init(R, s)) != 0)
+            return rc;
     }
 
     if (bl_eventq_init(&R->q, 256) != 0)
@@ -747,66 +679,66 @@ static int setup(run_t *R) {
     R->free_head = UINT32_MAX;
     if (pool_grow(R) != 0)
         return R->err->code != 0 ? R->err->code : BL_ENOMEM;
-
-    size_t na = sc->population.n_attributes;
-    if (any_risk) {
-        R->columns = calloc(na > 0 ? na : 1, sizeof *R->columns);
-        R->row = calloc(na > 0 ? na : 1, sizeof *R->row);
-        if (R->columns == NULL || R->row == NULL)
-            goto nomem;
-        for (size_t i = 0; i < na; i++) {
-            R->columns[i].name = sc->population.attributes[i].name;
-            R->columns[i].type = BL_COLUMN_NUMERIC;
-            R->columns[i].numeric = &R->row[i];
-        }
-        R->records.size = (uint32_t)sizeof R->records;
-        R->records.n_columns = (uint32_t)na;
-        R->records.n_rows = 1;
-        R->records.columns = R->columns;
-    }
-    if (any_scan) {
-        /* A bag of the scenario's scan size; clutter, noise and blur at
-         * the generator's defaults. */
-        bl_xray_config_default(&R->xray);
-        R->xray.width = sc->scan.width != 0 ? sc->scan.width : DEFAULT_SCAN_SIDE;
-        R->xray.height = sc->scan.height != 0 ? sc->scan.height : DEFAULT_SCAN_SIDE;
-        R->xray.pixel_mm = sc->scan.pixel_mm;
-        int rc = bl_xray_config_validate(&R->xray, R->err);
-        if (rc != 0) {
-            bl_error_prefix(R->err, "scenario %s: scan settings", sc->name);
-            return rc;
-        }
-        if (bl_xray_buffer_init(&R->scanbuf, R->xray.width, R->xray.height) != 0)
-            goto nomem;
-        R->det_items = calloc(DETECTIONS_CAPACITY, sizeof *R->det_items);
-        if (R->det_items == NULL)
-            goto nomem;
-    }
+    if ((rc = bl_engine_decide_setup(R)) != 0)
+        return rc;
     if (R->sink != NULL && R->sink->write != NULL) {
         R->rows = malloc(SINK_ROWS * sizeof *R->rows);
         if (R->rows == NULL)
             goto nomem;
     }
-    return create_plugins(R);
+    return bl_engine_create_plugins(R);
 nomem:
     return bl_error_set(R->err, BL_ENOMEM, "out of memory setting up replication %u",
                         R->replication);
 }
 
 static void teardown(run_t *R) {
-    destroy_plugins(R);
+    bl_engine_destroy_plugins(R);
+    bl_engine_decide_teardown(R);
     if (R->stations != NULL)
-        for (size_t i = 0; i < R->sc->n_stations; i++)
-            free(R->stations[i].queue);
+        for (size_t i = 0; i < R->sc->n_stations; i++) {
+            station_rt_t *s = &R->stations[i];
+            if (s->rings != NULL)
+                for (size_t l = 0; l < R->n_levels; l++)
+                    free(s->rings[l].buf);
+            free(s->rings);
+            free(s->bounds);
+            free(s->cap_after);
+        }
     free(R->stations);
+    if (R->classes != NULL)
+        for (size_t c = 0; c < R->sc->n_classes; c++)
+            free(R->classes[c].attr);
+    free(R->classes);
     bl_eventq_fini(&R->q);
     free(R->ent);
     free(R->attrs);
-    free(R->columns);
-    free(R->row);
-    bl_xray_buffer_fini(&R->scanbuf);
-    free(R->det_items);
     free(R->rows);
+}
+
+/* The first pending arrival of every source. */
+static int start_arrivals(run_t *R) {
+    const bl_scenario_t *sc = R->sc;
+    int rc;
+    for (size_t c = 0; c < sc->n_classes; c++) {
+        class_rt_t *k = &R->classes[c];
+        if (k->def->arrivals.n_segments == 0)
+            continue;
+        double first = next_arrival(k, 0.0);
+        if (past_duration(R, first))
+            continue;
+        if ((rc = push_event(R, first, EV_ARRIVAL, (uint32_t)c, 0)) != 0)
+            return rc;
+        R->sources++;
+    }
+    if (sc->replay.n > 0 && !past_duration(R, sc->replay.times[0])) {
+        if ((rc = push_event(R, sc->replay.times[0], EV_REPLAY, 0, 0)) != 0)
+            return rc;
+        R->sources++;
+    }
+    if (R->sources == 0)
+        arrivals_stop(R, 0.0);
+    return bl_engine_schedule_start(R);
 }
 
 static inline void report_progress(bl_progress_t *progress, uint64_t events, double now,
@@ -816,6 +748,40 @@ static inline void report_progress(bl_progress_t *progress, uint64_t events, dou
     if (ms > *ms_reported) {
         __atomic_fetch_add(&progress->sim_ms_done, ms - *ms_reported, __ATOMIC_RELAXED);
         *ms_reported = ms;
+    }
+}
+
+/* Close the integrals and series at the end and fill what is derived. */
+static void finish(run_t *R, double now, uint64_t events) {
+    const bl_scenario_t *sc = R->sc;
+    bl_replication_result_t *out = R->res;
+    for (size_t i = 0; i < sc->n_stations; i++) {
+        station_rt_t *s = &R->stations[i];
+        s->st->in_system = s->busy + s->qlen;
+    }
+    bl_engine_series_close(R, now);
+    out->in_system_end = R->in_system;
+    out->events = events;
+    out->end_time = now;
+    if (R->window_open) {
+        out->window_start = R->ws;
+        out->window_end = R->we;
+    } else { /* nothing counted: an empty window at the end of arrivals */
+        out->window_start = R->we;
+        out->window_end = R->we;
+    }
+    if (!R->multi_class && out->n_classes == 1) {
+        /* One class: its statistics are the system's (not kept twice on the
+         * hot path). */
+        bl_class_stats_t *cs = &out->classes[0];
+        cs->entities = out->entities;
+        cs->completed = out->completed;
+        cs->reneged = out->reneged;
+        cs->travellers = out->travellers;
+        cs->carriers = out->carriers;
+        cs->seizures = out->seizures;
+        cs->sojourn_sum = out->sojourn_sum;
+        cs->sojourn = out->sojourn;
     }
 }
 
@@ -834,7 +800,7 @@ int bl_engine_run(const bl_scenario_t *sc, const bl_plugin_set_t *plugins, unsig
     if (out == NULL || sc == NULL)
         return bl_error_set(err, BL_EINVAL, "bl_engine_run: no scenario or no result");
     memset(out, 0, sizeof *out);
-    int rc = validate(sc, plugins, err);
+    int rc = bl_engine_validate(sc, plugins, err);
     if (rc != 0)
         return rc;
 
@@ -849,55 +815,61 @@ int bl_engine_run(const bl_scenario_t *sc, const bl_plugin_set_t *plugins, unsig
     R->sink = sink;
     R->ws = INFINITY;
     R->we = INFINITY;
+    R->next_token = 1;
 
-    if ((rc = setup(R)) != 0)
+    if ((rc = setup(R)) != 0 || (rc = start_arrivals(R)) != 0)
         goto out;
 
     double now = 0.0;
-    double first = next_arrival(R, 0.0);
-    if (!isinf(first) && !(sc->duration > 0.0 && first > sc->duration)) {
-        if ((rc = bl_eventq_push(&R->q, first, EV_ARRIVAL, 0, 0)) != 0) {
-            bl_error_set(err, rc, "out of memory growing the event list");
-            goto out;
-        }
-    } else {
-        R->arrivals_done = true;
-        R->we = 0.0;
-    }
-
     uint64_t events = 0, ms_reported = 0;
     bl_event_t ev;
     while (bl_eventq_pop(&R->q, &ev) == 0) {
-        now = ev.time;
-        R->clock = now;
-        events++;
-        if (ev.type == EV_DEPART)
+        if (ev.type == EV_DEPART) {
+            now = ev.time;
+            R->clock = now;
             rc = on_depart(R, ev.target, (uint32_t)ev.entity, now);
-        else
-            rc = on_arrival(R, now);
+        } else {
+            /* Events that no longer matter leave the clock where it is. */
+            switch (ev.type) {
+            case EV_ARRIVAL:
+            case EV_REPLAY:
+                if (R->arrivals_done) /* max_entities reached */
+                    continue;
+                break;
+            case EV_RENEGE:
+                if (bl_engine_renege_stale(R, ev.entity))
+                    continue;
+                break;
+            default: /* EV_CAPACITY: nothing left to serve, nobody coming */
+                if (R->arrivals_done && R->in_system == 0)
+                    continue;
+                break;
+            }
+            now = ev.time;
+            R->clock = now;
+            if (ev.type == EV_ARRIVAL)
+                rc = on_arrival(R, ev.target, now);
+            else if (ev.type == EV_REPLAY)
+                rc = on_replay(R, now);
+            else if (ev.type == EV_RENEGE)
+                rc = bl_engine_on_renege(R, ev.target, ev.entity, now);
+            else
+                rc = bl_engine_on_capacity(R, ev.target, now);
+        }
         if (rc != 0)
             goto out;
+        events++;
         if (progress != NULL && (events & PROGRESS_MASK) == 0)
             report_progress(progress, PROGRESS_MASK + 1, now, &ms_reported);
     }
     if (progress != NULL)
         report_progress(progress, events & PROGRESS_MASK, now, &ms_reported);
 
-    /* Close the integrals at the end of the window. */
-    for (size_t i = 0; i < sc->n_stations; i++) {
-        station_rt_t *s = &R->stations[i];
-        station_touch(R, s, now);
-        s->st->in_system = s->busy + s->qlen;
-    }
-    system_touch(R, now);
-    out->events = events;
-    out->end_time = now;
-    if (R->window_open) {
-        out->window_start = R->ws;
-        out->window_end = R->we;
-    } else { /* nothing counted: an empty window at the end of arrivals */
-        out->window_start = R->we;
-        out->window_end = R->we;
+    finish(R, now, events);
+    if (R->oom) {
+        rc = bl_error_set(err, BL_ENOMEM, "out of memory growing the time series (replication %u)",
+                          replication);
+        goto out;
     }
     if (R->rows != NULL)
         rc = sink_flush(R);
@@ -911,11 +883,4 @@ out:
         bl_replication_result_fini(out);
     }
     return rc;
-}
-
-void bl_replication_result_fini(bl_replication_result_t *r) {
-    if (r == NULL)
-        return;
-    free(r->stations);
-    memset(r, 0, sizeof *r);
 }

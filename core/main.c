@@ -3,8 +3,10 @@
  *
  *   borderlab run SCENARIO.lua [-o OUT.h5] [--set key=value]... [--threads N]
  *                 [--seed S] [--plugin role=FILE.so]... [--json] [--quiet]
+ *                 [--sweep KEY=V1,V2,...]...
  *                 [--fail-under [MODEL:]METRIC=VALUE]... [--baseline FILE.h5]
  *   borderlab show OUT.h5 [--json]
+ *   borderlab plot OUT.h5 [-d DIR] [--no-svg]
  *   borderlab plugin check FILE.so [--config key=value]...
  *   borderlab compare A.h5 [B.h5...] [-o OUT.h5] [--plot-dir DIR] [--json]
  *   borderlab version | help
@@ -22,12 +24,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "checkpoint_run.h"
 #include "compare.h"
 #include "config.h"
 #include "conformance.h"
 #include "error.h"
 #include "paths.h"
 #include "plot.h"
+#include "plot_checkpoint.h"
 #include "run.h"
 #include "scenario.h"
 #include "summary.h"
@@ -43,6 +47,10 @@ static const char usage_text[] =
     "      --seed N                 override the scenario's seed\n"
     "      --threads N              worker threads for replications (default: all cores)\n"
     "      --plugin ROLE=FILE.so    use another plugin for detector, risk or store\n"
+    "      --sweep KEY=V1,V2,...    checkpoint: run every value (repeatable: the grid of all\n"
+    "                               combinations); KEY is STATION.FIELD (servers, threshold,\n"
+    "                               find_probability, budget_per_hour, confirm_carrier,\n"
+    "                               confirm_clean) or a parameter the scenario declares\n"
     "      --fail-under [MODEL:]METRIC=VALUE\n"
     "                               risk_validation: exit with status 3 when METRIC\n"
     "                               (precision@5, recall@10, revenue@2, auc, pr_auc) of\n"
@@ -52,6 +60,9 @@ static const char usage_text[] =
     "      --json                   print the run summary as one JSON object on stdout\n"
     "      --quiet                  no progress line and no text summary\n"
     "  borderlab show FILE.h5 [--json]        print the summary of a results file\n"
+    "  borderlab plot FILE.h5 [options]       draw the plots of a checkpoint results file\n"
+    "      -d, --dir DIR            where the plots go (default: beside the results file)\n"
+    "      --no-svg                 PNG only\n"
     "  borderlab plugin check FILE.so [--config KEY=VALUE]...\n"
     "                                         run the plugin conformance checks\n"
     "  borderlab compare A.h5 [B.h5...] [options]\n"
@@ -175,7 +186,9 @@ static int cmd_run(int argc, char **argv) {
     memset(&o, 0, sizeof o);
     pairs_t sets = {0}, plugins = {0};
     const char **gates = calloc((size_t)argc, sizeof *gates);
-    size_t n_gates = 0;
+    const char **sweeps = calloc((size_t)argc, sizeof *sweeps);
+    size_t n_gates = 0, n_sweeps = 0;
+    bl_sweep_t grid = {0, NULL};
     int status = EXIT_USAGE;
     char *command_line = join_args(argc, argv);
 
@@ -225,6 +238,16 @@ static int cmd_run(int argc, char **argv) {
                 goto out;
             }
             gates[n_gates++] = argv[++i];
+        } else if (strcmp(a, "--sweep") == 0) {
+            bl_error_t e;
+            bl_error_clear(&e);
+            if (next == NULL || sweeps == NULL || bl_sweep_parse(&grid, next, &e) != 0) {
+                status = usage_error("%s", next ? e.message
+                                                : "--sweep needs KEY=V1,V2,..., e.g. "
+                                                  "--sweep xray.servers=2,4,6");
+                goto out;
+            }
+            sweeps[n_sweeps++] = argv[++i];
         } else if (strcmp(a, "--baseline") == 0) {
             if (next == NULL) {
                 status = usage_error("%s needs a results file, e.g. results/cargo_risk.h5", a);
@@ -264,6 +287,8 @@ static int cmd_run(int argc, char **argv) {
     o.command_line = command_line;
     o.n_fail_under = n_gates;
     o.fail_under = gates;
+    o.n_sweeps = n_sweeps;
+    o.sweeps = sweeps;
 
     bl_error_t err;
     bl_error_clear(&err);
@@ -271,6 +296,8 @@ static int cmd_run(int argc, char **argv) {
     status = rc == 0 ? EXIT_SUCCESS : rc == BL_RUN_GATE_FAILED ? gate_failed(&err) : fail(&err);
 out:
     free(gates);
+    free(sweeps);
+    bl_sweep_fini(&grid);
     pairs_free(&sets);
     pairs_free(&plugins);
     free(command_line);
@@ -302,6 +329,37 @@ static int cmd_show(int argc, char **argv) {
     else
         bl_summary_print_text(summary, stdout);
     cJSON_Delete(summary);
+    return EXIT_SUCCESS;
+}
+
+static int cmd_plot(int argc, char **argv) {
+    bl_plot_options_t o = {NULL, NULL, true, false};
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-d") == 0 || strcmp(a, "--dir") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("%s needs a folder", a);
+            o.dir = argv[++i];
+        } else if (strcmp(a, "--no-svg") == 0) {
+            o.svg = false;
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            o.quiet = true;
+        } else if (a[0] == '-') {
+            return usage_error("unknown option '%s' for plot", a);
+        } else if (o.results == NULL) {
+            o.results = a;
+        } else {
+            return usage_error("plot takes one results file; '%s' is extra", a);
+        }
+    }
+    if (o.results == NULL)
+        return usage_error("%s", "plot needs a checkpoint results file, e.g. "
+                                 "borderlab plot results/quickstart.h5");
+    bl_error_t err;
+    bl_error_clear(&err);
+    size_t n = 0;
+    if (bl_plot_checkpoint(&o, &n, &err) != 0)
+        return fail(&err);
     return EXIT_SUCCESS;
 }
 
@@ -463,13 +521,15 @@ out:
 
 int main(int argc, char **argv) {
     if (argc < 2)
-        return usage_error("%s",
-                           "missing command: run, show, plugin check, compare, version or help");
+        return usage_error(
+            "%s", "missing command: run, show, plot, plugin check, compare, version or help");
     const char *cmd = argv[1];
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc, argv);
     if (strcmp(cmd, "show") == 0)
         return cmd_show(argc, argv);
+    if (strcmp(cmd, "plot") == 0)
+        return cmd_plot(argc, argv);
     if (strcmp(cmd, "plugin") == 0)
         return cmd_plugin(argc, argv);
     if (strcmp(cmd, "compare") == 0)

@@ -68,14 +68,17 @@ static bool is_svg(const char *path) {
     return n > 0 && strstr(head, "<svg") != NULL;
 }
 
-/* s as a gnuplot single-quoted string: '' stands for ', and line breaks
- * (which would end the command) become spaces. */
+/* s as a gnuplot single-quoted string: '' stands for '; a line break
+ * (which would end the command) becomes a "\n" joined to the quoted
+ * parts ('a'."\n".'b', a two-line title). */
 static void put_quoted(FILE *fp, const char *s) {
     fputc('\'', fp);
     for (; s != NULL && *s; s++) {
         if (*s == '\'')
             fputs("''", fp);
-        else if (*s == '\n' || *s == '\r')
+        else if (*s == '\n')
+            fputs("'.\"\\n\".'", fp);
+        else if (*s == '\r')
             fputc(' ', fp);
         else
             fputc(*s, fp);
@@ -115,6 +118,14 @@ static void put_range(FILE *fp, const char *axis, double lo, double hi) {
     if (!isnan(hi))
         fprintf(fp, "%.17g", hi);
     fputs("]\n", fp);
+}
+
+/* Whether se carries error bars (both bounds given). */
+static bool has_bars(const bl_plot_series_t *se) { return se->ylow != NULL && se->yhigh != NULL; }
+
+/* Whether se with error bars is drawn as a filled band between them. */
+static bool is_band(const bl_plot_series_t *se) {
+    return se->style != NULL && strncmp(se->style, "filledcurves", 12) == 0;
 }
 
 /* The whole gnuplot script for p. */
@@ -160,26 +171,82 @@ static void write_script(FILE *fp, const bl_plot_t *p, bl_plot_terminal_t termin
     put_range(fp, "x", p->xmin, p->xmax);
     put_range(fp, "y", p->ymin, p->ymax);
 
+    if (p->xtic_labels != NULL && p->n_xtic_labels > 0) {
+        fputs("set xtics (", fp);
+        for (size_t i = 0; i < p->n_xtic_labels; i++) {
+            fputs(i ? ", " : "", fp);
+            put_quoted(fp, p->xtic_labels[i] ? p->xtic_labels[i] : "");
+            fprintf(fp, " %zu", i);
+        }
+        fputs(")\n", fp);
+    } else if (p->xtic > 0 && isfinite(p->xtic)) {
+        fprintf(fp, "set xtics %.10g\n", p->xtic);
+    }
+
+    size_t total = 0;
     for (size_t s = 0; s < p->n_series; s++) {
         const bl_plot_series_t *se = &p->series[s];
+        bool bars = has_bars(se), band = bars && is_band(se);
         size_t kept = 0;
+        bool gap = false;
         fprintf(fp, "$data%zu << EOD\n", s);
         for (size_t i = 0; i < se->n; i++) {
-            if (!isfinite(se->x[i]) || !isfinite(se->y[i]))
+            double x = se->x[i], y = se->y[i];
+            if (!isfinite(x))
                 continue;
-            fprintf(fp, "%.10g %.10g\n", se->x[i], se->y[i]);
+            if (isnan(y) && !band) {
+                /* A blank line breaks the line there (once per gap). */
+                if (!gap && kept > 0)
+                    fputc('\n', fp);
+                gap = true;
+                continue;
+            }
+            gap = false;
+            if (!bars) {
+                if (!isfinite(y))
+                    continue;
+                fprintf(fp, "%.10g %.10g\n", x, y);
+            } else {
+                double lo = se->ylow[i], hi = se->yhigh[i];
+                if (band) {
+                    /* A band needs both edges; a missing one closes it on y. */
+                    lo = isfinite(lo) ? lo : y;
+                    hi = isfinite(hi) ? hi : y;
+                    if (!isfinite(lo) || !isfinite(hi))
+                        continue;
+                    y = 0.5 * (lo + hi);
+                } else {
+                    if (!isfinite(y))
+                        continue;
+                    lo = isfinite(lo) ? lo : y;
+                    hi = isfinite(hi) ? hi : y;
+                }
+                fprintf(fp, "%.10g %.10g %.10g %.10g\n", x, y, lo, hi);
+            }
             kept++;
         }
         /* gnuplot refuses to plot an empty datablock: one invisible point. */
         if (kept == 0)
-            fputs("NaN NaN\n", fp);
+            fputs(bars ? "NaN NaN NaN NaN\n" : "NaN NaN\n", fp);
         fputs("EOD\n", fp);
+        total += kept;
+    }
+    /* Nothing to draw at all: gnuplot cannot autoscale, so fixed ranges and
+     * a note instead of a failure (e.g. a metric never measured). */
+    if (total == 0) {
+        put_range(fp, "x", isnan(p->xmin) ? (p->xlog ? 1 : 0) : p->xmin,
+                  isnan(p->xmax) ? (isnan(p->xmin) ? (p->xlog ? 10 : 1) : p->xmin + 1) : p->xmax);
+        put_range(fp, "y", isnan(p->ymin) ? (p->ylog ? 1 : 0) : p->ymin,
+                  isnan(p->ymax) ? (isnan(p->ymin) ? (p->ylog ? 10 : 1) : p->ymin + 1) : p->ymax);
+        fputs("set label 1 'nothing to draw: no finite values' at graph 0.5, 0.5 center\n", fp);
     }
     fputs("plot ", fp);
     for (size_t s = 0; s < p->n_series; s++) {
         const bl_plot_series_t *se = &p->series[s];
-        fprintf(fp, "%s$data%zu using 1:2 with %s ", s ? ", \\\n     " : "", s,
-                se->style ? se->style : "lines");
+        bool bars = has_bars(se);
+        const char *using = !bars ? "1:2" : is_band(se) ? "1:3:4" : "1:2:3:4";
+        const char *style = se->style ? se->style : bars ? "yerrorlines" : "lines";
+        fprintf(fp, "%s$data%zu using %s with %s ", s ? ", \\\n     " : "", s, using, style);
         if (se->label && *se->label) {
             fputs("title ", fp);
             put_quoted(fp, se->label);

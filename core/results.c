@@ -1,11 +1,12 @@
 /* Results files (HDF5): see results.h for the layout.  Opening the file,
- * entity sinks, the checkpoint tables, commit and abort; results_job.c has
- * the root attributes, the /plugins table and the calls for job writers. */
+ * entity sinks, writing tables (whole or streamed), commit and abort;
+ * results_job.c has the root attributes, the /plugins table and the calls
+ * for job writers; results_checkpoint.c and results_series.c the
+ * checkpoint tables. */
 #include "results.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,14 +17,11 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
-#include "histogram.h"
 #include "paths.h"
 #include "results_internal.h"
 #include "results_schema.h"
-#include "stats.h"
 
 #define CHUNK_ROWS 4096
-#define CI_LEVEL 0.95
 
 /* ------------------------------------------------------------------ H5TB column arrays */
 
@@ -334,50 +332,7 @@ done:
     return rc;
 }
 
-/* ------------------------------------------------------------------ run tables */
-
-static double safe_div(double a, double b) { return b > 0 ? a / b : NAN; }
-
-/* 95% t interval over the non-NaN values of x (compacted in place). */
-static bl_interval_t interval_of(double *x, size_t n) {
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!isnan(x[i]))
-            x[k++] = x[i];
-    if (k == 0) {
-        bl_interval_t none = {NAN, NAN, NAN, NAN};
-        return none;
-    }
-    return bl_mean_interval(x, k, CI_LEVEL);
-}
-
-/* A quantile of the recorded values; NaN when nothing was recorded. */
-static double quantile(const bl_histogram_t *h, double q) {
-    return h->count ? bl_histogram_quantile(h, q) : NAN;
-}
-
-static double window_of(const bl_replication_result_t *r) {
-    return r->window_end - r->window_start;
-}
-
-static double station_mean_wait(const bl_station_stats_t *s) {
-    return s->waits.count ? s->wait_sum / (double)s->waits.count : NAN;
-}
-
-static const char *station_kind_text(int kind) {
-    switch (kind) {
-    case BL_STATION_SERVICE:
-        return "service";
-    case BL_STATION_RISK:
-        return "risk_check";
-    case BL_STATION_SCAN:
-        return "scan";
-    case BL_STATION_SEARCH:
-        return "search";
-    default:
-        return "unknown";
-    }
-}
+/* ------------------------------------------------------------------ tables */
 
 /* Create every missing group along the absolute path's parent folders
  * ("/a/b/table" creates /a and /a/b); caller holds the lock. */
@@ -426,229 +381,68 @@ int bl_results_write_table_locked(bl_results_writer_t *w, const bl_results_table
     return rc;
 }
 
-static int write_table(bl_results_writer_t *w, const bl_results_table_t *t, size_t nrows,
-                       const void *rows, bl_error_t *err) {
-    return bl_results_write_table_locked(w, t, t->path, nrows, rows, err);
-}
+/* ------------------------------------------------------------------ streamed tables */
 
-static int write_stations(bl_results_writer_t *w, const bl_run_t *run, bl_error_t *err) {
-    const bl_scenario_t *sc = run->scenario;
-    size_t ns = sc->n_stations, nr = run->n_reps;
-    int rc = 0;
-    bl_station_row_t *rows = calloc(ns ? ns : 1, sizeof *rows);
-    bl_replication_row_t *rrows = calloc(ns * nr > 0 ? ns * nr : 1, sizeof *rrows);
-    double *waits = calloc(nr ? nr : 1, sizeof *waits);
-    double *utils = calloc(nr ? nr : 1, sizeof *utils);
-    bl_histogram_t *merged = malloc(sizeof *merged);
-    if (rows == NULL || rrows == NULL || waits == NULL || utils == NULL || merged == NULL) {
-        rc = bl_error_set(err, BL_ENOMEM, "out of memory");
-        goto out;
+int bl_results_stream_open(bl_results_stream_t *s, bl_results_writer_t *w,
+                           const bl_results_table_t *t, const char *path, bl_error_t *err) {
+    memset(s, 0, sizeof *s);
+    s->w = w;
+    s->t = t;
+    if (snprintf(s->path, sizeof s->path, "%s", path) >= (int)sizeof s->path)
+        return bl_error_set(err, BL_EINVAL, "results file %s: path %s is too long", w->temp_path,
+                            path);
+    s->cap = BL_RESULTS_STREAM_ROWS;
+    s->buf = calloc(s->cap, t->row_size);
+    if (s->buf == NULL)
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    char what[300];
+    snprintf(what, sizeof what, "cannot create table %s", path);
+    int rc = make_parents(w, path, err);
+    if (rc == 0 && table_desc_init(&s->desc, t) != 0)
+        rc = hdf5_fail(w, err, what);
+    if (rc == 0) {
+        s->described = true;
+        if (make_fast_table(w->file, path, t) < 0 ||
+            H5LTset_attribute_string(w->file, path, "units", t->units) < 0 ||
+            H5LTset_attribute_string(w->file, path, "description", t->description) < 0)
+            rc = hdf5_fail(w, err, what);
     }
-    for (size_t s = 0; s < ns; s++) {
-        const bl_station_def_t *def = &sc->stations[s];
-        bl_station_row_t *row = &rows[s];
-        double queue_sum = 0;
-        size_t queue_n = 0;
-        copy_text(row->station, sizeof row->station, def->name);
-        copy_text(row->kind, sizeof row->kind, station_kind_text(def->kind));
-        row->servers = def->servers;
-        bl_histogram_init(merged);
-        for (size_t i = 0; i < nr; i++) {
-            const bl_replication_result_t *rep = &run->reps[i];
-            if (s >= rep->n_stations) {
-                waits[i] = utils[i] = NAN;
-                continue;
-            }
-            const bl_station_stats_t *st = &rep->stations[s];
-            double win = window_of(rep);
-            row->arrivals += st->arrivals;
-            row->served += st->served;
-            row->in_system += st->in_system;
-            row->decisions_yes += st->yes;
-            if (st->max_queue > row->max_queue)
-                row->max_queue = st->max_queue;
-            bl_histogram_merge(merged, &st->waits);
-            waits[i] = station_mean_wait(st);
-            utils[i] = safe_div(st->busy_area, (double)def->servers * win);
-            double q = safe_div(st->queue_area, win);
-            if (!isnan(q)) {
-                queue_sum += q;
-                queue_n++;
-            }
-
-            bl_replication_row_t *rr = &rrows[i * ns + s];
-            rr->replication = rep->replication;
-            copy_text(rr->station, sizeof rr->station, def->name);
-            rr->arrivals = st->arrivals;
-            rr->served = st->served;
-            rr->in_system = st->in_system;
-            rr->decisions_yes = st->yes;
-            rr->wait_mean = waits[i];
-            rr->wait_p50 = quantile(&st->waits, 0.50);
-            rr->wait_p90 = quantile(&st->waits, 0.90);
-            rr->wait_p99 = quantile(&st->waits, 0.99);
-            rr->utilisation = utils[i];
-            rr->mean_queue = q;
-            rr->max_queue = st->max_queue;
-        }
-        bl_interval_t wi = interval_of(waits, nr);
-        bl_interval_t ui = interval_of(utils, nr);
-        row->wait_mean = wi.estimate;
-        row->wait_ci_low = wi.low;
-        row->wait_ci_high = wi.high;
-        row->wait_p50 = quantile(merged, 0.50);
-        row->wait_p90 = quantile(merged, 0.90);
-        row->wait_p95 = quantile(merged, 0.95);
-        row->wait_p99 = quantile(merged, 0.99);
-        row->wait_max = merged->count ? merged->max : NAN;
-        row->utilisation = ui.estimate;
-        row->utilisation_ci_low = ui.low;
-        row->utilisation_ci_high = ui.high;
-        row->mean_queue = queue_n ? queue_sum / (double)queue_n : NAN;
-    }
-    rc = write_table(w, &bl_results_stations_table, ns, rows, err);
-    if (rc == 0)
-        rc = write_table(w, &bl_results_replications_table, ns * nr, rrows, err);
-out:
-    free(rows);
-    free(rrows);
-    free(waits);
-    free(utils);
-    free(merged);
+    if (rc != 0)
+        bl_results_stream_close(s, NULL);
     return rc;
 }
 
-static int write_system(bl_results_writer_t *w, const bl_run_t *run, bl_error_t *err) {
-    size_t nr = run->n_reps;
-    int rc = 0;
-    bl_system_row_t *rows = calloc(nr ? nr : 1, sizeof *rows);
-    double *soj = calloc(nr ? nr : 1, sizeof *soj);
-    double *mis = calloc(nr ? nr : 1, sizeof *mis);
-    double *thr = calloc(nr ? nr : 1, sizeof *thr);
-    bl_histogram_t *merged = malloc(sizeof *merged);
-    bl_summary_row_t sum;
-    memset(&sum, 0, sizeof sum);
-    if (rows == NULL || soj == NULL || mis == NULL || thr == NULL || merged == NULL) {
-        rc = bl_error_set(err, BL_ENOMEM, "out of memory");
-        goto out;
+/* Append the buffered rows to the table. */
+static int stream_flush(bl_results_stream_t *s, bl_error_t *err) {
+    if (s->n == 0)
+        return 0;
+    herr_t ok = H5TBappend_records(s->w->file, s->path, s->n, s->t->row_size, s->desc.offsets,
+                                   s->desc.sizes, s->buf);
+    s->n = 0;
+    if (ok < 0) {
+        char what[300];
+        snprintf(what, sizeof what, "cannot append to table %s", s->path);
+        return hdf5_fail(s->w, err, what);
     }
-    bl_histogram_init(merged);
-    for (size_t i = 0; i < nr; i++) {
-        const bl_replication_result_t *rep = &run->reps[i];
-        bl_system_row_t *row = &rows[i];
-        double win = window_of(rep);
-        row->replication = rep->replication;
-        row->entities = rep->entities;
-        row->completed = rep->completed;
-        row->total_arrivals = rep->total_arrivals;
-        row->sojourn_mean =
-            rep->sojourn.count ? rep->sojourn_sum / (double)rep->sojourn.count : NAN;
-        row->sojourn_p50 = quantile(&rep->sojourn, 0.50);
-        row->sojourn_p90 = quantile(&rep->sojourn, 0.90);
-        row->sojourn_p99 = quantile(&rep->sojourn, 0.99);
-        row->mean_in_system = safe_div(rep->system_area, win);
-        row->throughput = safe_div((double)rep->entities, win);
-        row->littles_ratio = safe_div(row->mean_in_system, row->throughput * row->sojourn_mean);
-        row->window_start = rep->window_start;
-        row->window_end = rep->window_end;
-        row->end_time = rep->end_time;
-        row->events = rep->events;
-        row->carriers = rep->carriers;
-        row->selected = rep->selected;
-        row->alarms = rep->alarms;
-        row->searches = rep->searches;
-        row->seizures = rep->seizures;
-        row->missed = rep->missed;
-        bl_histogram_merge(merged, &rep->sojourn);
-        soj[i] = row->sojourn_mean;
-        mis[i] = row->mean_in_system;
-        thr[i] = row->throughput;
-
-        sum.entities += rep->entities;
-        sum.carriers += rep->carriers;
-        sum.selected += rep->selected;
-        sum.alarms += rep->alarms;
-        sum.searches += rep->searches;
-        sum.seizures += rep->seizures;
-        sum.missed += rep->missed;
-        sum.events += rep->events;
-    }
-    rc = write_table(w, &bl_results_system_table, nr, rows, err);
-    if (rc != 0)
-        goto out;
-
-    sum.replications = (uint32_t)nr;
-    bl_interval_t si = interval_of(soj, nr);
-    bl_interval_t mi = interval_of(mis, nr);
-    bl_interval_t ti = interval_of(thr, nr);
-    sum.sojourn_mean = si.estimate;
-    sum.sojourn_ci_low = si.low;
-    sum.sojourn_ci_high = si.high;
-    sum.sojourn_p50 = quantile(merged, 0.50);
-    sum.sojourn_p90 = quantile(merged, 0.90);
-    sum.sojourn_p95 = quantile(merged, 0.95);
-    sum.sojourn_p99 = quantile(merged, 0.99);
-    sum.mean_in_system = mi.estimate;
-    sum.mean_in_system_ci_low = mi.low;
-    sum.mean_in_system_ci_high = mi.high;
-    sum.throughput = ti.estimate;
-    sum.throughput_ci_low = ti.low;
-    sum.throughput_ci_high = ti.high;
-    sum.littles_ratio = safe_div(sum.mean_in_system, sum.throughput * sum.sojourn_mean);
-    rc = write_table(w, &bl_results_summary_table, 1, &sum, err);
-out:
-    free(rows);
-    free(soj);
-    free(mis);
-    free(thr);
-    free(merged);
-    return rc;
+    return 0;
 }
 
-int bl_results_write_run(bl_results_writer_t *w, const bl_run_t *run, bl_error_t *err) {
-    int rc;
-    hid_t cp = -1;
-    if (run == NULL || run->scenario == NULL || (run->n_reps > 0 && run->reps == NULL))
-        return bl_error_set(err, BL_EINVAL, "results: nothing to write (no scenario or results)");
-    pthread_mutex_lock(&w->lock);
-    hdf5_quiet();
-    if (w->file < 0) {
-        rc = bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path);
-        goto out;
-    }
-    bl_results_plugin_t plugins[BL_ROLE_COUNT];
-    size_t n_plugins = 0;
-    memset(plugins, 0, sizeof plugins);
-    for (int r = 0; r < BL_ROLE_COUNT; r++) {
-        const bl_plugin_handle_t *h = run->plugins ? run->plugins->role[r] : NULL;
-        if (h == NULL)
-            continue;
-        bl_results_plugin_t *p = &plugins[n_plugins++];
-        p->role = bl_role_name(r);
-        p->handle = h;
-        for (unsigned i = 0; i < run->n_reps; i++) {
-            p->calls += run->reps[i].plugin_calls[r];
-            p->invalid_outputs += run->reps[i].invalid_outputs[r];
-        }
-    }
-    rc = bl_results_write_root_locked(w, run, "checkpoint", plugins, n_plugins, err);
-    if (rc != 0)
-        goto out;
-    cp = H5Lexists(w->file, "checkpoint", H5P_DEFAULT) > 0
-             ? H5Gopen2(w->file, "checkpoint", H5P_DEFAULT)
-             : H5Gcreate2(w->file, "checkpoint", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (cp < 0) {
-        rc = hdf5_fail(w, err, "cannot create group /checkpoint");
-        goto out;
-    }
-    rc = write_stations(w, run, err);
-    if (rc == 0)
-        rc = write_system(w, run, err);
-    w->written = rc == 0;
-out:
-    if (cp >= 0)
-        H5Gclose(cp);
-    pthread_mutex_unlock(&w->lock);
+void *bl_results_stream_row(bl_results_stream_t *s, bl_error_t *err) {
+    if (s->n == s->cap && stream_flush(s, err) != 0)
+        return NULL;
+    void *row = (char *)s->buf + s->n * s->t->row_size;
+    memset(row, 0, s->t->row_size);
+    s->n++;
+    return row;
+}
+
+int bl_results_stream_close(bl_results_stream_t *s, bl_error_t *err) {
+    int rc = err != NULL && s->buf != NULL && s->described ? stream_flush(s, err) : 0;
+    if (s->described)
+        table_desc_fini(&s->desc);
+    s->described = false;
+    free(s->buf);
+    s->buf = NULL;
     return rc;
 }
 

@@ -19,29 +19,49 @@
  *                           detector_bench: per detector): role, kind, id, name,
  *                           vendor, version, path, sha256 (64 hex), calls,
  *                           invalid_outputs (u64, summed over replications)
+ *   /checkpoint/...         a plain checkpoint run; a sweep (`run --sweep`) has
+ *                           the same tables under /sweep/pNNNN per point instead,
+ *                           plus /sweep/points and /sweep/axes and the root
+ *                           attribute sweep ("k=v1,v2;k2=..."): see
+ *                           results_checkpoint.h and results_schema.h
  *   /checkpoint/stations    one row per station, scenario order, pooled:
- *                           station, kind (service/risk_check/scan/search),
+ *                           station, kind (service/risk_check/scan/search/review),
  *                           servers, arrivals, served, in_system, decisions_yes
  *                           (totals), wait_mean, wait_ci_low, wait_ci_high (95%
  *                           t interval over replication means; NaN with one
  *                           replication), wait_p50/p90/p95/p99 (merged
- *                           histograms), wait_max, utilisation +
- *                           utilisation_ci_low/high, mean_queue, max_queue
+ *                           histograms), wait_max, utilisation (busy / on-duty
+ *                           server time) + utilisation_ci_low/high, mean_queue,
+ *                           max_queue, reneged (total), officer_hours (on-duty
+ *                           server-hours in the window, mean per replication)
  *   /checkpoint/replications one row per (replication, station): replication,
  *                           station, arrivals, served, in_system,
  *                           decisions_yes, wait_mean, wait_p50, wait_p90,
- *                           wait_p99, utilisation, mean_queue, max_queue
+ *                           wait_p99, utilisation, mean_queue, max_queue,
+ *                           reneged, wait_p95, officer_hours, all_arrivals,
+ *                           all_departures (warm-up included)
  *   /checkpoint/system      one row per replication: replication, entities,
  *                           completed, total_arrivals, sojourn_mean,
  *                           sojourn_p50/p90/p99, mean_in_system, throughput
  *                           (entities per second of window), littles_ratio,
  *                           window_start, window_end, end_time, events,
- *                           carriers, selected, alarms, searches, seizures, missed
+ *                           carriers, selected, alarms, searches, seizures,
+ *                           missed, travellers, false_alarms, confirmed,
+ *                           overridden, reneged, total_departures,
+ *                           in_system_end, sojourn_p95, officer_hours
  *   /checkpoint/summary     one row, pooled: replications, entities,
  *                           sojourn_mean + _ci_low/_ci_high, sojourn_p50/p90/
  *                           p95/p99, mean_in_system + CI, throughput + CI,
  *                           littles_ratio, carriers, selected, alarms,
- *                           searches, seizures, missed, events (totals)
+ *                           searches, seizures, missed, events, travellers,
+ *                           false_alarms, confirmed, overridden, reneged
+ *                           (totals), seizures_mean/false_alarms_mean/
+ *                           officer_hours + _ci_low/_ci_high (per
+ *                           replication), half_width (sequential runs)
+ *   /checkpoint/classes, contraband, queue, hourly, waits
+ *                           per class, per contraband kind, queue length per
+ *                           series bin, utilisation and throughput per hour,
+ *                           wait quantiles 0..1: results_checkpoint.h
  *   /checkpoint/entities/rNNNNN  optional per-entity tables, one per
  *                           replication: the fields of bl_entity_record_t
  *
@@ -103,7 +123,7 @@ int bl_results_entity_sink(bl_results_writer_t *w, unsigned replication, bl_enti
                            bl_error_t *err);
 
 /* A checkpoint run: root attributes, plugin table and the /checkpoint
- * tables; marks the file complete. */
+ * tables (bl_results_write_checkpoint); marks the file complete. */
 int bl_results_write_run(bl_results_writer_t *w, const bl_run_t *run, bl_error_t *err);
 
 /* One plugin of a run as the root attributes and /plugins record it (all

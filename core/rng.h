@@ -22,6 +22,11 @@ enum {
     BL_STREAM_SCANS = 4,
     BL_STREAM_SEARCH = 5,
     BL_STREAM_BENCH_SERVER = 6,      /* detector_bench: server-mode query arrivals */
+    BL_STREAM_REVIEW = 7,            /* checkpoint: officers confirming or overriding alarms */
+    BL_STREAM_PATIENCE = 8,          /* checkpoint: patience of queued entities */
+    BL_STREAM_SURROGATE = 9,         /* checkpoint: surrogate detector decisions and latency */
+    BL_STREAM_GROUPS = 10,           /* checkpoint: group sizes and occupants */
+    BL_STREAM_CLASS_BASE = 0x300,    /* + class index (class 0 uses BL_STREAM_ARRIVALS) */
     BL_STREAM_STATION_BASE = 0x100,  /* + station index: service times */
     BL_STREAM_PLUGIN_BASE = 0x10000, /* + plugin role: the plugin's own RNG */
     /* Clear of the station and plugin ranges. */

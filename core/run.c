@@ -11,10 +11,9 @@
 #include <unistd.h>
 
 #include "bench_results.h"
+#include "checkpoint_run.h"
 #include "detector_bench.h"
 #include "engine.h"
-#include "loader.h"
-#include "paths.h"
 #include "pool.h"
 #include "progress.h"
 #include "results.h"
@@ -24,29 +23,6 @@
 #include "summary.h"
 
 #define DEFAULT_RESULTS_DIR "results"
-
-/* Shared by the replication tasks; each task writes only its own slots. */
-typedef struct run_ctx {
-    const bl_scenario_t *sc;
-    const bl_plugin_set_t *plugins;
-    bl_results_writer_t *writer;
-    bl_progress_t progress;
-    bl_replication_result_t *reps;
-    bl_error_t *errors; /* one per replication */
-} run_ctx_t;
-
-static int run_replication(void *arg, unsigned index) {
-    run_ctx_t *ctx = arg;
-    bl_entity_sink_t sink, *sinkp = NULL;
-    if (ctx->sc->entity_table) {
-        int rc = bl_results_entity_sink(ctx->writer, index, &sink, &ctx->errors[index]);
-        if (rc != 0)
-            return rc;
-        sinkp = &sink;
-    }
-    return bl_engine_run(ctx->sc, ctx->plugins, index, sinkp, &ctx->progress, &ctx->reps[index],
-                         &ctx->errors[index]);
-}
 
 /* Default output: results/<name>.h5, creating results/ when missing. */
 static char *default_output(const bl_scenario_t *sc, bl_error_t *err) {
@@ -61,43 +37,6 @@ static char *default_output(const bl_scenario_t *sc, bl_error_t *err) {
         return NULL;
     }
     return out;
-}
-
-static int load_plugins(const bl_scenario_t *sc, bl_plugin_handle_t handles[BL_ROLE_COUNT],
-                        bl_plugin_set_t *set, bl_error_t *err) {
-    char *base = bl_path_dir(sc->path);
-    int rc = 0;
-    for (int r = 0; r < BL_ROLE_COUNT && rc == 0; r++) {
-        const char *spec = sc->plugins[r].spec;
-        if (spec == NULL)
-            continue;
-        char *path = bl_plugin_resolve(spec, bl_role_kind(r), base, err);
-        if (path == NULL) {
-            rc = err->code != 0 ? err->code : BL_ENOTFOUND;
-            break;
-        }
-        rc = bl_plugin_load(&handles[r], path, bl_role_kind(r), err);
-        free(path);
-        if (rc == 0)
-            set->role[r] = &handles[r];
-        else
-            bl_error_prefix(err, "scenario %s, plugins.%s", sc->path, bl_role_name(r));
-    }
-    free(base);
-    return rc;
-}
-
-/* Simulated milliseconds of work expected, for the progress line. */
-static double expected_sim_ms(const bl_scenario_t *sc) {
-    double horizon = sc->duration;
-    if (horizon <= 0) {
-        double rate = 0;
-        for (size_t i = 0; i < sc->arrivals.n_segments; i++)
-            rate += sc->arrivals.rates[i];
-        rate = sc->arrivals.n_segments > 0 ? rate / (double)sc->arrivals.n_segments : 0;
-        horizon = rate > 0 ? (double)sc->max_entities / rate : 0;
-    }
-    return horizon * 1000.0 * sc->replications;
 }
 
 static void fill_run_info(bl_run_t *run) {
@@ -157,82 +96,6 @@ static int bench_override(bl_scenario_t *sc, const bl_run_options_t *opts, bl_er
     b->detectors = one;
     b->n_detectors = 1;
     return 0;
-}
-
-static int run_checkpoint(bl_scenario_t *sc, const bl_run_options_t *opts,
-                          bl_results_writer_t **writerp, bl_error_t *err) {
-    bl_plugin_handle_t handles[BL_ROLE_COUNT];
-    memset(handles, 0, sizeof handles);
-    bl_plugin_set_t plugins = {{NULL, NULL, NULL}};
-    bl_results_writer_t *writer = *writerp;
-    run_ctx_t ctx;
-    memset(&ctx, 0, sizeof ctx);
-    int rc;
-
-    for (int r = 0; r < BL_ROLE_COUNT; r++) {
-        if (opts->plugin_override[r] == NULL)
-            continue;
-        free(sc->plugins[r].spec);
-        sc->plugins[r].spec = strdup(opts->plugin_override[r]);
-        if (sc->plugins[r].spec == NULL) {
-            rc = bl_error_set(err, BL_ENOMEM, "out of memory");
-            goto out;
-        }
-    }
-    rc = load_plugins(sc, handles, &plugins, err);
-    if (rc != 0)
-        goto out;
-
-    unsigned threads = opts->threads ? opts->threads : bl_pool_default_threads();
-    ctx.sc = sc;
-    ctx.plugins = &plugins;
-    ctx.writer = writer;
-    ctx.reps = calloc(sc->replications, sizeof *ctx.reps);
-    ctx.errors = calloc(sc->replications, sizeof *ctx.errors);
-    if (ctx.reps == NULL || ctx.errors == NULL) {
-        rc = bl_error_set(err, BL_ENOMEM, "out of memory for %u replications", sc->replications);
-        goto out;
-    }
-    bl_run_t run;
-    memset(&run, 0, sizeof run);
-    fill_run_info(&run);
-    double t0 = monotonic_seconds();
-    bl_progress_meter_t *meter =
-        bl_progress_start(&ctx.progress, expected_sim_ms(sc), "simulated", "events", !opts->quiet);
-    rc = bl_pool_run(threads, sc->replications, run_replication, &ctx);
-    bl_progress_stop(meter);
-    if (rc != 0) {
-        for (unsigned i = 0; i < sc->replications; i++)
-            if (ctx.errors[i].code != 0) {
-                bl_error_set(err, ctx.errors[i].code, "%s: replication %u: %s", sc->path, i,
-                             ctx.errors[i].message);
-                break;
-            }
-        goto out;
-    }
-    run.scenario = sc;
-    run.plugins = &plugins;
-    run.reps = ctx.reps;
-    run.n_reps = sc->replications;
-    run.threads = threads;
-    run.command_line = opts->command_line;
-    run.wall_seconds = monotonic_seconds() - t0;
-    rc = bl_results_write_run(writer, &run, err);
-    if (rc != 0)
-        goto out;
-    rc = bl_results_commit(writer, err);
-    *writerp = NULL;
-
-out:
-    if (ctx.reps != NULL)
-        for (unsigned i = 0; i < sc->replications; i++)
-            bl_replication_result_fini(&ctx.reps[i]);
-    free(ctx.reps);
-    free(ctx.errors);
-    for (int r = 0; r < BL_ROLE_COUNT; r++)
-        if (plugins.role[r] != NULL)
-            bl_plugin_unload(&handles[r]);
-    return rc;
 }
 
 /* A job that runs once and writes its own tables (detector_bench,
@@ -465,6 +328,12 @@ static int run_loaded(bl_scenario_t *sc, const bl_run_options_t *opts, bl_error_
     rc = risk_only_options(sc, opts, err);
     if (rc != 0)
         goto out;
+    if (opts->n_sweeps > 0 && sc->job != BL_JOB_CHECKPOINT) {
+        rc = bl_error_set(err, BL_EINVAL,
+                          "--sweep %s: only a checkpoint scenario takes it; %s is not one",
+                          opts->sweeps[0], sc->path ? sc->path : "the scenario");
+        goto out;
+    }
     output = opts->output ? strdup(opts->output) : default_output(sc, err);
     if (output == NULL) {
         rc = err->code != 0 ? err->code : bl_error_set(err, BL_ENOMEM, "out of memory");
@@ -481,7 +350,7 @@ static int run_loaded(bl_scenario_t *sc, const bl_run_options_t *opts, bl_error_
     else if (sc->job == BL_JOB_STORE_SOAK)
         rc = run_soak(sc, opts, &writer, err);
     else
-        rc = run_checkpoint(sc, opts, &writer, err);
+        rc = bl_checkpoint_run(sc, opts, &writer, err);
     if (rc == 0)
         rc = print_summary(output, opts, err);
     /* The gate decides the exit status only: the file and summary stand. */

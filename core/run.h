@@ -30,6 +30,9 @@ typedef struct bl_run_options {
     bool json;                /* print the JSON summary on stdout */
     bool quiet;               /* no progress line, no text summary */
     const char *command_line; /* recorded in the results */
+    /* checkpoint only: */
+    size_t n_sweeps;           /* --sweep KEY=V1,V2,... (repeatable: a grid) */
+    const char *const *sweeps; /* KEY is station.field (xray.servers) or a parameter name */
     /* risk_validation only (refused for other jobs): */
     size_t n_fail_under;           /* --fail-under [MODEL:]METRIC=VALUE, repeatable */
     const char *const *fail_under; /* added to the scenario's gates */

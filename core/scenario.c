@@ -5,6 +5,7 @@
 #include "risk_validation.h"
 #include "store_soak.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,26 +26,86 @@ static void plugin_ref_fini(bl_plugin_ref_t *p) {
     memset(p, 0, sizeof *p);
 }
 
+void bl_population_fini(bl_population_t *p) {
+    for (size_t i = 0; i < p->n_attributes; i++) {
+        free(p->attributes[i].name);
+        bl_dist_fini(&p->attributes[i].clean);
+        bl_dist_fini(&p->attributes[i].carrier);
+    }
+    free(p->attributes);
+    for (size_t i = 0; i < p->n_contraband; i++) {
+        bl_contraband_t *c = &p->contraband[i];
+        free(c->name);
+        free(c->unit);
+        for (size_t k = 0; k < c->n_concealments; k++)
+            free(c->concealments[k].name);
+        free(c->concealments);
+    }
+    free(p->contraband);
+    memset(p, 0, sizeof *p);
+}
+
+int bl_scenario_class_index(const bl_scenario_t *sc, const char *name) {
+    for (size_t i = 0; i < sc->n_classes; i++)
+        if (sc->classes[i].name != NULL && strcmp(sc->classes[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+unsigned bl_station_capacity_at(const bl_station_def_t *d, double t) {
+    const bl_schedule_t *s = &d->shifts;
+    if (s->n == 0)
+        return d->servers;
+    if (s->period > 0) {
+        t = fmod(t, s->period);
+        if (t < 0)
+            t += s->period;
+    }
+    for (size_t i = 0; i < s->n; i++)
+        if (t >= s->shifts[i].start && t < s->shifts[i].end)
+            return s->shifts[i].servers;
+    return 0;
+}
+
 void bl_scenario_free_contents(bl_scenario_t *sc) {
     if (sc == NULL)
         return;
     free(sc->path);
     free(sc->source);
     free(sc->name);
-    free(sc->arrivals.rates);
-    for (size_t i = 0; i < sc->population.n_attributes; i++) {
-        free(sc->population.attributes[i].name);
-        bl_dist_fini(&sc->population.attributes[i].clean);
-        bl_dist_fini(&sc->population.attributes[i].carrier);
+    for (size_t i = 0; i < sc->n_classes; i++) {
+        bl_entity_class_t *c = &sc->classes[i];
+        free(c->name);
+        free(c->arrivals.rates);
+        bl_dist_fini(&c->group);
+        bl_dist_fini(&c->occupants);
+        bl_population_fini(&c->population);
     }
-    free(sc->population.attributes);
-    for (size_t i = 0; i < sc->population.n_contraband; i++)
-        free(sc->population.contraband[i].unit);
-    free(sc->population.contraband);
+    free(sc->classes);
+    free(sc->replay.times);
+    free(sc->replay.classes);
+    free(sc->replay.groups);
+    free(sc->replay.path);
+    for (size_t i = 0; i < sc->n_attributes; i++)
+        free(sc->attributes[i]);
+    free(sc->attributes);
+    for (size_t i = 0; i < sc->n_contraband_kinds; i++)
+        free(sc->contraband_kinds[i]);
+    free(sc->contraband_kinds);
+    free(sc->sequential.metric);
+    free(sc->surrogate.path);
+    free(sc->surrogate.detector);
     for (size_t i = 0; i < sc->n_stations; i++) {
         free(sc->stations[i].name);
-        bl_dist_fini(&sc->stations[i].service);
-        route_fini(&sc->stations[i].next);
+        bl_station_def_t *st = &sc->stations[i];
+        bl_dist_fini(&st->service);
+        if (st->service_by_class != NULL)
+            for (size_t c = 0; c < sc->n_classes; c++)
+                bl_dist_fini(&st->service_by_class[c]);
+        free(st->service_by_class);
+        bl_dist_fini(&st->patience);
+        free(st->shifts.shifts);
+        route_fini(&st->next);
     }
     free(sc->stations);
     for (int r = 0; r < BL_ROLE_COUNT; r++)

@@ -1,8 +1,9 @@
 /*
  * Converting the table a scenario returns into a bl_scenario_t: the
- * helpers scenario_lua.c (checkpoint jobs, and the helpers themselves),
- * scenario_bench.c (detector_bench jobs) and scenario_risk.c
- * (risk_validation jobs) share.  Internal to those files.
+ * helpers scenario_lua.c (the helpers themselves), scenario_checkpoint.c
+ * and scenario_classes.c (checkpoint jobs), scenario_bench.c
+ * (detector_bench jobs), scenario_risk.c (risk_validation jobs) and
+ * scenario_soak.c (store_soak jobs) share.  Internal to those files.
  *
  * Every function here runs inside the loader's protected conversion call:
  * a malformed value raises a Lua error (message "pre: what was wrong")
@@ -60,6 +61,27 @@ bool bl_conv_bool_field(lua_State *L, int t, const char *name, const char *pre, 
 /* A string field; NULL when nil (borrowed: valid while t is alive). */
 const char *bl_conv_str_field(lua_State *L, int t, const char *name, const char *pre);
 
+/* strdup that raises on out of memory; the caller owns the result. */
+char *bl_conv_dup(lua_State *L, const char *s);
+
+/* A distribution field into *out (a number means deterministic).  Absent:
+ * deterministic(*def) when def is given, else an error saying it is
+ * required. */
+void bl_conv_dist_field(lua_State *L, int t, const char *name, const char *pre, bl_dist_t *out,
+                        const double *def);
+
+/* An optional distribution field: false (and *out untouched, kind 0) when
+ * absent. */
+bool bl_conv_dist_opt(lua_State *L, int t, const char *name, const char *pre, bl_dist_t *out);
+
+/* The value at idx (a distribution or a number) into *out; what names it
+ * in messages. */
+void bl_conv_dist_value(lua_State *L, int idx, const char *pre, const char *what, bl_dist_t *out);
+
+/* Push "a, b, c" (the n strings names[i]) and return it (valid while it
+ * stays on the stack). */
+const char *bl_conv_push_names(lua_State *L, char *const *names, size_t n);
+
 /* Push "firearm, knife, ..." (xray.h's names) and return it (valid while
  * it stays on the stack). */
 const char *bl_conv_push_threat_list(lua_State *L);
@@ -76,6 +98,25 @@ void bl_conv_plugin_ref(lua_State *L, int idx, bl_plugin_ref_t *ref, const char 
  * names are found the same way whatever folder borderlab runs from.  The
  * caller owns the result (attach it at once); raises on out of memory. */
 char *bl_conv_path(lua_State *L, const char *scenario, const char *path);
+
+/* The checkpoint job at index job into sc (scenario_checkpoint.c). */
+void bl_conv_checkpoint(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
+
+/* Station index of a route target name (BL_EXIT for "exit"); an unknown
+ * name is an error listing the stations (scenario_checkpoint.c).  fname
+ * names the field in the message.  Needs the station names converted. */
+int bl_conv_target(lua_State *L, const bl_scenario_t *sc, const char *pre, const char *fname,
+                   const char *name);
+
+/* The classes (classes= or the legacy arrivals= + population= as one class
+ * "traveller") into sc->classes, then sc->attributes and
+ * sc->contraband_kinds, their unions (scenario_classes.c).  Needs the
+ * station names (first=). */
+void bl_conv_classes(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
+
+/* The job's replay= (bl.arrivals_csv) into sc->replay, read and checked
+ * now (scenario_classes.c, arrival_replay.c).  Needs the classes. */
+void bl_conv_replay(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
 
 /* The detector_bench job at index job into sc (scenario_bench.c):
  * sc->bench is allocated and attached first. */

@@ -80,48 +80,6 @@ static void add_text(cJSON *o, const char *key, const char *value) {
     cJSON_AddItemToObject(o, key, value ? cJSON_CreateString(value) : cJSON_CreateNull());
 }
 
-static cJSON *stations_json(const bl_station_row_t *s, size_t n) {
-    cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; i < n; i++) {
-        cJSON *o = cJSON_CreateObject();
-        add_text(o, "station", s[i].station);
-        add_text(o, "kind", s[i].kind);
-        cJSON_AddNumberToObject(o, "servers", s[i].servers);
-        cJSON_AddNumberToObject(o, "arrivals", (double)s[i].arrivals);
-        cJSON_AddNumberToObject(o, "served", (double)s[i].served);
-        cJSON_AddNumberToObject(o, "in_system", (double)s[i].in_system);
-        cJSON_AddNumberToObject(o, "decisions_yes", (double)s[i].decisions_yes);
-        cJSON_AddItemToObject(o, "wait_mean", num(s[i].wait_mean));
-        cJSON_AddItemToObject(o, "wait_ci", pair(s[i].wait_ci_low, s[i].wait_ci_high));
-        cJSON_AddItemToObject(o, "wait_p50", num(s[i].wait_p50));
-        cJSON_AddItemToObject(o, "wait_p90", num(s[i].wait_p90));
-        cJSON_AddItemToObject(o, "wait_p95", num(s[i].wait_p95));
-        cJSON_AddItemToObject(o, "wait_p99", num(s[i].wait_p99));
-        cJSON_AddItemToObject(o, "utilisation", num(s[i].utilisation));
-        cJSON_AddNumberToObject(o, "max_queue", (double)s[i].max_queue);
-        cJSON_AddItemToArray(a, o);
-    }
-    return a;
-}
-
-static cJSON *system_json(const bl_summary_row_t *s) {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "entities", (double)s->entities);
-    cJSON_AddItemToObject(o, "sojourn_mean", num(s->sojourn_mean));
-    cJSON_AddItemToObject(o, "sojourn_ci", pair(s->sojourn_ci_low, s->sojourn_ci_high));
-    cJSON_AddItemToObject(o, "mean_in_system", num(s->mean_in_system));
-    cJSON_AddItemToObject(o, "throughput_per_hour", num(s->throughput * 3600.0));
-    cJSON_AddItemToObject(o, "littles_ratio", num(s->littles_ratio));
-    cJSON_AddNumberToObject(o, "carriers", (double)s->carriers);
-    cJSON_AddNumberToObject(o, "selected", (double)s->selected);
-    cJSON_AddNumberToObject(o, "alarms", (double)s->alarms);
-    cJSON_AddNumberToObject(o, "searches", (double)s->searches);
-    cJSON_AddNumberToObject(o, "seizures", (double)s->seizures);
-    cJSON_AddNumberToObject(o, "missed", (double)s->missed);
-    cJSON_AddNumberToObject(o, "events", (double)s->events);
-    return o;
-}
-
 static cJSON *plugins_json(const bl_plugin_row_t *p, size_t n) {
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; i < n; i++) {
@@ -570,10 +528,8 @@ int bl_summary_load(const char *path, cJSON **out, bl_error_t *err) {
     int rc = 0;
     hid_t file = -1;
     cJSON *o = NULL;
-    bl_station_row_t *stations = NULL;
-    bl_summary_row_t *sum = NULL;
     bl_plugin_row_t *plugins = NULL;
-    size_t n_stations = 0, n_sum = 0, n_plugins = 0;
+    size_t n_plugins = 0;
     char *texts[8] = {NULL};
     int schema = 0;
 
@@ -588,23 +544,10 @@ int bl_summary_load(const char *path, cJSON **out, bl_error_t *err) {
     bool risk = job != NULL && strcmp(job, "risk_validation") == 0;
     bool soak = job != NULL && strcmp(job, "store_soak") == 0;
     free(job);
-    bool checkpoint = !bench && !risk && !soak;
-    if (checkpoint)
-        rc = bl_results_table_read(file, &bl_results_stations_table, (void **)&stations,
-                                   &n_stations, path, err);
-    if (rc == 0 && checkpoint)
-        rc = bl_results_table_read(file, &bl_results_summary_table, (void **)&sum, &n_sum, path,
-                                   err);
-    if (rc == 0)
-        rc = bl_results_table_read(file, &bl_results_plugins_table, (void **)&plugins, &n_plugins,
-                                   path, err);
+    rc = bl_results_table_read(file, &bl_results_plugins_table, (void **)&plugins, &n_plugins, path,
+                               err);
     if (rc != 0)
         goto out;
-    if (checkpoint && n_sum != 1) {
-        rc = bl_error_set(err, BL_EHDF5, "%s: %s has %zu rows, expected 1", path,
-                          bl_results_summary_table.path, n_sum);
-        goto out;
-    }
 
     enum { T_VERSION, T_JOB, T_NAME, T_PATH, T_START, T_PARAMS };
     static const char *const names[] = {"harness_version", "job",        "scenario_name",
@@ -618,7 +561,6 @@ int bl_summary_load(const char *path, cJSON **out, bl_error_t *err) {
     bl_results_root_number(file, "replications", H5T_NATIVE_UINT, &reps);
     bl_results_root_number(file, "threads", H5T_NATIVE_UINT, &threads);
     bl_results_root_number(file, "wall_seconds", H5T_NATIVE_DOUBLE, &wall);
-    bool entities = bl_results_path_exists(file, bl_results_entities_table.path);
 
     o = cJSON_CreateObject();
     if (o == NULL) {
@@ -646,26 +588,18 @@ int bl_summary_load(const char *path, cJSON **out, bl_error_t *err) {
     cJSON_AddItemToObject(o, "wall_seconds", num(wall));
     cJSON *params = texts[T_PARAMS] ? cJSON_Parse(texts[T_PARAMS]) : NULL;
     cJSON_AddItemToObject(o, "parameters", params ? params : cJSON_CreateObject());
-    if (bench || risk || soak) {
-        rc = bench  ? bench_json(file, path, o, err)
-             : risk ? risk_json(file, path, o, err)
-                    : soak_json(file, path, o, err);
-        if (rc != 0)
-            goto out;
-    } else {
-        cJSON_AddItemToObject(o, "stations", stations_json(stations, n_stations));
-        cJSON_AddItemToObject(o, "system", system_json(sum));
-    }
+    rc = bench  ? bench_json(file, path, o, err)
+         : risk ? risk_json(file, path, o, err)
+         : soak ? soak_json(file, path, o, err)
+                : bl_summary_checkpoint_json(file, path, o, err);
+    if (rc != 0)
+        goto out;
     cJSON_AddItemToObject(o, "plugins", plugins_json(plugins, n_plugins));
-    if (checkpoint)
-        cJSON_AddBoolToObject(o, "entity_table", entities);
     *out = o;
     o = NULL;
 out:
     for (size_t i = 0; i < COUNT(texts); i++)
         free(texts[i]);
-    free(stations);
-    free(sum);
     free(plugins);
     cJSON_Delete(o);
     if (file >= 0)
@@ -896,7 +830,6 @@ static void soak_text(const cJSON *summary, FILE *fp) {
 }
 
 void bl_summary_print_text(const cJSON *summary, FILE *fp) {
-    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(summary, "scenario");
     if (strcmp(get_text(summary, "job"), "store_soak") == 0) {
         soak_text(summary, fp);
         return;
@@ -909,49 +842,5 @@ void bl_summary_print_text(const cJSON *summary, FILE *fp) {
         bench_text(summary, fp);
         return;
     }
-    double reps = get_num(summary, "replications");
-    fprintf(fp, "%s: %.0f replication%s, seed %s, file %s\n", get_text(sc, "name"), reps,
-            reps == 1 ? "" : "s", get_text(summary, "seed"), get_text(summary, "file"));
-
-    char a[32], b[32], c[32], d[32], e[32];
-    fprintf(fp, "  %-20s %7s %12s %20s %10s %7s %9s\n", "station", "servers", "arrivals/rep",
-            "wait mean (s)", "p90 (s)", "util %", "max queue");
-    const cJSON *st;
-    cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(summary, "stations")) {
-        const cJSON *ci = cJSON_GetObjectItemCaseSensitive(st, "wait_ci");
-        double half = NAN;
-        if (cJSON_IsArray(ci) && cJSON_GetArraySize(ci) == 2)
-            half =
-                (cJSON_GetArrayItem(ci, 1)->valuedouble - cJSON_GetArrayItem(ci, 0)->valuedouble) /
-                2;
-        char wait[80];
-        fmt(a, sizeof a, "%.2f", get_num(st, "wait_mean"));
-        if (isfinite(half))
-            snprintf(wait, sizeof wait, "%s ± %s", a, fmt(b, sizeof b, "%.2f", half));
-        else
-            snprintf(wait, sizeof wait, "%s", a);
-        double arrivals = reps > 0 ? get_num(st, "arrivals") / reps : NAN;
-        double util = get_num(st, "utilisation") * 100;
-        /* "±" is two bytes but one column: pad by hand. */
-        fprintf(fp, "  %-20s %7.0f %12s %*s %10s %7s %9s\n", get_text(st, "station"),
-                get_num(st, "servers"), fmt(c, sizeof c, "%.1f", arrivals),
-                isfinite(half) ? 21 : 20, wait, fmt(d, sizeof d, "%.2f", get_num(st, "wait_p90")),
-                fmt(e, sizeof e, "%.1f", util), fmt(b, sizeof b, "%.0f", get_num(st, "max_queue")));
-    }
-
-    const cJSON *sys = cJSON_GetObjectItemCaseSensitive(summary, "system");
-    fprintf(fp,
-            "  end to end: mean time %s s, throughput %s/h; over all replications: "
-            "%.0f carriers, %.0f selected, %.0f alarms, %.0f seizures, %.0f missed\n",
-            fmt(a, sizeof a, "%.1f", get_num(sys, "sojourn_mean")),
-            fmt(b, sizeof b, "%.1f", get_num(sys, "throughput_per_hour")), get_num(sys, "carriers"),
-            get_num(sys, "selected"), get_num(sys, "alarms"), get_num(sys, "seizures"),
-            get_num(sys, "missed"));
-
-    const cJSON *p;
-    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(summary, "plugins")) {
-        fprintf(fp, "  plugin %-8s %s %s, calls %.0f, sha256 %.12s\n", get_text(p, "role"),
-                get_text(p, "id"), get_text(p, "version"), get_num(p, "calls"),
-                get_text(p, "sha256"));
-    }
+    bl_summary_checkpoint_text(summary, fp);
 }

@@ -9,6 +9,7 @@
 #ifndef BL_SUMMARY_H
 #define BL_SUMMARY_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "error.h"
@@ -32,5 +33,21 @@ void bl_summary_print_json(const struct cJSON *summary, FILE *fp);
 
 /* Print a short human summary (a table of stations, plugins and totals). */
 void bl_summary_print_text(const struct cJSON *summary, FILE *fp);
+
+/*
+ * The checkpoint part (summary_checkpoint.c), for summary.c.
+ *
+ * bl_summary_checkpoint_json adds to o, from the open file (an hid_t):
+ * for a plain run "stations", "system", "classes", "contraband" and
+ * "entity_table"; for a sweep (root attribute "sweep") "sweep" (the axes
+ * text) and "points" (one object per /sweep/points row, with the table's
+ * column names: a metric m as m and m_ci [low, high] or null; throughput
+ * per hour; and "axes" {key: value}).  Returns 0, BL_EHDF5 (a table is
+ * missing or unreadable; the message names fname) or BL_ENOMEM.
+ *
+ * bl_summary_checkpoint_text prints such a summary (and its plugins).
+ */
+int bl_summary_checkpoint_json(int64_t file, const char *fname, struct cJSON *o, bl_error_t *err);
+void bl_summary_checkpoint_text(const struct cJSON *summary, FILE *fp);
 
 #endif

@@ -13,11 +13,35 @@ Units: times in seconds, rates per second.  Use the helpers
 (bl.minutes(5), bl.per_hour(120)) rather than bare numbers.
 
 Defaults worth knowing: a station's `next` (and risk_check `otherwise`,
-scan `clear`, search `found`/`not_found`) is the following station, "exit"
-after the last; bl.risk_check takes no time and has 1 server unless told;
-bl.scan's threshold is 0.5; a contraband entry's share is 1 (shares are
-normalised), quantity 1, value 0, unit "item"; a plain number where a
-distribution is expected means bl.deterministic(number).
+scan `clear`, search `found`/`not_found`, review `confirmed`/`overridden`)
+is the following station, "exit" after the last; bl.risk_check takes no
+time and has 1 server unless told (threshold= is required unless
+budget_per_hour= > 0 is given); bl.scan's threshold is 0.5; bl.review
+confirms every carrier (confirm_carrier 1) and no clean entity
+(confirm_clean 0) unless told; a contraband entry's share is 1 (shares are
+normalised), quantity 1, value 0, unit "item", looks_like its name when
+that is a threat class (else looks_like= is required: a threat class or
+"none"); a concealment's share is 1 (normalised), find 1, in_scan true; a
+plain number where a distribution is expected means
+bl.deterministic(number).
+
+bl.checkpoint: replications 1, series_step 60 s; without classes= the
+job's arrivals= and population= make one class "traveller"; a bl.class
+has group 1 and occupants 1 (per arrival / per entity), no population (no
+carriers), first = the first station, priority 0 (higher is served
+first), and needs arrivals= unless replay= is given (then it may be
+replay-only).  bl.weekly: week defaults to seven 1s; 168 hourly segments,
+periodic.  bl.arrivals_csv: columns time "time", class "class", no group
+column (1 entity a row), unit "seconds"; path from the scenario's folder.
+bl.sequential: min 5, max 100, batch 2, metric= and exactly one of
+half_width= / relative= required; the run stops at max at the latest.
+Every station: servers = n or bl.shifts{...} (period one day; outside
+every shift 0 servers; overlapping shifts are an error); service = dist or
+{default = dist, <class> = dist} (classes not listed use default);
+patience none (nobody reneges), reneged "exit".  bl.by_class: classes not
+listed go to default= (else the following station).  bl.by_attribute:
+no= is the following station.  bl.surrogate: detector = the file's first,
+latency true; results= from the scenario's folder.
 
 bl.detector_bench: scans 5000, threshold 0.5, batch 16, intervals
 "wilson", performance.pool 64; generator= defaults to bl.xray{} (the
@@ -301,20 +325,31 @@ end
 
 -- ------------------------------------------------------------ arrivals
 
+-- A rate must be a number >= 0 (finite): checked here so a negative rate
+-- is an error at the constructor's line.
+local function check_rate(fname, what, r, level)
+    if type(r) ~= "number" or not (r >= 0 and r < math.huge) then
+        error(format("%s: %s must be a rate >= 0 per second (got %s)", fname, what, tostring(r)),
+            level + 1)
+    end
+end
+
 -- bl.poisson{rate = r} or bl.poisson{profile = {r1, r2...}, step = s,
 -- periodic = true}: rate r_i (per second) during [i*s, (i+1)*s).
 function bl.poisson(t)
     check_fields("bl.poisson", t, { "rate", "profile", "step", "periodic" }, 0, 2)
-    local o = {}
+    local o = { ctor = "bl.poisson" }
     if t.rate ~= nil then
         if t.profile ~= nil or t.step ~= nil or t.periodic ~= nil then
             error("bl.poisson: give rate= alone, or profile= with step= (and periodic=)", 2)
         end
+        check_rate("bl.poisson", "rate", t.rate, 2)
         o.rates = { t.rate }
     elseif t.profile ~= nil then
         check_list("bl.poisson: profile", t.profile, 2)
         o.rates = {}
         for i, r in ipairs(t.profile) do
+            check_rate("bl.poisson", format("profile[%d]", i), r, 2)
             o.rates[i] = r
         end
         o.step, o.periodic = t.step, t.periodic
@@ -322,6 +357,141 @@ function bl.poisson(t)
         error("bl.poisson: needs rate= or profile= (with step=)", 2)
     end
     local obj = tagged("arrivals", o, 2)
+    return obj
+end
+
+-- bl.weekly{day = {24 hourly rates}, week = {7 multipliers, Monday first}}:
+-- Poisson arrivals with 168 hourly segments, day[h] * week[d], repeating
+-- every week.
+function bl.weekly(t)
+    check_fields("bl.weekly", t, { "day", "week" }, 0, 2)
+    check_list("bl.weekly: day", t.day, 2)
+    if #t.day ~= 24 then
+        error(format("bl.weekly: day needs 24 hourly rates, from 0:00 (got %d)", #t.day), 2)
+    end
+    local week = t.week or { 1, 1, 1, 1, 1, 1, 1 }
+    check_list("bl.weekly: week", week, 2)
+    if #week ~= 7 then
+        error(format("bl.weekly: week needs 7 day multipliers, Monday first (got %d)", #week), 2)
+    end
+    for h, r in ipairs(t.day) do
+        check_rate("bl.weekly", format("day[%d]", h), r, 2)
+    end
+    for d, m in ipairs(week) do
+        if type(m) ~= "number" or not (m >= 0 and m < math.huge) then
+            error(format("bl.weekly: week[%d] must be a multiplier >= 0 (got %s)", d,
+                tostring(m)), 2)
+        end
+    end
+    local rates = {}
+    for d = 1, 7 do
+        for h = 1, 24 do
+            rates[(d - 1) * 24 + h] = t.day[h] * week[d]
+        end
+    end
+    local obj = tagged("arrivals", { ctor = "bl.weekly", rates = rates, step = 3600,
+        periodic = true }, 2)
+    return obj
+end
+
+-- bl.arrivals_csv{path = "arrivals.csv", time = "time", class = "class",
+-- group = "group", unit = "seconds"}: arrivals replayed from a file (read
+-- and checked when the scenario loads).
+function bl.arrivals_csv(t)
+    check_fields("bl.arrivals_csv", t, { "path", "time", "class", "group", "unit" }, 0, 2)
+    if type(t.path) ~= "string" or t.path == "" then
+        error(format("bl.arrivals_csv: path= must be a file name (got %s)", type(t.path)), 2)
+    end
+    for _, f in ipairs { "time", "class", "group" } do
+        if t[f] ~= nil and (type(t[f]) ~= "string" or t[f] == "") then
+            error(format("bl.arrivals_csv: %s= must be a column name (got %s)", f, type(t[f])), 2)
+        end
+    end
+    local units = { "seconds", "minutes", "hours" }
+    if t.unit ~= nil and t.unit ~= "seconds" and t.unit ~= "minutes" and t.unit ~= "hours" then
+        local hint = type(t.unit) == "string" and suggest(t.unit, units) or ""
+        error(format("bl.arrivals_csv: unit must be 'seconds', 'minutes' or 'hours' (got %s)%s",
+            tostring(t.unit), hint), 2)
+    end
+    local obj = tagged("arrivals_csv", { path = t.path, time = t.time, class = t.class,
+        group = t.group, unit = t.unit }, 2)
+    return obj
+end
+
+-- ------------------------------------------------------------ classes and runs
+
+local class_fields = { "name", "arrivals", "group", "occupants", "population", "first",
+    "priority" }
+
+-- bl.class{"foot", arrivals = ..., group =, occupants =, population =,
+-- first = "station", priority = 0}: one kind of entity.
+function bl.class(t)
+    check_fields("bl.class", t, class_fields, 1, 2)
+    local name = t[1] or t.name
+    if type(name) ~= "string" or name == "" then
+        error('bl.class: the first element must be the class\'s name, as in bl.class{"foot", ...}',
+            2)
+    end
+    if t.priority ~= nil and math_type(t.priority) ~= "integer" then
+        error(format("bl.class: priority must be an integer (got %s)", tostring(t.priority)), 2)
+    end
+    local o = { name = name }
+    for _, f in ipairs(class_fields) do
+        if f ~= "name" then
+            o[f] = t[f]
+        end
+    end
+    local obj = tagged("class", o, 2)
+    return obj
+end
+
+-- bl.sequential{metric = "sojourn_mean", half_width = 30 | relative = 0.05,
+-- min = 5, max = 100, batch = 2}: replications until the 95% CI is narrow.
+function bl.sequential(t)
+    check_fields("bl.sequential", t, { "metric", "half_width", "relative", "min", "max", "batch" },
+        0, 2)
+    if type(t.metric) ~= "string" or t.metric == "" then
+        error('bl.sequential: metric= is required, as in metric = "sojourn_mean"', 2)
+    end
+    local k = one_of("bl.sequential", t, "half_width", "relative", 2)
+    if not (t[k] > 0) then
+        error(format("bl.sequential: %s must be > 0 (got %s)", k, tostring(t[k])), 2)
+    end
+    local obj = tagged("sequential", { metric = t.metric, half_width = t.half_width,
+        relative = t.relative, min = t.min, max = t.max, batch = t.batch }, 2)
+    return obj
+end
+
+-- bl.shifts{{from = bl.hours(0), to = bl.hours(8), servers = 4}, ...,
+-- period = bl.days(1)}: servers on duty by time of day.
+function bl.shifts(t)
+    check_fields("bl.shifts", t, { "period" }, #t, 2)
+    if #t == 0 then
+        error("bl.shifts: needs at least one {from = ..., to = ..., servers = ...}", 2)
+    end
+    local list = {}
+    for i, s in ipairs(t) do
+        local f = format("bl.shifts: shift %d", i)
+        check_fields(f, s, { "from", "to", "servers" }, 0, 2)
+        for _, k in ipairs { "from", "to", "servers" } do
+            check_number(f, k, s[k], 2)
+        end
+        list[i] = { from = s.from, to = s.to, servers = s.servers }
+    end
+    local obj = tagged("shifts", { list = list, period = t.period }, 2)
+    return obj
+end
+
+-- bl.surrogate{results = "xray.h5", detector = "borderlab.dual_energy",
+-- latency = true}: scan stations use what a detector_bench run measured.
+function bl.surrogate(t)
+    check_fields("bl.surrogate", t, { "results", "detector", "latency" }, 0, 2)
+    if type(t.results) ~= "string" or t.results == "" then
+        error(format("bl.surrogate: results= must be a detector_bench results file (got %s)",
+            type(t.results)), 2)
+    end
+    local obj = tagged("surrogate", { results = t.results, detector = t.detector,
+        latency = t.latency }, 2)
     return obj
 end
 
@@ -334,9 +504,22 @@ function bl.population(t)
         check_list("bl.population: contraband", t.contraband, 2)
         for i, c in ipairs(t.contraband) do
             local f = format("bl.population: contraband[%d]", i)
-            check_fields(f, c, { "name", "share", "value", "quantity", "unit" }, 1, 2)
+            check_fields(f, c, { "name", "share", "value", "quantity", "unit", "looks_like",
+                "concealment" }, 1, 2)
+            local conc
+            if c.concealment ~= nil then
+                check_list(f .. ": concealment", c.concealment, 2)
+                conc = {}
+                for j, k in ipairs(c.concealment) do
+                    local g = format("%s: concealment[%d]", f, j)
+                    check_fields(g, k, { "name", "share", "find", "in_scan" }, 1, 2)
+                    conc[j] = { name = k[1] or k.name, share = k.share, find = k.find,
+                        in_scan = k.in_scan }
+                end
+            end
             o.contraband[i] = { name = c[1] or c.name, share = c.share, value = c.value,
-                quantity = c.quantity, unit = c.unit }
+                quantity = c.quantity, unit = c.unit, looks_like = c.looks_like,
+                concealment = conc }
         end
     end
     if t.attributes ~= nil then
@@ -376,29 +559,52 @@ local function station(fname, kind, t, fields, level)
     return obj
 end
 
--- A plain station: serve, then go to `next` (a name, "exit" or bl.route).
+local common = { "servers", "service", "patience", "reneged" }
+
+-- common .. extra
+local function fields_of(extra)
+    local f = {}
+    for _, k in ipairs(common) do
+        f[#f + 1] = k
+    end
+    for _, k in ipairs(extra) do
+        f[#f + 1] = k
+    end
+    return f
+end
+
+-- A plain station: serve, then go to `next` (a name, "exit", bl.route,
+-- bl.by_class or bl.by_attribute).
 function bl.station(t)
-    local o = station("bl.station", "service", t, { "servers", "service", "next" }, 2)
+    local o = station("bl.station", "service", t, fields_of { "next" }, 2)
     return o
 end
 
--- Risk model: score >= threshold -> `selected`, else `otherwise`.
+-- Risk model: score >= threshold (or among the riskiest budget_per_hour)
+-- -> `selected`, else `otherwise`.
 function bl.risk_check(t)
     local o = station("bl.risk_check", "risk", t,
-        { "servers", "service", "threshold", "selected", "otherwise" }, 2)
+        fields_of { "threshold", "budget_per_hour", "selected", "otherwise" }, 2)
     return o
 end
 
 -- Detector: a detection >= threshold -> `alarm`, else `clear`.
 function bl.scan(t)
-    local o = station("bl.scan", "scan", t, { "servers", "service", "threshold", "alarm", "clear" }, 2)
+    local o = station("bl.scan", "scan", t, fields_of { "threshold", "alarm", "clear" }, 2)
     return o
 end
 
 -- Manual search: contraband found with find_probability -> `found`.
 function bl.search(t)
     local o = station("bl.search", "search", t,
-        { "servers", "service", "find_probability", "found", "not_found" }, 2)
+        fields_of { "find_probability", "found", "not_found" }, 2)
+    return o
+end
+
+-- An officer reviews an alarm: confirmed -> `confirmed`, else `overridden`.
+function bl.review(t)
+    local o = station("bl.review", "review", t,
+        fields_of { "confirm_carrier", "confirm_clean", "confirmed", "overridden" }, 2)
     return o
 end
 
@@ -418,6 +624,45 @@ function bl.route(t)
         o.targets[i], o.probs[i] = e[1], e[2]
     end
     local obj = tagged("route", o, 2)
+    return obj
+end
+
+-- bl.by_class{foot = "a", car = "b", default = "c"}: the next station by
+-- the entity's class (class names are checked when the job converts).
+function bl.by_class(t)
+    if type(t) ~= "table" then
+        error('bl.by_class: expects a table, as in bl.by_class{foot = "a", default = "b"}', 2)
+    end
+    local map = {}
+    for k, v in pairs(t) do
+        if type(k) ~= "string" then
+            error(format("bl.by_class: keys are class names (got %s)", tostring(k)), 2)
+        end
+        if type(v) ~= "string" then
+            error(format("bl.by_class: %s must be a station name or 'exit' (got %s)", k, type(v)), 2)
+        end
+        if k ~= "default" then
+            map[k] = v
+        end
+    end
+    local obj = tagged("by_class", { map = map, default = t.default }, 2)
+    return obj
+end
+
+-- bl.by_attribute{"declared_value", at_least = 1000, yes = "x", no = "y"}.
+function bl.by_attribute(t)
+    check_fields("bl.by_attribute", t, { "attribute", "at_least", "yes", "no" }, 1, 2)
+    local a = t[1] or t.attribute
+    if type(a) ~= "string" or a == "" then
+        error('bl.by_attribute: the first element must be an attribute, as in '
+            .. 'bl.by_attribute{"declared_value", at_least = 1000, yes = "search"}', 2)
+    end
+    check_number("bl.by_attribute", "at_least", t.at_least, 2)
+    if type(t.yes) ~= "string" then
+        error("bl.by_attribute: yes= must be a station name or 'exit'", 2)
+    end
+    local obj = tagged("by_attribute", { attribute = a, at_least = t.at_least, yes = t.yes,
+        no = t.no }, 2)
     return obj
 end
 
@@ -475,7 +720,8 @@ end
 -- ------------------------------------------------------------ jobs
 
 local checkpoint_fields = { "name", "seed", "replications", "duration", "max_entities", "warmup",
-    "entity_table", "arrivals", "population", "stations", "plugins", "scan" }
+    "entity_table", "series_step", "classes", "replay", "arrivals", "population", "stations",
+    "plugins", "surrogate", "scan" }
 
 -- The checkpoint job: entities arrive, pass the stations, leave.
 function bl.checkpoint(t)
@@ -494,6 +740,13 @@ function bl.checkpoint(t)
     end
     if t.stations ~= nil then
         check_list("bl.checkpoint: stations", t.stations, 2)
+    end
+    if t.classes ~= nil then
+        check_list("bl.checkpoint: classes", t.classes, 2)
+        if t.arrivals ~= nil or t.population ~= nil then
+            error("bl.checkpoint: with classes=, arrivals= and population= go inside each "
+                .. "bl.class{...}", 2)
+        end
     end
     local o = { job = "checkpoint" }
     for _, f in ipairs(checkpoint_fields) do

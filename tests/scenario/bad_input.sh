@@ -26,6 +26,70 @@ expect_failure "unknown route target" "route.lua:4:" \
     "$BORDERLAB" run "$work/route.lua" -o "$work/out/route.h5" --quiet
 no_results "$work/out" "unknown route target"
 
+# A shift schedule whose times overlap: the bl.shifts line and both shifts.
+cat >"$work/shifts.lua" <<'LUA'
+return bl.checkpoint{
+    name = "shifts", max_entities = 10, arrivals = bl.poisson{ rate = 1 },
+    stations = {
+        bl.station{ "a", servers = bl.shifts{
+            { from = bl.hours(0), to = bl.hours(9), servers = 4 },
+            { from = bl.hours(8), to = bl.hours(24), servers = 2 } },
+            service = bl.exponential{ mean = 1 } },
+    },
+}
+LUA
+expect_failure "overlapping shifts" "shifts.lua:4: bl.shifts: shifts overlap: shift 1 (0:00 to 9:00" \
+    "$BORDERLAB" run "$work/shifts.lua" -o "$work/out/shifts.h5" --quiet
+no_results "$work/out" "overlapping shifts"
+
+# A negative arrival rate, in each constructor that takes rates.
+cat >"$work/rate.lua" <<'LUA'
+return bl.checkpoint{
+    name = "rate", max_entities = 10, arrivals = bl.poisson{ rate = -2 },
+    stations = { bl.station{ "a", servers = 1, service = 1 } },
+}
+LUA
+expect_failure "negative rate (bl.poisson)" "rate.lua:2: bl.poisson: rate must be a rate >= 0" \
+    "$BORDERLAB" run "$work/rate.lua" -o "$work/out/rate.h5" --quiet
+cat >"$work/weekly.lua" <<'LUA'
+local day = {}
+for h = 1, 24 do day[h] = bl.per_hour(h == 13 and -5 or 60) end
+return bl.checkpoint{
+    name = "weekly", duration = bl.days(7),
+    classes = { bl.class{ "car", arrivals = bl.weekly{ day = day } } },
+    stations = { bl.station{ "a", servers = 1, service = 1 } },
+}
+LUA
+expect_failure "negative rate (bl.weekly)" "weekly.lua:5: bl.weekly: day\[13\] must be a rate >= 0" \
+    "$BORDERLAB" run "$work/weekly.lua" -o "$work/out/weekly.h5" --quiet
+cat >"$work/class.lua" <<'LUA'
+return bl.checkpoint{
+    name = "class", duration = 100,
+    classes = {
+        bl.class{ "foot", arrivals = bl.poisson{ rate = 1 } },
+        bl.class{ "car", arrivals = bl.poisson{ profile = { 1, -0.5 }, step = 60 } },
+    },
+    stations = { bl.station{ "a", servers = 1, service = 1 } },
+}
+LUA
+expect_failure "negative rate (bl.class)" "class.lua:5: bl.poisson: profile\[2\] must be a rate >= 0" \
+    "$BORDERLAB" run "$work/class.lua" -o "$work/out/class.h5" --quiet
+no_results "$work/out" "negative arrival rates"
+
+# A malformed row in replayed arrivals: the scenario line, the file and row.
+printf 'time,class\n0,foot\n-30,foot\n' >"$work/arrivals.csv"
+cat >"$work/replay.lua" <<'LUA'
+return bl.checkpoint{
+    name = "replay", duration = 100,
+    classes = { bl.class{ "foot" } },
+    replay = bl.arrivals_csv{ path = "arrivals.csv" },
+    stations = { bl.station{ "a", servers = 1, service = 1 } },
+}
+LUA
+expect_failure "malformed arrivals row" "replay.lua:4: bl.arrivals_csv: .*arrivals.csv:3: column 'time' is -30" \
+    "$BORDERLAB" run "$work/replay.lua" -o "$work/out/replay.h5" --quiet
+no_results "$work/out" "malformed arrivals row"
+
 # Plugins that are not plugins.
 expect_failure "text file as plugin" "not a shared object" \
     "$BORDERLAB" run "$quickstart" --plugin "detector=$top_srcdir/tests/plugins/not_a_plugin.txt" \

@@ -7,7 +7,7 @@
 
 #include <hdf5_hl.h>
 
-enum { C_U32, C_U64, C_F64, C_STR };
+enum { C_U32, C_U64, C_F64, C_STR, C_I32 };
 
 typedef struct column {
     const char *name;
@@ -41,30 +41,127 @@ static const column_t station_cols[] = {
     COL(h5read_station_t, utilisation_ci_high, C_F64),
     COL(h5read_station_t, mean_queue, C_F64),
     COL(h5read_station_t, max_queue, C_U64),
+    COL(h5read_station_t, reneged, C_U64),
+    COL(h5read_station_t, officer_hours, C_F64),
 };
 
 static const column_t replication_cols[] = {
-    COL(h5read_replication_t, replication, C_U32), COL(h5read_replication_t, station, C_STR),
-    COL(h5read_replication_t, arrivals, C_U64),    COL(h5read_replication_t, served, C_U64),
-    COL(h5read_replication_t, in_system, C_U64),   COL(h5read_replication_t, decisions_yes, C_U64),
-    COL(h5read_replication_t, wait_mean, C_F64),   COL(h5read_replication_t, wait_p50, C_F64),
-    COL(h5read_replication_t, wait_p90, C_F64),    COL(h5read_replication_t, wait_p99, C_F64),
-    COL(h5read_replication_t, utilisation, C_F64), COL(h5read_replication_t, mean_queue, C_F64),
+    COL(h5read_replication_t, replication, C_U32),
+    COL(h5read_replication_t, station, C_STR),
+    COL(h5read_replication_t, arrivals, C_U64),
+    COL(h5read_replication_t, served, C_U64),
+    COL(h5read_replication_t, in_system, C_U64),
+    COL(h5read_replication_t, decisions_yes, C_U64),
+    COL(h5read_replication_t, wait_mean, C_F64),
+    COL(h5read_replication_t, wait_p50, C_F64),
+    COL(h5read_replication_t, wait_p90, C_F64),
+    COL(h5read_replication_t, wait_p99, C_F64),
+    COL(h5read_replication_t, utilisation, C_F64),
+    COL(h5read_replication_t, mean_queue, C_F64),
     COL(h5read_replication_t, max_queue, C_U64),
+    COL(h5read_replication_t, reneged, C_U64),
+    COL(h5read_replication_t, wait_p95, C_F64),
+    COL(h5read_replication_t, officer_hours, C_F64),
+    COL(h5read_replication_t, all_arrivals, C_U64),
+    COL(h5read_replication_t, all_departures, C_U64),
 };
 
 static const column_t system_cols[] = {
-    COL(h5read_system_t, replication, C_U32),    COL(h5read_system_t, entities, C_U64),
-    COL(h5read_system_t, completed, C_U64),      COL(h5read_system_t, total_arrivals, C_U64),
-    COL(h5read_system_t, sojourn_mean, C_F64),   COL(h5read_system_t, sojourn_p50, C_F64),
-    COL(h5read_system_t, sojourn_p90, C_F64),    COL(h5read_system_t, sojourn_p99, C_F64),
-    COL(h5read_system_t, mean_in_system, C_F64), COL(h5read_system_t, throughput, C_F64),
-    COL(h5read_system_t, littles_ratio, C_F64),  COL(h5read_system_t, window_start, C_F64),
-    COL(h5read_system_t, window_end, C_F64),     COL(h5read_system_t, end_time, C_F64),
-    COL(h5read_system_t, events, C_U64),         COL(h5read_system_t, carriers, C_U64),
-    COL(h5read_system_t, selected, C_U64),       COL(h5read_system_t, alarms, C_U64),
-    COL(h5read_system_t, searches, C_U64),       COL(h5read_system_t, seizures, C_U64),
-    COL(h5read_system_t, missed, C_U64),
+    COL(h5read_system_t, replication, C_U32),      COL(h5read_system_t, entities, C_U64),
+    COL(h5read_system_t, completed, C_U64),        COL(h5read_system_t, total_arrivals, C_U64),
+    COL(h5read_system_t, sojourn_mean, C_F64),     COL(h5read_system_t, sojourn_p50, C_F64),
+    COL(h5read_system_t, sojourn_p90, C_F64),      COL(h5read_system_t, sojourn_p99, C_F64),
+    COL(h5read_system_t, mean_in_system, C_F64),   COL(h5read_system_t, throughput, C_F64),
+    COL(h5read_system_t, littles_ratio, C_F64),    COL(h5read_system_t, window_start, C_F64),
+    COL(h5read_system_t, window_end, C_F64),       COL(h5read_system_t, end_time, C_F64),
+    COL(h5read_system_t, events, C_U64),           COL(h5read_system_t, carriers, C_U64),
+    COL(h5read_system_t, selected, C_U64),         COL(h5read_system_t, alarms, C_U64),
+    COL(h5read_system_t, searches, C_U64),         COL(h5read_system_t, seizures, C_U64),
+    COL(h5read_system_t, missed, C_U64),           COL(h5read_system_t, travellers, C_U64),
+    COL(h5read_system_t, false_alarms, C_U64),     COL(h5read_system_t, confirmed, C_U64),
+    COL(h5read_system_t, overridden, C_U64),       COL(h5read_system_t, reneged, C_U64),
+    COL(h5read_system_t, total_departures, C_U64), COL(h5read_system_t, in_system_end, C_U64),
+    COL(h5read_system_t, sojourn_p95, C_F64),      COL(h5read_system_t, officer_hours, C_F64),
+};
+
+/* m, m_ci_low, m_ci_high; MCI: m_mean, m_ci_low, m_ci_high. */
+#define CI(st, m) COL(st, m, C_F64), COL(st, m##_ci_low, C_F64), COL(st, m##_ci_high, C_F64)
+#define MCI(st, m) COL(st, m##_mean, C_F64), COL(st, m##_ci_low, C_F64), COL(st, m##_ci_high, C_F64)
+
+static const column_t summary_cols[] = {
+    COL(h5read_summary_t, replications, C_U32),    COL(h5read_summary_t, entities, C_U64),
+    COL(h5read_summary_t, sojourn_mean, C_F64),    COL(h5read_summary_t, sojourn_ci_low, C_F64),
+    COL(h5read_summary_t, sojourn_ci_high, C_F64), COL(h5read_summary_t, sojourn_p50, C_F64),
+    COL(h5read_summary_t, sojourn_p90, C_F64),     COL(h5read_summary_t, sojourn_p95, C_F64),
+    COL(h5read_summary_t, sojourn_p99, C_F64),     CI(h5read_summary_t, throughput),
+    COL(h5read_summary_t, carriers, C_U64),        COL(h5read_summary_t, selected, C_U64),
+    COL(h5read_summary_t, alarms, C_U64),          COL(h5read_summary_t, searches, C_U64),
+    COL(h5read_summary_t, seizures, C_U64),        COL(h5read_summary_t, missed, C_U64),
+    COL(h5read_summary_t, travellers, C_U64),      COL(h5read_summary_t, false_alarms, C_U64),
+    COL(h5read_summary_t, confirmed, C_U64),       COL(h5read_summary_t, overridden, C_U64),
+    COL(h5read_summary_t, reneged, C_U64),         MCI(h5read_summary_t, seizures),
+    MCI(h5read_summary_t, false_alarms),           CI(h5read_summary_t, officer_hours),
+    COL(h5read_summary_t, half_width, C_F64),
+};
+
+static const column_t class_cols[] = {
+    COL(h5read_class_t, class, C_STR),           COL(h5read_class_t, priority, C_I32),
+    COL(h5read_class_t, entities, C_U64),        COL(h5read_class_t, completed, C_U64),
+    COL(h5read_class_t, travellers, C_U64),      COL(h5read_class_t, reneged, C_U64),
+    COL(h5read_class_t, carriers, C_U64),        COL(h5read_class_t, seizures, C_U64),
+    COL(h5read_class_t, sojourn_mean, C_F64),    COL(h5read_class_t, sojourn_ci_low, C_F64),
+    COL(h5read_class_t, sojourn_ci_high, C_F64), COL(h5read_class_t, sojourn_p50, C_F64),
+    COL(h5read_class_t, sojourn_p90, C_F64),     COL(h5read_class_t, sojourn_p95, C_F64),
+    COL(h5read_class_t, sojourn_p99, C_F64),
+};
+
+static const column_t contraband_cols[] = {
+    COL(h5read_contraband_t, contraband, C_STR),
+    COL(h5read_contraband_t, carriers, C_U64),
+    COL(h5read_contraband_t, seized, C_U64),
+    COL(h5read_contraband_t, through, C_U64),
+    COL(h5read_contraband_t, value_seized, C_F64),
+    COL(h5read_contraband_t, value_through, C_F64),
+    MCI(h5read_contraband_t, seized),
+    MCI(h5read_contraband_t, through),
+};
+
+static const column_t queue_cols[] = {
+    COL(h5read_queue_t, station, C_STR),
+    COL(h5read_queue_t, time, C_F64),
+    MCI(h5read_queue_t, queue),
+};
+
+static const column_t hourly_cols[] = {
+    COL(h5read_hourly_t, station, C_STR),
+    COL(h5read_hourly_t, hour, C_U32),
+    CI(h5read_hourly_t, utilisation),
+    COL(h5read_hourly_t, servers_on_duty, C_F64),
+    COL(h5read_hourly_t, served_per_hour, C_F64),
+    COL(h5read_hourly_t, served_ci_low, C_F64),
+    COL(h5read_hourly_t, served_ci_high, C_F64),
+};
+
+static const column_t waits_cols[] = {
+    COL(h5read_waits_t, station, C_STR),
+    COL(h5read_waits_t, quantile, C_F64),
+    COL(h5read_waits_t, wait, C_F64),
+};
+
+static const column_t sweep_point_cols[] = {
+    COL(h5read_sweep_point_t, point, C_U32),    COL(h5read_sweep_point_t, group, C_STR),
+    COL(h5read_sweep_point_t, settings, C_STR), COL(h5read_sweep_point_t, replications, C_U32),
+    CI(h5read_sweep_point_t, sojourn_mean),     CI(h5read_sweep_point_t, sojourn_p90),
+    CI(h5read_sweep_point_t, throughput),       CI(h5read_sweep_point_t, seizures),
+    CI(h5read_sweep_point_t, false_alarms),     CI(h5read_sweep_point_t, officer_hours),
+    CI(h5read_sweep_point_t, reneged),
+};
+
+static const column_t sweep_axis_cols[] = {
+    COL(h5read_sweep_axis_t, axis, C_STR),
+    COL(h5read_sweep_axis_t, point, C_U32),
+    COL(h5read_sweep_axis_t, value, C_STR),
+    COL(h5read_sweep_axis_t, value_number, C_F64),
 };
 
 static const column_t plugin_cols[] = {
@@ -126,6 +223,9 @@ static hid_t memory_type(const column_t *c, size_t n, size_t row_size) {
             break;
         case C_F64:
             ft = H5Tcopy(H5T_NATIVE_DOUBLE);
+            break;
+        case C_I32:
+            ft = H5Tcopy(H5T_NATIVE_INT32);
             break;
         default:
             ft = H5Tcopy(H5T_C_S1);
@@ -190,6 +290,39 @@ int h5read_system(hid_t file, h5read_system_t **rows, size_t *n) {
 
 int h5read_plugins(hid_t file, h5read_plugin_t **rows, size_t *n) {
     return read_table(file, "/plugins", plugin_cols, NCOLS(plugin_cols), sizeof **rows,
+                      (void **)rows, n);
+}
+
+/* read_table of GROUP/name. */
+static int read_in(hid_t file, const char *group, const char *name, const column_t *c, size_t nc,
+                   size_t row_size, void **rows, size_t *n) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", group, name);
+    return read_table(file, path, c, nc, row_size, rows, n);
+}
+
+#define READ_IN(fn, type, name, cols)                                                              \
+    int fn(hid_t file, const char *group, type **rows, size_t *n) {                                \
+        return read_in(file, group, name, cols, NCOLS(cols), sizeof **rows, (void **)rows, n);     \
+    }
+
+READ_IN(h5read_stations_in, h5read_station_t, "stations", station_cols)
+READ_IN(h5read_replications_in, h5read_replication_t, "replications", replication_cols)
+READ_IN(h5read_system_in, h5read_system_t, "system", system_cols)
+READ_IN(h5read_summary_in, h5read_summary_t, "summary", summary_cols)
+READ_IN(h5read_classes_in, h5read_class_t, "classes", class_cols)
+READ_IN(h5read_contraband_in, h5read_contraband_t, "contraband", contraband_cols)
+READ_IN(h5read_queue_in, h5read_queue_t, "queue", queue_cols)
+READ_IN(h5read_hourly_in, h5read_hourly_t, "hourly", hourly_cols)
+READ_IN(h5read_waits_in, h5read_waits_t, "waits", waits_cols)
+
+int h5read_sweep_points(hid_t file, h5read_sweep_point_t **rows, size_t *n) {
+    return read_table(file, "/sweep/points", sweep_point_cols, NCOLS(sweep_point_cols),
+                      sizeof **rows, (void **)rows, n);
+}
+
+int h5read_sweep_axes(hid_t file, h5read_sweep_axis_t **rows, size_t *n) {
+    return read_table(file, "/sweep/axes", sweep_axis_cols, NCOLS(sweep_axis_cols), sizeof **rows,
                       (void **)rows, n);
 }
 

@@ -30,7 +30,8 @@ fi
 for group in checkpoint; do
     if grep -q "GROUP \"$group\"" "$header"; then pass "group /$group"; else fail "no group /$group"; fi
 done
-for dataset in plugins stations replications system summary; do
+for dataset in plugins stations replications system summary classes contraband queue hourly \
+    waits; do
     if grep -q "DATASET \"$dataset\"" "$header"; then
         pass "dataset $dataset"
     else
@@ -39,7 +40,8 @@ for dataset in plugins stations replications system summary; do
 done
 # The full paths, not just the names.
 for path in /plugins /checkpoint/stations /checkpoint/replications /checkpoint/system \
-    /checkpoint/summary; do
+    /checkpoint/summary /checkpoint/classes /checkpoint/contraband /checkpoint/queue \
+    /checkpoint/hourly /checkpoint/waits; do
     if "$H5DUMP" -H -d "$path" "$file" >/dev/null 2>&1; then
         pass "dataset $path"
     else
@@ -104,6 +106,39 @@ with h5py.File(path, "r") as f:
     if len(f["/checkpoint/summary"]) != 1:
         problems.append("/checkpoint/summary has %d rows" % len(f["/checkpoint/summary"]))
 
+    # The planning tables carry the documented columns (H7 plots, H8 read them).
+    columns = {
+        "stations": "reneged officer_hours wait_p95",
+        "replications": "reneged wait_p95 officer_hours all_arrivals all_departures",
+        "system": "travellers false_alarms confirmed overridden reneged total_departures "
+                  "in_system_end sojourn_p95 officer_hours",
+        "summary": "travellers false_alarms confirmed overridden reneged seizures_mean "
+                   "seizures_ci_low seizures_ci_high false_alarms_mean false_alarms_ci_low "
+                   "false_alarms_ci_high officer_hours officer_hours_ci_low "
+                   "officer_hours_ci_high half_width",
+        "classes": "class priority entities completed travellers reneged carriers seizures "
+                   "sojourn_mean sojourn_ci_low sojourn_ci_high sojourn_p50 sojourn_p90 "
+                   "sojourn_p95 sojourn_p99",
+        "contraband": "contraband carriers seized through value_seized value_through "
+                      "seized_mean seized_ci_low seized_ci_high through_mean through_ci_low "
+                      "through_ci_high",
+        "queue": "station time queue_mean queue_ci_low queue_ci_high",
+        "hourly": "station hour utilisation utilisation_ci_low utilisation_ci_high "
+                  "servers_on_duty served_per_hour served_ci_low served_ci_high",
+        "waits": "station quantile wait",
+    }
+    for table, names in columns.items():
+        have = f["/checkpoint/" + table].dtype.names
+        for name in names.split():
+            if name not in have:
+                problems.append("/checkpoint/%s has no column %s" % (table, name))
+    hourly = f["/checkpoint/hourly"][()]
+    if not any(s.decode("utf-8") == "(system)" for s in hourly["station"]):
+        problems.append("/checkpoint/hourly has no (system) rows")
+    waits = f["/checkpoint/waits"][()]
+    if len(waits) != 101 * (len(stations) + 1):
+        problems.append("/checkpoint/waits has %d rows for %d stations" % (len(waits), len(stations)))
+
     plugins = f["/plugins"][()]
     roles = sorted(r.decode("utf-8") for r in plugins["role"])
     print("plugins:", ", ".join("%s=%s %s" % (r.decode(), i.decode(), v.decode())
@@ -120,7 +155,7 @@ for p in problems:
     print("FAIL", p)
 sys.exit(1 if problems else 0)
 EOF
-    pass "h5py ($python) reads /checkpoint/stations and /plugins"
+    pass "h5py ($python) reads /checkpoint/stations, the planning tables and /plugins"
 else
     fail "h5py ($python) checks failed"
 fi

@@ -163,6 +163,72 @@ static void test_quickstart_file_entity_tables(void **state) {
     H5Fclose(f);
 }
 
+/* The planning tables: classes, series and wait distributions are there,
+ * and every replication accounts for each entity (arrived = left + still
+ * in the system, overall and at every station). */
+static void test_quickstart_file_checkpoint_tables(void **state) {
+    hid_t f = open_results();
+    h5read_station_t *stations = NULL;
+    h5read_class_t *classes = NULL;
+    h5read_hourly_t *hourly = NULL;
+    h5read_waits_t *waits = NULL;
+    h5read_queue_t *queue = NULL;
+    h5read_system_t *sys = NULL;
+    h5read_replication_t *reps = NULL;
+    h5read_summary_t *sum = NULL;
+    size_t ns = 0, nc = 0, nh = 0, nw = 0, nq = 0, nsys = 0, nr = 0, nsum = 0;
+    assert_int_equal(h5read_stations_in(f, "/checkpoint", &stations, &ns), 0);
+    assert_int_equal(h5read_classes_in(f, "/checkpoint", &classes, &nc), 0);
+    assert_int_equal(h5read_hourly_in(f, "/checkpoint", &hourly, &nh), 0);
+    assert_int_equal(h5read_waits_in(f, "/checkpoint", &waits, &nw), 0);
+    assert_int_equal(h5read_queue_in(f, "/checkpoint", &queue, &nq), 0);
+    assert_int_equal(h5read_system_in(f, "/checkpoint", &sys, &nsys), 0);
+    assert_int_equal(h5read_replications_in(f, "/checkpoint", &reps, &nr), 0);
+    assert_int_equal(h5read_summary_in(f, "/checkpoint", &sum, &nsum), 0);
+    assert_int_equal(nsum, 1);
+    assert_true(h5read_exists(f, "/checkpoint/contraband"));
+
+    assert_true(nc >= 1);
+    uint64_t entities = 0;
+    for (size_t i = 0; i < nc; i++)
+        entities += classes[i].entities;
+    assert_int_equal(entities, sum->entities);
+
+    size_t system_hours = 0;
+    for (size_t i = 0; i < nh; i++)
+        system_hours += strcmp(hourly[i].station, "(system)") == 0;
+    assert_true(system_hours >= 1);
+    assert_int_equal(nw, (ns + 1) * 101);
+    assert_string_equal(waits[nw - 1].station, "(end to end)");
+    assert_true(nq >= ns && nq % ns == 0);
+
+    for (size_t i = 0; i < nsys; i++)
+        if (sys[i].total_arrivals != sys[i].total_departures + sys[i].in_system_end)
+            fail_msg("replication %u: %llu arrived, %llu left, %llu still in the system",
+                     sys[i].replication, (unsigned long long)sys[i].total_arrivals,
+                     (unsigned long long)sys[i].total_departures,
+                     (unsigned long long)sys[i].in_system_end);
+    for (size_t i = 0; i < nr; i++)
+        if (reps[i].all_arrivals != reps[i].all_departures + reps[i].in_system)
+            fail_msg("replication %u, station %s: %llu arrived, %llu left, %llu there",
+                     reps[i].replication, reps[i].station, (unsigned long long)reps[i].all_arrivals,
+                     (unsigned long long)reps[i].all_departures,
+                     (unsigned long long)reps[i].in_system);
+    double officer = 0;
+    for (size_t i = 0; i < ns; i++)
+        officer += stations[i].officer_hours;
+    assert_true(officer > 0);
+    free(stations);
+    free(classes);
+    free(hourly);
+    free(waits);
+    free(queue);
+    free(sys);
+    free(reps);
+    free(sum);
+    H5Fclose(f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quickstart_file_exit_status),
@@ -170,6 +236,7 @@ int main(void) {
         cmocka_unit_test(test_quickstart_file_stations),
         cmocka_unit_test(test_quickstart_file_plugins),
         cmocka_unit_test(test_quickstart_file_entity_tables),
+        cmocka_unit_test(test_quickstart_file_checkpoint_tables),
     };
     return cmocka_run_group_tests(tests, run_quickstart, NULL);
 }

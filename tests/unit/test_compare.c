@@ -741,7 +741,7 @@ static void test_plot_reports_gnuplot_failure(void **state) {
     char png[700];
     snprintf(png, sizeof png, "%s/bad.png", f->dir);
     const double x[] = {0, 1, 2}, y[] = {1, NAN, 3};
-    bl_plot_series_t s = {"it's a_label", x, y, 3, NULL};
+    bl_plot_series_t s = {"it's a_label", x, y, 3, NULL, NULL, NULL};
     bl_plot_t p;
     bl_plot_init(&p);
     p.title = "queue 'A' \"length\"";
@@ -776,7 +776,7 @@ static void test_plot_without_gnuplot(void **state) {
     snprintf(png, sizeof png, "%s/none.png", f->dir);
     setenv("PATH", "/nonexistent", 1);
     const double x[] = {0, 1}, y[] = {0, 1};
-    bl_plot_series_t s = {"a", x, y, 2, NULL};
+    bl_plot_series_t s = {"a", x, y, 2, NULL, NULL, NULL};
     bl_plot_t p;
     bl_plot_init(&p);
     p.series = &s;

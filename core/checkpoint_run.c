@@ -712,22 +712,6 @@ static int run_rounds(const bl_scenario_t *base, point_t *points, size_t n_point
 
 /* ------------------------------------------------------------------ writing */
 
-static void fill_run_info(bl_run_t *run) {
-    if (gethostname(run->host, sizeof run->host) != 0)
-        snprintf(run->host, sizeof run->host, "unknown");
-    run->host[sizeof run->host - 1] = '\0';
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(run->start_time, sizeof run->start_time, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static double monotonic_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* Root attributes of the surrogate and the sequential stopping rule. */
 static int write_extras(bl_results_writer_t *w, const bl_scenario_t *sc, const point_t *points,
                         size_t n_points, bl_error_t *err) {
@@ -880,8 +864,8 @@ int bl_checkpoint_run(bl_scenario_t *sc, const bl_run_options_t *opts,
     unsigned threads = opts->threads ? opts->threads : bl_pool_default_threads();
     bl_run_t run;
     memset(&run, 0, sizeof run);
-    fill_run_info(&run);
-    double t0 = monotonic_seconds();
+    bl_run_info_fill(&run);
+    double t0 = bl_monotonic_seconds();
     rc = run_rounds(sc, points, n_points, threads,
                     sw.n_axes == 0 && sc->entity_table ? *writerp : NULL, opts->quiet, err);
     if (rc != 0)
@@ -890,7 +874,7 @@ int bl_checkpoint_run(bl_scenario_t *sc, const bl_run_options_t *opts,
     run.plugins = &plugins;
     run.threads = threads;
     run.command_line = opts->command_line;
-    run.wall_seconds = monotonic_seconds() - t0;
+    run.wall_seconds = bl_monotonic_seconds() - t0;
     rc = write_results(*writerp, &run, &sw, points, n_points, err);
     if (rc != 0)
         goto out;

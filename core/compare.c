@@ -360,40 +360,6 @@ out:
     return rc;
 }
 
-typedef struct group_list {
-    char **names;
-    size_t n, cap;
-    bool failed;
-} group_list_t;
-
-/* H5Literate callback: the names of the member groups (HDF5 1.10 and 1.12 alike). */
-static herr_t collect_group(hid_t loc, const char *name, const H5L_info_t *info, void *data) {
-    group_list_t *g = data;
-    hid_t obj = H5Oopen(loc, name, H5P_DEFAULT);
-    bool is_group = obj >= 0 && H5Iget_type(obj) == H5I_GROUP;
-    if (obj >= 0)
-        H5Oclose(obj);
-    if (!is_group)
-        return 0;
-    if (g->n == g->cap) {
-        size_t cap = g->cap ? 2 * g->cap : 8;
-        char **grown = realloc(g->names, cap * sizeof *grown);
-        if (grown == NULL) {
-            g->failed = true;
-            return -1;
-        }
-        g->names = grown;
-        g->cap = cap;
-    }
-    g->names[g->n] = strdup(name);
-    if (g->names[g->n] == NULL) {
-        g->failed = true;
-        return -1;
-    }
-    g->n++;
-    return 0;
-}
-
 static int add_detector(bl_compare_t *c, detector_t **out) {
     if (c->n_detectors == c->cap_detectors) {
         size_t cap = c->cap_detectors ? 2 * c->cap_detectors : 8;
@@ -416,7 +382,7 @@ static int load_input(bl_compare_t *c, size_t index, bl_error_t *err) {
     char *job = NULL;
     scan_in_t *scans = NULL;
     size_t n_scans = 0;
-    group_list_t groups = {NULL, 0, 0, false};
+    bl_group_names_t groups = {NULL, 0, 0, false};
 
     rc = bl_summary_check_file(in->path, NULL, err);
     if (rc != 0)
@@ -482,19 +448,12 @@ static int load_input(bl_compare_t *c, size_t index, bl_error_t *err) {
         goto out;
     }
     /* Scenario order when the writer tracked it, else by name. */
-    hsize_t idx = 0;
-    if (H5Literate(dets, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, collect_group, &groups) < 0) {
-        for (size_t i = 0; i < groups.n; i++)
-            free(groups.names[i]);
-        groups.n = 0;
-        groups.failed = false;
-        idx = 0;
-        if (H5Literate(dets, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_group, &groups) < 0) {
-            rc = groups.failed
-                     ? bl_error_set(err, BL_ENOMEM, "out of memory")
-                     : bl_error_set(err, BL_EHDF5, "%s: cannot list /detector/detectors", in->path);
-            goto out;
-        }
+    rc = bl_results_group_names(dets, &groups);
+    if (rc != 0) {
+        rc = rc == BL_ENOMEM
+                 ? bl_error_set(err, BL_ENOMEM, "out of memory")
+                 : bl_error_set(err, BL_EHDF5, "%s: cannot list /detector/detectors", in->path);
+        goto out;
     }
     for (size_t g = 0; g < groups.n; g++) {
         detector_t *d;
@@ -511,9 +470,7 @@ static int load_input(bl_compare_t *c, size_t index, bl_error_t *err) {
             goto out;
     }
 out:
-    for (size_t i = 0; i < groups.n; i++)
-        free(groups.names[i]);
-    free(groups.names);
+    bl_group_names_fini(&groups);
     free(scans);
     free(job);
     if (dets >= 0)

@@ -1,13 +1,12 @@
 /* `borderlab plot`: the plots of a checkpoint results file; see
  * plot_checkpoint.h.  Tables are read column by column, by name, into
  * doubles or strings (HDF5 converts the stored integers), so this file does
- * not depend on the writer's row structs. */
+ * not depend on the writer's row structs.  The sweep plots are in
+ * plot_sweep.c; what both share is declared in plot_internal.h. */
 #include "plot_checkpoint.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,22 +17,13 @@
 
 #include "paths.h"
 #include "plot.h"
+#include "plot_internal.h"
 #include "results_schema.h"
 #include "summary.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
 /* ------------------------------------------------------------------ tables by column name */
 
-/* One compound dataset, open. */
-typedef struct table {
-    hid_t dset, ftype;
-    size_t n;          /* rows */
-    const char *fname; /* the results file, for messages */
-    char path[96];
-} table_t;
-
-static void table_close(table_t *t) {
+void bl_plotcp_table_close(table_t *t) {
     if (t->ftype >= 0)
         H5Tclose(t->ftype);
     if (t->dset >= 0)
@@ -42,8 +32,8 @@ static void table_close(table_t *t) {
 }
 
 /* Open the table at path (absolute). */
-static int table_open(hid_t file, const char *fname, const char *path, table_t *t,
-                      bl_error_t *err) {
+int bl_plotcp_table_open(hid_t file, const char *fname, const char *path, table_t *t,
+                         bl_error_t *err) {
     t->dset = t->ftype = -1;
     t->n = 0;
     t->fname = fname;
@@ -65,7 +55,7 @@ static int table_open(hid_t file, const char *fname, const char *path, table_t *
         H5Sclose(space);
     }
     if (n < 0) {
-        table_close(t);
+        bl_plotcp_table_close(t);
         return bl_error_set(err, BL_EHDF5, "%s: %s is not a readable table: the file is damaged",
                             fname, path);
     }
@@ -131,19 +121,19 @@ static int table_column(const table_t *t, const char *column, bool text, void **
     return 0;
 }
 
-static int table_doubles(const table_t *t, const char *column, double **out, bl_error_t *err) {
+int bl_plotcp_table_doubles(const table_t *t, const char *column, double **out, bl_error_t *err) {
     return table_column(t, column, false, (void **)out, NULL, err);
 }
 
-static int table_strings(const table_t *t, const char *column, char **out, size_t *width,
-                         bl_error_t *err) {
+int bl_plotcp_table_strings(const table_t *t, const char *column, char **out, size_t *width,
+                            bl_error_t *err) {
     return table_column(t, column, true, (void **)out, width, err);
 }
 
 /* Distinct strings of s (n strings of width w) in order of first
  * appearance: id[i] is the group of row i, first[g] the first row of group
  * g (both caller's, n entries).  Returns the number of groups. */
-static size_t group_rows(const char *s, size_t w, size_t n, size_t *id, size_t *first) {
+size_t bl_plotcp_group_rows(const char *s, size_t w, size_t n, size_t *id, size_t *first) {
     size_t groups = 0;
     for (size_t i = 0; i < n; i++) {
         size_t g = 0;
@@ -158,34 +148,11 @@ static size_t group_rows(const char *s, size_t w, size_t n, size_t *id, size_t *
 
 /* ------------------------------------------------------------------ curves */
 
-/* How a curve is drawn. */
-typedef enum curve_kind {
-    CURVE_LINE,      /* a line */
-    CURVE_BAND_LINE, /* a line over a transparent band between lo and hi */
-    CURVE_BARS,      /* a line with error bars from lo to hi */
-    CURVE_POINTS     /* points with error bars, no line (categories) */
-} curve_kind_t;
-
-typedef struct curve {
-    char label[160];
-    curve_kind_t kind;
-    double width; /* line width */
-    bool marks;   /* a dot on every point (lines with gaps: lone points show) */
-    const char *colour;
-    double *x, *y, *lo, *hi; /* one heap block, n points (room for cap) */
-    size_t n, cap;
-} curve_t;
-
-typedef struct curves {
-    curve_t *v;
-    size_t n;
-} curves_t;
-
 /* Colours that stay apart in print and for most colour-blind readers. */
 static const char *const COLOURS[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
                                       "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"};
 
-static void curves_free(curves_t *cs) {
+void bl_plotcp_curves_free(curves_t *cs) {
     for (size_t i = 0; i < cs->n; i++)
         free(cs->v[i].x); /* one block for x, y, lo and hi */
     free(cs->v);
@@ -194,7 +161,7 @@ static void curves_free(curves_t *cs) {
 }
 
 /* A new empty curve for up to cap points (NULL: out of memory). */
-static curve_t *curves_add(curves_t *cs, const char *label, curve_kind_t kind, size_t cap) {
+curve_t *bl_plotcp_curves_add(curves_t *cs, const char *label, curve_kind_t kind, size_t cap) {
     curve_t *v = realloc(cs->v, (cs->n + 1) * sizeof *v);
     if (v == NULL)
         return NULL;
@@ -216,7 +183,7 @@ static curve_t *curves_add(curves_t *cs, const char *label, curve_kind_t kind, s
     return c;
 }
 
-static void curve_push(curve_t *c, double x, double y, double lo, double hi) {
+void bl_plotcp_curve_push(curve_t *c, double x, double y, double lo, double hi) {
     if (c->n < c->cap) {
         c->x[c->n] = x;
         c->y[c->n] = y;
@@ -227,7 +194,7 @@ static void curve_push(curve_t *c, double x, double y, double lo, double hi) {
 }
 
 /* Sort the points of c by x (insertion sort: sweep curves are short). */
-static void curve_sort(curve_t *c) {
+void bl_plotcp_curve_sort(curve_t *c) {
     for (size_t i = 1; i < c->n; i++)
         for (size_t j = i; j > 0 && c->x[j - 1] > c->x[j]; j--) {
             double *cols[] = {c->x, c->y, c->lo, c->hi};
@@ -241,16 +208,10 @@ static void curve_sort(curve_t *c) {
 
 /* ------------------------------------------------------------------ output */
 
-typedef struct out {
-    const bl_plot_options_t *o;
-    char *dir;  /* heap */
-    char *stem; /* heap */
-    size_t written;
-} out_t;
-
 /* Draw the curves cs on plot p (title, labels, ranges set) as
  * DIR/<stem>_<name>.png (and .svg). */
-static int emit(out_t *out, bl_plot_t *p, const curves_t *cs, const char *name, bl_error_t *err) {
+int bl_plotcp_emit(out_t *out, bl_plot_t *p, const curves_t *cs, const char *name,
+                   bl_error_t *err) {
     size_t n = 0;
     for (size_t i = 0; i < cs->n; i++)
         n += cs->v[i].kind == CURVE_BAND_LINE ? 2 : 1;
@@ -334,17 +295,7 @@ static double hour_tic(double span) {
     return 0;
 }
 
-/* What every plot of a group shares. */
-typedef struct group_ctx {
-    hid_t file;
-    const char *fname;
-    const char *group;   /* "/checkpoint", "/sweep/p0003" */
-    const char *prefix;  /* "" or "p0003_" before the plot name */
-    const char *context; /* "quickstart" or "quickstart, xray.servers=4" */
-    char reps[64];       /* "mean of 10 replications" or "" */
-} group_ctx_t;
-
-static void plot_base(bl_plot_t *p, const char *xlabel, const char *ylabel) {
+void bl_plotcp_plot_base(bl_plot_t *p, const char *xlabel, const char *ylabel) {
     bl_plot_init(p);
     p->xlabel = xlabel;
     p->ylabel = ylabel;
@@ -372,7 +323,7 @@ static void station_table_free(station_table_t *s) {
     free(s->first);
     for (size_t i = 0; i < COUNT(s->col); i++)
         free(s->col[i]);
-    table_close(&s->t);
+    bl_plotcp_table_close(&s->t);
 }
 
 static int station_table_read(const group_ctx_t *g, const char *table, const char *const *columns,
@@ -380,11 +331,11 @@ static int station_table_read(const group_ctx_t *g, const char *table, const cha
     memset(s, 0, sizeof *s);
     s->t.dset = s->t.ftype = -1;
     snprintf(s->path, sizeof s->path, "%s/%s", g->group, table);
-    int rc = table_open(g->file, g->fname, s->path, &s->t, err);
+    int rc = bl_plotcp_table_open(g->file, g->fname, s->path, &s->t, err);
     if (rc == 0)
-        rc = table_strings(&s->t, "station", &s->station, &s->w, err);
+        rc = bl_plotcp_table_strings(&s->t, "station", &s->station, &s->w, err);
     for (size_t i = 0; rc == 0 && i < n_columns && i < COUNT(s->col); i++)
-        rc = table_doubles(&s->t, columns[i], &s->col[i], err);
+        rc = bl_plotcp_table_doubles(&s->t, columns[i], &s->col[i], err);
     if (rc != 0)
         return rc;
     size_t n = s->t.n ? s->t.n : 1;
@@ -392,7 +343,7 @@ static int station_table_read(const group_ctx_t *g, const char *table, const cha
     s->first = malloc(n * sizeof *s->first);
     if (s->id == NULL || s->first == NULL)
         return bl_error_set(err, BL_ENOMEM, "out of memory");
-    s->groups = group_rows(s->station, s->w, s->t.n, s->id, s->first);
+    s->groups = bl_plotcp_group_rows(s->station, s->w, s->t.n, s->id, s->first);
     return 0; /* an empty table draws an empty plot that says so */
 }
 
@@ -406,7 +357,7 @@ static curve_t *station_curve(curves_t *cs, const station_table_t *s, size_t k, 
     size_t count = 0;
     for (size_t i = 0; i < s->t.n; i++)
         count += s->id[i] == k;
-    return curves_add(cs, label, kind, count);
+    return bl_plotcp_curves_add(cs, label, kind, count);
 }
 
 /* Queue length over time per station, mean with a CI band. */
@@ -466,7 +417,7 @@ static int plot_queue(out_t *out, const group_ctx_t *g, bl_error_t *err) {
                 double v[3];
                 for (size_t j = 0; j < 3; j++)
                     v[j] = count[j] ? sum[j] / (double)count[j] : NAN;
-                curve_push(c, (bin + 0.5) * wide / 3600.0, v[0], v[1], v[2]);
+                bl_plotcp_curve_push(c, (bin + 0.5) * wide / 3600.0, v[0], v[1], v[2]);
                 memset(sum, 0, sizeof sum);
                 memset(count, 0, sizeof count);
             }
@@ -481,7 +432,7 @@ static int plot_queue(out_t *out, const group_ctx_t *g, bl_error_t *err) {
         }
     }
     bl_plot_t p;
-    plot_base(&p, "time since start (h)", "entities waiting");
+    bl_plotcp_plot_base(&p, "time since start (h)", "entities waiting");
     snprintf(title, sizeof title, "Queue length over time (%s%s%sbins of %g min)\n%s", g->reps,
              g->reps[0] ? ", " : "", band ? "95% CI band; " : "", wide / 60.0, g->context);
     p.title = title;
@@ -490,9 +441,9 @@ static int plot_queue(out_t *out, const group_ctx_t *g, bl_error_t *err) {
     p.xmax = tmax > 0 ? tmax / 3600.0 : NAN;
     p.xtic = hour_tic(tmax / 3600.0);
     snprintf(name, sizeof name, "%squeue", g->prefix);
-    rc = emit(out, &p, &cs, name, err);
+    rc = bl_plotcp_emit(out, &p, &cs, name, err);
 out:
-    curves_free(&cs);
+    bl_plotcp_curves_free(&cs);
     station_table_free(&s);
     return rc;
 }
@@ -539,7 +490,7 @@ static int plot_waits(out_t *out, const group_ctx_t *g, bl_error_t *err) {
         }
         for (size_t i = 0; i < s.t.n; i++)
             if (s.id[i] == k)
-                curve_push(c, logx ? fmax(wait[i], floor_x) : wait[i], q[i], NAN, NAN);
+                bl_plotcp_curve_push(c, logx ? fmax(wait[i], floor_x) : wait[i], q[i], NAN, NAN);
     }
     bl_plot_t p;
     if (logx)
@@ -549,7 +500,7 @@ static int plot_waits(out_t *out, const group_ctx_t *g, bl_error_t *err) {
                  floor_x);
     else
         snprintf(xlabel, sizeof xlabel, "wait before service (s); end to end: time in system");
-    plot_base(&p, xlabel, "fraction of entities waiting at most x");
+    bl_plotcp_plot_base(&p, xlabel, "fraction of entities waiting at most x");
     snprintf(title, sizeof title, "Wait distribution (all replications merged)\n%s", g->context);
     p.title = title;
     p.xlog = logx;
@@ -559,9 +510,9 @@ static int plot_waits(out_t *out, const group_ctx_t *g, bl_error_t *err) {
     p.ymin = 0;
     p.ymax = 1;
     snprintf(name, sizeof name, "%swaits", g->prefix);
-    rc = emit(out, &p, &cs, name, err);
+    rc = bl_plotcp_emit(out, &p, &cs, name, err);
 out:
-    curves_free(&cs);
+    bl_plotcp_curves_free(&cs);
     station_table_free(&s);
     return rc;
 }
@@ -594,20 +545,20 @@ static int plot_hourly(out_t *out, const group_ctx_t *g, bool throughput, bl_err
         for (size_t i = 0; i < s.t.n; i++)
             if (s.id[i] == k) {
                 double h = s.col[0][i];
-                curve_push(c, h + 0.5, s.col[1][i], throughput ? s.col[2][i] : NAN,
-                           throughput ? s.col[3][i] : NAN);
+                bl_plotcp_curve_push(c, h + 0.5, s.col[1][i], throughput ? s.col[2][i] : NAN,
+                                     throughput ? s.col[3][i] : NAN);
                 hmax = fmax(hmax, h + 1);
             }
-        curve_sort(c);
+        bl_plotcp_curve_sort(c);
     }
     bl_plot_t p;
     if (throughput) {
-        plot_base(&p, "time since start (h)", "entities leaving the system per hour");
+        bl_plotcp_plot_base(&p, "time since start (h)", "entities leaving the system per hour");
         snprintf(title, sizeof title, "System throughput per hour (%s%s95%% CI bars)\n%s", g->reps,
                  g->reps[0] ? ", " : "", g->context);
         p.key = NULL;
     } else {
-        plot_base(&p, "time since start (h)", "utilisation (busy / on-duty servers)");
+        bl_plotcp_plot_base(&p, "time since start (h)", "utilisation (busy / on-duty servers)");
         snprintf(title, sizeof title, "Utilisation by hour%s%s%s\n%s", g->reps[0] ? " (" : "",
                  g->reps, g->reps[0] ? ")" : "", g->context);
         p.ymax = 1.05;
@@ -618,9 +569,9 @@ static int plot_hourly(out_t *out, const group_ctx_t *g, bool throughput, bl_err
     p.ymin = 0;
     p.xtic = hour_tic(hmax);
     snprintf(name, sizeof name, "%s%s", g->prefix, throughput ? "throughput" : "utilisation");
-    rc = emit(out, &p, &cs, name, err);
+    rc = bl_plotcp_emit(out, &p, &cs, name, err);
 out:
-    curves_free(&cs);
+    bl_plotcp_curves_free(&cs);
     station_table_free(&s);
     return rc;
 }
@@ -633,15 +584,15 @@ static void group_reps(group_ctx_t *g) {
     double *r = NULL;
     g->reps[0] = '\0';
     snprintf(path, sizeof path, "%s/summary", g->group);
-    if (table_open(g->file, g->fname, path, &t, &ignored) != 0)
+    if (bl_plotcp_table_open(g->file, g->fname, path, &t, &ignored) != 0)
         return;
-    if (t.n > 0 && table_doubles(&t, "replications", &r, &ignored) == 0 && isfinite(r[0]))
+    if (t.n > 0 && bl_plotcp_table_doubles(&t, "replications", &r, &ignored) == 0 && isfinite(r[0]))
         snprintf(g->reps, sizeof g->reps, "mean of %.0f replication%s", r[0], r[0] == 1 ? "" : "s");
     free(r);
-    table_close(&t);
+    bl_plotcp_table_close(&t);
 }
 
-static int plot_group(out_t *out, group_ctx_t *g, bl_error_t *err) {
+int bl_plotcp_plot_group(out_t *out, group_ctx_t *g, bl_error_t *err) {
     group_reps(g);
     int rc = plot_queue(out, g, err);
     if (rc == 0)
@@ -650,258 +601,6 @@ static int plot_group(out_t *out, group_ctx_t *g, bl_error_t *err) {
         rc = plot_hourly(out, g, false, err);
     if (rc == 0)
         rc = plot_hourly(out, g, true, err);
-    return rc;
-}
-
-/* ------------------------------------------------------------------ sweeps */
-
-/* The headline metrics of /sweep/points. */
-static const struct metric {
-    const char *column;
-    const char *title;
-    const char *ylabel;
-} METRICS[] = {
-    {"sojourn_mean", "mean time in system", "time in system, mean (s)"},
-    {"sojourn_p90", "90th percentile of time in system", "time in system, 90th percentile (s)"},
-    {"throughput", "throughput", "throughput (entities per hour of the window)"},
-    {"seizures", "seizures", "seizures per replication"},
-    {"false_alarms", "false alarms", "false alarms per replication"},
-    {"officer_hours", "officer hours", "on-duty officer hours per replication"},
-    {"reneged", "reneged", "entities that gave up waiting, per replication"},
-};
-
-/* The sweep as read: per point its x (number or category index) and curve. */
-typedef struct sweep {
-    size_t n_points;
-    double *point;          /* point numbers */
-    char *group, *settings; /* strings of width gw, sw */
-    size_t gw, sw;
-    char *axis, *value; /* /sweep/axes strings (width aw, vw) */
-    size_t aw, vw, n_axes_rows;
-    double *axis_point, *value_number;
-    size_t n_axes;            /* distinct axes */
-    size_t *axis_first;       /* row of each distinct axis' first appearance */
-    size_t *axis_id;          /* per /sweep/axes row */
-    double *x;                /* per point */
-    size_t *curve;            /* per point */
-    char (*curve_label)[160]; /* per curve */
-    size_t n_curves;
-    const char **categories; /* borrowed from value; NULL when the first axis is numeric */
-    size_t n_categories;
-} sweep_t;
-
-static void sweep_free(sweep_t *s) {
-    free(s->point);
-    free(s->group);
-    free(s->settings);
-    free(s->axis);
-    free(s->value);
-    free(s->axis_point);
-    free(s->value_number);
-    free(s->axis_first);
-    free(s->axis_id);
-    free(s->x);
-    free(s->curve);
-    free(s->curve_label);
-    free(s->categories);
-}
-
-/* The /sweep/axes row of point p on axis a (-1: none). */
-static long axis_row(const sweep_t *s, double p, size_t a) {
-    for (size_t r = 0; r < s->n_axes_rows; r++)
-        if (s->axis_id[r] == a && s->axis_point[r] == p)
-            return (long)r;
-    return -1;
-}
-
-/* Read /sweep/points and /sweep/axes; work out each point's x and curve. */
-static int sweep_read(hid_t file, const char *fname, sweep_t *s, table_t *points, bl_error_t *err) {
-    table_t axes;
-    int rc = table_open(file, fname, "/sweep/axes", &axes, err);
-    if (rc != 0)
-        return rc;
-    s->n_points = points->n;
-    s->n_axes_rows = axes.n;
-    if ((rc = table_doubles(points, "point", &s->point, err)) != 0 ||
-        (rc = table_strings(points, "group", &s->group, &s->gw, err)) != 0 ||
-        (rc = table_strings(points, "settings", &s->settings, &s->sw, err)) != 0 ||
-        (rc = table_strings(&axes, "axis", &s->axis, &s->aw, err)) != 0 ||
-        (rc = table_strings(&axes, "value", &s->value, &s->vw, err)) != 0 ||
-        (rc = table_doubles(&axes, "point", &s->axis_point, err)) != 0 ||
-        (rc = table_doubles(&axes, "value_number", &s->value_number, err)) != 0)
-        goto out;
-    size_t na = axes.n ? axes.n : 1, np = s->n_points ? s->n_points : 1;
-    s->axis_first = malloc(na * sizeof *s->axis_first);
-    s->axis_id = malloc(na * sizeof *s->axis_id);
-    s->x = malloc(np * sizeof *s->x);
-    s->curve = malloc(np * sizeof *s->curve);
-    s->curve_label = calloc(np, sizeof *s->curve_label);
-    s->categories = calloc(np, sizeof *s->categories);
-    if (s->axis_first == NULL || s->axis_id == NULL || s->x == NULL || s->curve == NULL ||
-        s->curve_label == NULL || s->categories == NULL) {
-        rc = bl_error_set(err, BL_ENOMEM, "out of memory");
-        goto out;
-    }
-    s->n_axes = group_rows(s->axis, s->aw, axes.n, s->axis_id, s->axis_first);
-    if (s->n_axes == 0) {
-        rc = bl_error_set(err, BL_EHDF5, "%s: /sweep/axes is empty: the sweep has no axis", fname);
-        goto out;
-    }
-    /* x: the number on the first axis, or the index of its text value when
-     * some value is not a number (a categorical axis). */
-    bool numeric = true;
-    for (size_t i = 0; i < s->n_points; i++) {
-        long r = axis_row(s, s->point[i], 0);
-        if (r < 0 || !isfinite(s->value_number[r]))
-            numeric = false;
-    }
-    for (size_t i = 0; i < s->n_points; i++) {
-        long r = axis_row(s, s->point[i], 0);
-        if (numeric) {
-            s->x[i] = s->value_number[r];
-            continue;
-        }
-        const char *v = r >= 0 ? s->value + (size_t)r * s->vw : "?";
-        size_t c = 0;
-        while (c < s->n_categories && strcmp(s->categories[c], v) != 0)
-            c++;
-        if (c == s->n_categories)
-            s->categories[s->n_categories++] = v;
-        s->x[i] = (double)c;
-    }
-    if (numeric) {
-        free(s->categories);
-        s->categories = NULL;
-    }
-    /* The curve: the values on the other axes ("b=1, c=2"). */
-    for (size_t i = 0; i < s->n_points; i++) {
-        char label[160] = "";
-        size_t len = 0;
-        for (size_t a = 1; a < s->n_axes; a++) {
-            long r = axis_row(s, s->point[i], a);
-            int k = snprintf(label + len, sizeof label - len, "%s%s=%s", a > 1 ? ", " : "",
-                             s->axis + s->axis_first[a] * s->aw,
-                             r >= 0 ? s->value + (size_t)r * s->vw : "?");
-            if (k > 0)
-                len = len + (size_t)k < sizeof label ? len + (size_t)k : sizeof label - 1;
-        }
-        size_t c = 0;
-        while (c < s->n_curves && strcmp(s->curve_label[c], label) != 0)
-            c++;
-        if (c == s->n_curves)
-            snprintf(s->curve_label[s->n_curves++], sizeof s->curve_label[0], "%s", label);
-        s->curve[i] = c;
-    }
-out:
-    table_close(&axes);
-    return rc;
-}
-
-/* One metric against the first axis, one curve per combination of the
- * other axes, with CI bars. */
-static int plot_sweep_metric(out_t *out, const sweep_t *s, const table_t *points,
-                             const struct metric *m, const char *scenario, bl_error_t *err) {
-    char col[64], title[512], name[96];
-    double *mean = NULL, *lo = NULL, *hi = NULL;
-    curves_t cs = {NULL, 0};
-    int rc = table_doubles(points, m->column, &mean, err);
-    snprintf(col, sizeof col, "%s_ci_low", m->column);
-    if (rc == 0)
-        rc = table_doubles(points, col, &lo, err);
-    snprintf(col, sizeof col, "%s_ci_high", m->column);
-    if (rc == 0)
-        rc = table_doubles(points, col, &hi, err);
-    if (rc != 0)
-        goto out;
-    double xmin = INFINITY, xmax = -INFINITY;
-    bool whole = true; /* every x a whole number: tics on whole numbers only */
-    for (size_t c = 0; c < s->n_curves; c++) {
-        curve_t *cv = curves_add(&cs, s->curve_label[c], s->categories ? CURVE_POINTS : CURVE_BARS,
-                                 s->n_points);
-        if (cv == NULL) {
-            rc = bl_error_set(err, BL_ENOMEM, "out of memory");
-            goto out;
-        }
-        for (size_t i = 0; i < s->n_points; i++)
-            if (s->curve[i] == c) {
-                /* Categories: the curves side by side, so their bars do not overlap. */
-                double shift =
-                    s->categories ? 0.08 * ((double)c - 0.5 * (double)(s->n_curves - 1)) : 0;
-                curve_push(cv, s->x[i] + shift, mean[i], lo[i], hi[i]);
-                xmin = fmin(xmin, s->x[i]);
-                xmax = fmax(xmax, s->x[i]);
-                whole = whole && s->x[i] == floor(s->x[i]);
-            }
-        curve_sort(cv);
-    }
-    const char *axis0 = s->axis + s->axis_first[0] * s->aw;
-    bl_plot_t p;
-    plot_base(&p, axis0, m->ylabel);
-    snprintf(title, sizeof title, "%s against %s (mean, 95%% CI bars)\n%s", m->title, axis0,
-             scenario);
-    title[0] = (char)toupper((unsigned char)title[0]);
-    p.title = title;
-    p.ymin = 0;
-    if (whole && xmax - xmin <= 12)
-        p.xtic = 1;
-    if (s->n_curves <= 1)
-        p.key = NULL;
-    /* Room either side so the end bars are not cut by the frame. */
-    double pad = xmax > xmin ? 0.05 * (xmax - xmin) : 0.5;
-    if (isfinite(xmin)) {
-        p.xmin = xmin - pad;
-        p.xmax = xmax + pad;
-    }
-    if (s->categories != NULL) {
-        p.xtic_labels = s->categories;
-        p.n_xtic_labels = s->n_categories;
-        p.xmin = -0.5;
-        p.xmax = (double)s->n_categories - 0.5;
-    }
-    snprintf(name, sizeof name, "sweep_%s", m->column);
-    rc = emit(out, &p, &cs, name, err);
-out:
-    curves_free(&cs);
-    free(mean);
-    free(lo);
-    free(hi);
-    return rc;
-}
-
-static int plot_sweep(out_t *out, hid_t file, const char *fname, const char *scenario,
-                      bl_error_t *err) {
-    sweep_t s;
-    table_t points;
-    memset(&s, 0, sizeof s);
-    int rc = table_open(file, fname, "/sweep/points", &points, err);
-    if (rc != 0)
-        return rc;
-    rc = sweep_read(file, fname, &s, &points, err);
-    if (rc == 0 && s.n_points == 0)
-        rc = bl_error_set(err, BL_EHDF5, "%s: /sweep/points is empty: the sweep has no point",
-                          fname);
-    for (size_t i = 0; rc == 0 && i < COUNT(METRICS); i++)
-        rc = plot_sweep_metric(out, &s, &points, &METRICS[i], scenario, err);
-    for (size_t i = 0; rc == 0 && i < s.n_points; i++) {
-        const char *group = s.group + i * s.gw;
-        const char *base = strrchr(group, '/');
-        char prefix[64], context[512];
-        snprintf(prefix, sizeof prefix, "%s_", base ? base + 1 : group);
-        int len =
-            snprintf(context, sizeof context, "%s, point %s: ", scenario, base ? base + 2 : group);
-        /* The settings "a=1;b=2" read "a=1, b=2". */
-        size_t n = len > 0 && (size_t)len < sizeof context ? (size_t)len : 0;
-        for (const char *c = s.settings + i * s.sw; *c && n + 3 < sizeof context; c++) {
-            if (*c == ';')
-                context[n++] = ',';
-            context[n++] = *c == ';' ? ' ' : *c;
-        }
-        context[n] = '\0';
-        group_ctx_t g = {file, fname, group, prefix, context, ""};
-        rc = plot_group(out, &g, err);
-    }
-    sweep_free(&s);
-    table_close(&points);
     return rc;
 }
 
@@ -1018,10 +717,10 @@ int bl_plot_checkpoint(const bl_plot_options_t *o, size_t *n_written, bl_error_t
     scenario = bl_results_root_text(file, "scenario_name");
     const char *name = scenario && scenario[0] ? scenario : out.stem;
     if (sweep) {
-        rc = plot_sweep(&out, file, fname, name, err);
+        rc = bl_plotcp_sweep(&out, file, fname, name, err);
     } else {
         group_ctx_t g = {file, fname, "/checkpoint", "", name, ""};
-        rc = plot_group(&out, &g, err);
+        rc = bl_plotcp_plot_group(&out, &g, err);
     }
 out:
     if (n_written != NULL)

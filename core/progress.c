@@ -18,7 +18,7 @@ struct bl_progress_meter {
     bool shown;
 };
 
-static double now_seconds(void) {
+double bl_monotonic_seconds(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
@@ -59,7 +59,7 @@ static void show(bl_progress_meter_t *m, double elapsed) {
 
 static void *run(void *arg) {
     bl_progress_meter_t *m = arg;
-    double start = now_seconds();
+    double start = bl_monotonic_seconds();
     pthread_mutex_lock(&m->lock);
     while (!m->stop) {
         struct timespec until;
@@ -70,7 +70,7 @@ static void *run(void *arg) {
             until.tv_nsec -= 1000000000L;
         }
         pthread_cond_timedwait(&m->cond, &m->lock, &until);
-        double elapsed = now_seconds() - start;
+        double elapsed = bl_monotonic_seconds() - start;
         if (!m->stop && elapsed >= 1.0)
             show(m, elapsed);
     }

@@ -27,4 +27,7 @@ bl_progress_meter_t *bl_progress_start(bl_progress_t *counters, double total,
 /* Stop the meter and erase its line.  NULL is fine. */
 void bl_progress_stop(bl_progress_meter_t *m);
 
+/* Seconds on the monotonic clock (for wall times of runs). */
+double bl_monotonic_seconds(void);
+
 #endif

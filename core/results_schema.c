@@ -493,6 +493,58 @@ bool bl_results_path_exists(hid_t file, const char *path) {
     }
 }
 
+void bl_group_names_fini(bl_group_names_t *g) {
+    for (size_t i = 0; i < g->n; i++)
+        free(g->names[i]);
+    free(g->names);
+    memset(g, 0, sizeof *g);
+}
+
+/* H5Literate callback: collect the names of member groups (HDF5 1.10 and
+ * 1.12 alike). */
+static herr_t collect_group(hid_t loc, const char *name, const H5L_info_t *info, void *data) {
+    (void)info;
+    bl_group_names_t *g = data;
+    hid_t obj = H5Oopen(loc, name, H5P_DEFAULT);
+    bool is_group = obj >= 0 && H5Iget_type(obj) == H5I_GROUP;
+    if (obj >= 0)
+        H5Oclose(obj);
+    if (!is_group)
+        return 0;
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? 2 * g->cap : 8;
+        char **grown = realloc(g->names, cap * sizeof *grown);
+        if (grown == NULL) {
+            g->failed = true;
+            return -1;
+        }
+        g->names = grown;
+        g->cap = cap;
+    }
+    g->names[g->n] = strdup(name);
+    if (g->names[g->n] == NULL) {
+        g->failed = true;
+        return -1;
+    }
+    g->n++;
+    return 0;
+}
+
+int bl_results_group_names(hid_t group, bl_group_names_t *out) {
+    hsize_t idx = 0;
+    herr_t status = H5Literate(group, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, collect_group, out);
+    if (status < 0 && !out->failed) { /* creation order not tracked: by name */
+        bl_group_names_fini(out);
+        idx = 0;
+        status = H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_group, out);
+    }
+    if (status >= 0)
+        return 0;
+    bool oom = out->failed;
+    bl_group_names_fini(out);
+    return oom ? BL_ENOMEM : BL_EHDF5;
+}
+
 int bl_results_table_read(hid_t file, const bl_results_table_t *t, void **rows, size_t *n,
                           const char *fname, bl_error_t *err) {
     return bl_results_table_read_at(file, t, t->path, rows, n, fname, err);

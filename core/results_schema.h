@@ -233,6 +233,20 @@ hid_t bl_results_table_memory_type(const bl_results_table_t *t);
  * on a missing intermediate group). */
 bool bl_results_path_exists(hid_t file, const char *path);
 
+/* Names of the groups directly inside an open group, in creation order when
+ * the file tracked it, else by name. */
+typedef struct bl_group_names {
+    char **names; /* owned, heap strings */
+    size_t n, cap;
+    bool failed; /* out of memory while listing */
+} bl_group_names_t;
+
+/* Fill *out (zeroed by the caller) with the member groups of `group`.
+ * Returns 0, BL_ENOMEM, or BL_EHDF5 when the group cannot be listed (the
+ * caller words the message). */
+int bl_results_group_names(hid_t group, bl_group_names_t *out);
+void bl_group_names_fini(bl_group_names_t *g);
+
 /*
  * Read every row of table t of file into a heap array of its row struct
  * (*rows, caller frees; *n rows).  Columns are matched by name, so a file

@@ -39,7 +39,7 @@ static char *default_output(const bl_scenario_t *sc, bl_error_t *err) {
     return out;
 }
 
-static void fill_run_info(bl_run_t *run) {
+void bl_run_info_fill(bl_run_t *run) {
     if (gethostname(run->host, sizeof run->host) != 0)
         snprintf(run->host, sizeof run->host, "unknown");
     run->host[sizeof run->host - 1] = '\0';
@@ -47,12 +47,6 @@ static void fill_run_info(bl_run_t *run) {
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(run->start_time, sizeof run->start_time, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static double monotonic_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static int print_summary(const char *path, const bl_run_options_t *opts, bl_error_t *err) {
@@ -117,8 +111,8 @@ static int run_job(const bl_scenario_t *sc, const bl_run_options_t *opts, const 
     unsigned threads = opts->threads ? opts->threads : bl_pool_default_threads();
     bl_run_t run;
     memset(&run, 0, sizeof run);
-    fill_run_info(&run);
-    double t0 = monotonic_seconds();
+    bl_run_info_fill(&run);
+    double t0 = bl_monotonic_seconds();
     bl_progress_meter_t *meter =
         bl_progress_start(&progress, job->total, job->done_label, job->rate_label, !opts->quiet);
     int rc = job->run(sc, threads, &progress, res, err);
@@ -129,7 +123,7 @@ static int run_job(const bl_scenario_t *sc, const bl_run_options_t *opts, const 
     run.n_reps = 1;
     run.threads = threads;
     run.command_line = opts->command_line;
-    run.wall_seconds = monotonic_seconds() - t0;
+    run.wall_seconds = bl_monotonic_seconds() - t0;
     rc = job->write(*writerp, &run, res, err);
     if (rc != 0)
         return rc;

@@ -1,5 +1,6 @@
 /* The run summary, read back from a results file: see summary.h. */
 #include "summary.h"
+#include "summary_internal.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -617,12 +618,12 @@ void bl_summary_print_json(const cJSON *summary, FILE *fp) {
 
 /* ------------------------------------------------------------------ text */
 
-static double get_num(const cJSON *o, const char *key) {
+double bl_summary_num(const cJSON *o, const char *key) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
-static const char *get_text(const cJSON *o, const char *key) {
+const char *bl_summary_text(const cJSON *o, const char *key) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     if (cJSON_IsString(v) || cJSON_IsRaw(v))
         return v->valuestring;
@@ -630,7 +631,7 @@ static const char *get_text(const cJSON *o, const char *key) {
 }
 
 /* A number or "-" when missing, into buf. */
-static const char *fmt(char *buf, size_t size, const char *format, double x) {
+const char *bl_summary_fmt(char *buf, size_t size, const char *format, double x) {
     if (isfinite(x))
         snprintf(buf, size, format, x);
     else
@@ -641,7 +642,7 @@ static const char *fmt(char *buf, size_t size, const char *format, double x) {
 /* "0.912 [0.890, 0.931]" or "-" into buf. */
 static const char *with_ci(char *buf, size_t size, const cJSON *o, const char *key,
                            const char *ci_key) {
-    double x = get_num(o, key);
+    double x = bl_summary_num(o, key);
     const cJSON *ci = cJSON_GetObjectItemCaseSensitive(o, ci_key);
     if (!isfinite(x))
         snprintf(buf, size, "-");
@@ -669,47 +670,49 @@ static const char *seconds_text(char *buf, size_t size, double s) {
 static void bench_text(const cJSON *summary, FILE *fp) {
     const cJSON *sc = cJSON_GetObjectItemCaseSensitive(summary, "scenario");
     fprintf(fp, "%s: detector_bench, %.0f scans, seed %s, threshold %.2f (%s intervals), file %s\n",
-            get_text(sc, "name"), get_num(summary, "scans"), get_text(summary, "seed"),
-            get_num(summary, "threshold"), get_text(summary, "interval_method"),
-            get_text(summary, "file"));
+            bl_summary_text(sc, "name"), bl_summary_num(summary, "scans"),
+            bl_summary_text(summary, "seed"), bl_summary_num(summary, "threshold"),
+            bl_summary_text(summary, "interval_method"), bl_summary_text(summary, "file"));
     const cJSON *d;
     cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(summary, "detectors")) {
         char a[48], b[48], c[48], e[32], f[32], g[32];
-        fprintf(fp, "  %s %s, sha256 %.12s, invalid outputs %.0f\n", get_text(d, "id"),
-                get_text(d, "version"), get_text(d, "sha256"), get_num(d, "invalid_outputs"));
+        fprintf(fp, "  %s %s, sha256 %.12s, invalid outputs %.0f\n", bl_summary_text(d, "id"),
+                bl_summary_text(d, "version"), bl_summary_text(d, "sha256"),
+                bl_summary_num(d, "invalid_outputs"));
         fprintf(fp, "    %-10s %5s %5s  %-22s %-22s %-22s %6s %6s %6s\n", "class", "pos", "neg",
                 "Pd [95% CI]", "Pfa [95% CI]", "AUC [95% CI]", "Pd@1%", "Pd@5%", "AP50");
         const cJSON *m;
         cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(d, "metrics")) {
             fprintf(fp, "    %-10s %5.0f %5.0f  %-22s %-22s %-22s %6s %6s %6s\n",
-                    get_text(m, "class"), get_num(m, "positives"), get_num(m, "negatives"),
-                    with_ci(a, sizeof a, m, "pd", "pd_ci"),
+                    bl_summary_text(m, "class"), bl_summary_num(m, "positives"),
+                    bl_summary_num(m, "negatives"), with_ci(a, sizeof a, m, "pd", "pd_ci"),
                     with_ci(b, sizeof b, m, "pfa", "pfa_ci"),
                     with_ci(c, sizeof c, m, "auc", "auc_ci"),
-                    fmt(e, sizeof e, "%.3f", get_num(m, "pd_at_pfa1")),
-                    fmt(f, sizeof f, "%.3f", get_num(m, "pd_at_pfa5")),
-                    fmt(g, sizeof g, "%.3f", get_num(m, "ap50")));
+                    bl_summary_fmt(e, sizeof e, "%.3f", bl_summary_num(m, "pd_at_pfa1")),
+                    bl_summary_fmt(f, sizeof f, "%.3f", bl_summary_num(m, "pd_at_pfa5")),
+                    bl_summary_fmt(g, sizeof g, "%.3f", bl_summary_num(m, "ap50")));
         }
-        double best = get_num(d, "offline_best_scans_per_s");
+        double best = bl_summary_num(d, "offline_best_scans_per_s");
         const cJSON *single = cJSON_GetObjectItemCaseSensitive(d, "single_stream");
         const cJSON *srv = cJSON_GetObjectItemCaseSensitive(d, "server");
         if (isfinite(best))
             fprintf(fp, "    offline: best %.1f scans/s\n", best);
         if (cJSON_IsObject(single))
             fprintf(fp, "    single-stream: p50 %s, p99 %s\n",
-                    seconds_text(a, sizeof a, get_num(single, "p50")),
-                    seconds_text(b, sizeof b, get_num(single, "p99")));
+                    seconds_text(a, sizeof a, bl_summary_num(single, "p50")),
+                    seconds_text(b, sizeof b, bl_summary_num(single, "p99")));
         if (cJSON_IsObject(srv))
             fprintf(fp, "    server at %.1f/s (achieved %.1f/s): p99 %s, bound %s: %s\n",
-                    get_num(srv, "target_rate"), get_num(srv, "achieved_rate"),
-                    seconds_text(a, sizeof a, get_num(srv, "p99")),
-                    seconds_text(b, sizeof b, get_num(srv, "bound")),
+                    bl_summary_num(srv, "target_rate"), bl_summary_num(srv, "achieved_rate"),
+                    seconds_text(a, sizeof a, bl_summary_num(srv, "p99")),
+                    seconds_text(b, sizeof b, bl_summary_num(srv, "bound")),
                     cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(srv, "met")) ? "met" : "NOT MET");
     }
     const cJSON *o;
     cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(summary, "overhead")) {
         fprintf(fp, "  harness overhead (no-op detector, %s, batch %.0f): %.0f ns/scan\n",
-                get_text(o, "mode"), get_num(o, "batch"), get_num(o, "ns_per_scan"));
+                bl_summary_text(o, "mode"), bl_summary_num(o, "batch"),
+                bl_summary_num(o, "ns_per_scan"));
     }
 }
 
@@ -724,27 +727,29 @@ static void risk_text(const cJSON *summary, FILE *fp) {
     fprintf(fp,
             "%s: risk_validation, %.0f declarations (%.0f labelled, evaluated), seed %s, "
             "file %s\n",
-            get_text(sc, "name"), get_num(summary, "declarations"), get_num(summary, "evaluated"),
-            get_text(summary, "seed"), get_text(summary, "file"));
+            bl_summary_text(sc, "name"), bl_summary_num(summary, "declarations"),
+            bl_summary_num(summary, "evaluated"), bl_summary_text(summary, "seed"),
+            bl_summary_text(summary, "file"));
     const cJSON *m;
     cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(summary, "models")) {
         char a[48], b[48], c[48], d[24];
         fprintf(fp, "  %s: %s %s, sha256 %.12s, %.0f frauds, invalid scores %.0f\n",
-                get_text(m, "label"), get_text(m, "id"), get_text(m, "version"),
-                get_text(m, "sha256"), get_num(m, "frauds"), get_num(m, "invalid_scores"));
+                bl_summary_text(m, "label"), bl_summary_text(m, "id"),
+                bl_summary_text(m, "version"), bl_summary_text(m, "sha256"),
+                bl_summary_num(m, "frauds"), bl_summary_num(m, "invalid_scores"));
         fprintf(fp, "    %6s %8s  %-22s %-22s %-22s\n", "rate", "k", "precision [95% CI]",
                 "recall [95% CI]", "revenue share [95% CI]");
         const cJSON *r;
         cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(m, "at_rate")) {
             fprintf(fp, "    %6s %8.0f  %-22s %-22s %-22s\n",
-                    percent(d, sizeof d, get_num(r, "rate")), get_num(r, "k"),
+                    percent(d, sizeof d, bl_summary_num(r, "rate")), bl_summary_num(r, "k"),
                     with_ci(a, sizeof a, r, "precision", "precision_ci"),
                     with_ci(b, sizeof b, r, "recall", "recall_ci"),
                     with_ci(c, sizeof c, r, "revenue_share", "revenue_share_ci"));
         }
         fprintf(fp, "    AUC %s, PR AUC %s, Brier %s\n", with_ci(a, sizeof a, m, "auc", "auc_ci"),
-                fmt(b, sizeof b, "%.3f", get_num(m, "pr_auc")),
-                fmt(c, sizeof c, "%.4f", get_num(m, "brier")));
+                bl_summary_fmt(b, sizeof b, "%.3f", bl_summary_num(m, "pr_auc")),
+                bl_summary_fmt(c, sizeof c, "%.4f", bl_summary_num(m, "brier")));
     }
     const cJSON *cmp = cJSON_GetObjectItemCaseSensitive(summary, "comparisons");
     if (cJSON_GetArraySize(cmp) > 0)
@@ -753,22 +758,22 @@ static void risk_text(const cJSON *summary, FILE *fp) {
     cJSON_ArrayForEach(x, cmp) {
         char a[48], d[24], p[24];
         const cJSON *ci = cJSON_GetObjectItemCaseSensitive(x, "difference_ci");
-        double diff = get_num(x, "difference");
+        double diff = bl_summary_num(x, "difference");
         if (cJSON_IsArray(ci) && cJSON_GetArraySize(ci) == 2 && isfinite(diff))
             snprintf(a, sizeof a, "%+.3f [%+.3f, %+.3f]", diff,
                      cJSON_GetArrayItem(ci, 0)->valuedouble,
                      cJSON_GetArrayItem(ci, 1)->valuedouble);
         else
-            fmt(a, sizeof a, "%+.3f", diff);
-        double pv = get_num(x, "p_value");
+            bl_summary_fmt(a, sizeof a, "%+.3f", diff);
+        double pv = bl_summary_num(x, "p_value");
         if (isfinite(pv) && pv < 1e-16)
             snprintf(p, sizeof p, "<1e-16");
         else if (isfinite(pv) && pv < 1e-4)
             snprintf(p, sizeof p, "%.1e", pv);
         else
-            fmt(p, sizeof p, "%.4f", pv);
-        fprintf(fp, "    %s vs %s at %s: %s, p %s\n", get_text(x, "a"), get_text(x, "b"),
-                percent(d, sizeof d, get_num(x, "rate")), a, p);
+            bl_summary_fmt(p, sizeof p, "%.4f", pv);
+        fprintf(fp, "    %s vs %s at %s: %s, p %s\n", bl_summary_text(x, "a"),
+                bl_summary_text(x, "b"), percent(d, sizeof d, bl_summary_num(x, "rate")), a, p);
     }
     const cJSON *gates = cJSON_GetObjectItemCaseSensitive(summary, "gates");
     if (cJSON_GetArraySize(gates) > 0)
@@ -776,11 +781,13 @@ static void risk_text(const cJSON *summary, FILE *fp) {
     cJSON_ArrayForEach(x, gates) {
         char v[24], s[24];
         bool passed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "passed"));
-        fprintf(fp, "    %s of %s: %s, bound %.6g: %s", get_text(x, "metric"), get_text(x, "model"),
-                fmt(v, sizeof v, "%.3f", get_num(x, "value")), get_num(x, "bound"),
-                passed ? "passed" : "FAILED");
+        fprintf(fp, "    %s of %s: %s, bound %.6g: %s", bl_summary_text(x, "metric"),
+                bl_summary_text(x, "model"),
+                bl_summary_fmt(v, sizeof v, "%.3f", bl_summary_num(x, "value")),
+                bl_summary_num(x, "bound"), passed ? "passed" : "FAILED");
         if (!passed)
-            fprintf(fp, " (%s short)", fmt(s, sizeof s, "%.3f", get_num(x, "shortfall")));
+            fprintf(fp, " (%s short)",
+                    bl_summary_fmt(s, sizeof s, "%.3f", bl_summary_num(x, "shortfall")));
         fputc('\n', fp);
     }
 }
@@ -789,56 +796,61 @@ static void soak_text(const cJSON *summary, FILE *fp) {
     const cJSON *sc = cJSON_GetObjectItemCaseSensitive(summary, "scenario");
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(summary, "store");
     char a[32], b[32], c[32], d[32], e[32];
-    double target = get_num(s, "target_rate");
+    double target = bl_summary_num(s, "target_rate");
     fprintf(fp,
             "%s: store_soak, %.0f clients, %.0f operations in %s s (%s ops/s, target %s), "
             "seed %s, file %s\n",
-            get_text(sc, "name"), get_num(s, "clients"), get_num(s, "operations"),
-            fmt(a, sizeof a, "%.2f", get_num(s, "seconds")),
-            fmt(b, sizeof b, "%.0f", get_num(s, "ops_per_second")),
-            target > 0 ? fmt(c, sizeof c, "%.0f/s", target) : "as fast as possible",
-            get_text(summary, "seed"), get_text(summary, "file"));
+            bl_summary_text(sc, "name"), bl_summary_num(s, "clients"),
+            bl_summary_num(s, "operations"),
+            bl_summary_fmt(a, sizeof a, "%.2f", bl_summary_num(s, "seconds")),
+            bl_summary_fmt(b, sizeof b, "%.0f", bl_summary_num(s, "ops_per_second")),
+            target > 0 ? bl_summary_fmt(c, sizeof c, "%.0f/s", target) : "as fast as possible",
+            bl_summary_text(summary, "seed"), bl_summary_text(summary, "file"));
     fprintf(fp, "  %-9s %9s %7s %8s %11s %11s %11s %11s\n", "verb", "ops", "errors", "refused",
             "p50 (us)", "p90 (us)", "p99 (us)", "max (us)");
     const cJSON *v;
     cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(s, "verbs")) {
-        fprintf(fp, "  %-9s %9.0f %7.0f %8.0f %11s %11s %11s %11s\n", get_text(v, "verb"),
-                get_num(v, "ops"), get_num(v, "errors"), get_num(v, "refused"),
-                fmt(a, sizeof a, "%.1f", get_num(v, "latency_p50") * 1e6),
-                fmt(b, sizeof b, "%.1f", get_num(v, "latency_p90") * 1e6),
-                fmt(c, sizeof c, "%.1f", get_num(v, "latency_p99") * 1e6),
-                fmt(d, sizeof d, "%.1f", get_num(v, "latency_max") * 1e6));
+        fprintf(fp, "  %-9s %9.0f %7.0f %8.0f %11s %11s %11s %11s\n", bl_summary_text(v, "verb"),
+                bl_summary_num(v, "ops"), bl_summary_num(v, "errors"), bl_summary_num(v, "refused"),
+                bl_summary_fmt(a, sizeof a, "%.1f", bl_summary_num(v, "latency_p50") * 1e6),
+                bl_summary_fmt(b, sizeof b, "%.1f", bl_summary_num(v, "latency_p90") * 1e6),
+                bl_summary_fmt(c, sizeof c, "%.1f", bl_summary_num(v, "latency_p99") * 1e6),
+                bl_summary_fmt(d, sizeof d, "%.1f", bl_summary_num(v, "latency_max") * 1e6));
     }
     const cJSON *ok = cJSON_GetObjectItemCaseSensitive(s, "verify_ok");
     fprintf(fp, "  verify %s (%.0f custody entries%s); policy %s, utilisation %s%%, %.0f items\n",
-            cJSON_IsTrue(ok) ? "passed" : "FAILED", get_num(s, "entries"),
-            cJSON_IsTrue(ok) ? "" : fmt(e, sizeof e, ", first bad %.0f", get_num(s, "first_bad")),
-            get_text(summary, "store_policy"),
-            fmt(a, sizeof a, "%.1f", get_num(s, "utilisation") * 100), get_num(s, "items"));
+            cJSON_IsTrue(ok) ? "passed" : "FAILED", bl_summary_num(s, "entries"),
+            cJSON_IsTrue(ok)
+                ? ""
+                : bl_summary_fmt(e, sizeof e, ", first bad %.0f", bl_summary_num(s, "first_bad")),
+            bl_summary_text(summary, "store_policy"),
+            bl_summary_fmt(a, sizeof a, "%.1f", bl_summary_num(s, "utilisation") * 100),
+            bl_summary_num(s, "items"));
     fprintf(fp,
             "  %.0f misplaced on moves, %.0f discrepancies found by %.0f inventory scans; "
             "time to retrieve mean %s s, p90 %s s (simulated)\n",
-            get_num(s, "misplaced"), get_num(s, "discrepancies"), get_num(s, "inventories"),
-            fmt(b, sizeof b, "%.0f", get_num(s, "retrieve_time_mean")),
-            fmt(c, sizeof c, "%.0f", get_num(s, "retrieve_time_p90")));
+            bl_summary_num(s, "misplaced"), bl_summary_num(s, "discrepancies"),
+            bl_summary_num(s, "inventories"),
+            bl_summary_fmt(b, sizeof b, "%.0f", bl_summary_num(s, "retrieve_time_mean")),
+            bl_summary_fmt(c, sizeof c, "%.0f", bl_summary_num(s, "retrieve_time_p90")));
     const cJSON *p;
     cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(summary, "plugins")) {
-        fprintf(fp, "  plugin %-8s %s %s, calls %.0f, sha256 %.12s\n", get_text(p, "role"),
-                get_text(p, "id"), get_text(p, "version"), get_num(p, "calls"),
-                get_text(p, "sha256"));
+        fprintf(fp, "  plugin %-8s %s %s, calls %.0f, sha256 %.12s\n", bl_summary_text(p, "role"),
+                bl_summary_text(p, "id"), bl_summary_text(p, "version"), bl_summary_num(p, "calls"),
+                bl_summary_text(p, "sha256"));
     }
 }
 
 void bl_summary_print_text(const cJSON *summary, FILE *fp) {
-    if (strcmp(get_text(summary, "job"), "store_soak") == 0) {
+    if (strcmp(bl_summary_text(summary, "job"), "store_soak") == 0) {
         soak_text(summary, fp);
         return;
     }
-    if (strcmp(get_text(summary, "job"), "risk_validation") == 0) {
+    if (strcmp(bl_summary_text(summary, "job"), "risk_validation") == 0) {
         risk_text(summary, fp);
         return;
     }
-    if (strcmp(get_text(summary, "job"), "detector_bench") == 0) {
+    if (strcmp(bl_summary_text(summary, "job"), "detector_bench") == 0) {
         bench_text(summary, fp);
         return;
     }

@@ -14,6 +14,7 @@
 
 #include "results_schema.h"
 #include "summary.h"
+#include "summary_internal.h"
 
 /* ------------------------------------------------------------------ JSON helpers */
 
@@ -247,27 +248,6 @@ int bl_summary_checkpoint_json(int64_t file, const char *fname, struct cJSON *o,
 
 /* ------------------------------------------------------------------ text */
 
-static double get_num(const cJSON *o, const char *key) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static const char *get_text(const cJSON *o, const char *key) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (cJSON_IsString(v) || cJSON_IsRaw(v))
-        return v->valuestring;
-    return "?";
-}
-
-/* A number or "-" when missing, into buf. */
-static const char *fmt(char *buf, size_t size, const char *format, double x) {
-    if (isfinite(x))
-        snprintf(buf, size, format, x);
-    else
-        snprintf(buf, size, "-");
-    return buf;
-}
-
 /* Half the width of o's key_ci, NaN when there is none. */
 static double half_of(const cJSON *o, const char *ci_key) {
     const cJSON *ci = cJSON_GetObjectItemCaseSensitive(o, ci_key);
@@ -283,9 +263,9 @@ static const char *pm(char *buf, size_t size, const cJSON *o, const char *key, c
     char a[32], b[32], ci_key[64];
     snprintf(ci_key, sizeof ci_key, "%s_ci", key);
     double half = half_of(o, ci_key);
-    fmt(a, sizeof a, format, get_num(o, key));
-    if (isfinite(half) && isfinite(get_num(o, key))) {
-        snprintf(buf, size, "%s ± %s", a, fmt(b, sizeof b, format, half));
+    bl_summary_fmt(a, sizeof a, format, bl_summary_num(o, key));
+    if (isfinite(half) && isfinite(bl_summary_num(o, key))) {
+        snprintf(buf, size, "%s ± %s", a, bl_summary_fmt(b, sizeof b, format, half));
         if (extra)
             *extra = 1;
     } else {
@@ -305,14 +285,15 @@ static void stations_text(const cJSON *summary, double reps, FILE *fp) {
     cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(summary, "stations")) {
         int extra = 0;
         pm(wait, sizeof wait, st, "wait_mean", "%.2f", &extra);
-        double arrivals = reps > 0 ? get_num(st, "arrivals") / reps : NAN;
-        fprintf(fp, "  %-20s %7.0f %12s %*s %10s %7s %8s %10s %9s\n", get_text(st, "station"),
-                get_num(st, "servers"), fmt(c, sizeof c, "%.1f", arrivals), 20 + extra, wait,
-                fmt(d, sizeof d, "%.2f", get_num(st, "wait_p90")),
-                fmt(e, sizeof e, "%.1f", get_num(st, "utilisation") * 100),
-                fmt(a, sizeof a, "%.0f", get_num(st, "reneged")),
-                fmt(f, sizeof f, "%.1f", get_num(st, "officer_hours")),
-                fmt(b, sizeof b, "%.0f", get_num(st, "max_queue")));
+        double arrivals = reps > 0 ? bl_summary_num(st, "arrivals") / reps : NAN;
+        fprintf(fp, "  %-20s %7.0f %12s %*s %10s %7s %8s %10s %9s\n",
+                bl_summary_text(st, "station"), bl_summary_num(st, "servers"),
+                bl_summary_fmt(c, sizeof c, "%.1f", arrivals), 20 + extra, wait,
+                bl_summary_fmt(d, sizeof d, "%.2f", bl_summary_num(st, "wait_p90")),
+                bl_summary_fmt(e, sizeof e, "%.1f", bl_summary_num(st, "utilisation") * 100),
+                bl_summary_fmt(a, sizeof a, "%.0f", bl_summary_num(st, "reneged")),
+                bl_summary_fmt(f, sizeof f, "%.1f", bl_summary_num(st, "officer_hours")),
+                bl_summary_fmt(b, sizeof b, "%.0f", bl_summary_num(st, "max_queue")));
     }
 }
 
@@ -321,24 +302,26 @@ static void system_text(const cJSON *sys, FILE *fp) {
     fprintf(fp,
             "  end to end: time in system %s s (p50 %s, p90 %s, p95 %s, p99 %s), throughput %s/h\n",
             pm(a, sizeof a, sys, "sojourn_mean", "%.1f", NULL),
-            fmt(b, sizeof b, "%.1f", get_num(sys, "sojourn_p50")),
-            fmt(c, sizeof c, "%.1f", get_num(sys, "sojourn_p90")),
-            fmt(d, sizeof d, "%.1f", get_num(sys, "sojourn_p95")),
-            fmt(e, sizeof e, "%.1f", get_num(sys, "sojourn_p99")),
+            bl_summary_fmt(b, sizeof b, "%.1f", bl_summary_num(sys, "sojourn_p50")),
+            bl_summary_fmt(c, sizeof c, "%.1f", bl_summary_num(sys, "sojourn_p90")),
+            bl_summary_fmt(d, sizeof d, "%.1f", bl_summary_num(sys, "sojourn_p95")),
+            bl_summary_fmt(e, sizeof e, "%.1f", bl_summary_num(sys, "sojourn_p99")),
             pm(f, sizeof f, sys, "throughput_per_hour", "%.1f", NULL));
     fprintf(fp,
             "  over all replications: %.0f entities (%.0f travellers), %.0f carriers, %.0f "
             "selected, %.0f alarms (%.0f false), %.0f confirmed, %.0f overridden,\n"
             "    %.0f searches, %.0f seizures, %.0f carriers missed, %.0f reneged\n",
-            get_num(sys, "entities"), get_num(sys, "travellers"), get_num(sys, "carriers"),
-            get_num(sys, "selected"), get_num(sys, "alarms"), get_num(sys, "false_alarms"),
-            get_num(sys, "confirmed"), get_num(sys, "overridden"), get_num(sys, "searches"),
-            get_num(sys, "seizures"), get_num(sys, "missed"), get_num(sys, "reneged"));
+            bl_summary_num(sys, "entities"), bl_summary_num(sys, "travellers"),
+            bl_summary_num(sys, "carriers"), bl_summary_num(sys, "selected"),
+            bl_summary_num(sys, "alarms"), bl_summary_num(sys, "false_alarms"),
+            bl_summary_num(sys, "confirmed"), bl_summary_num(sys, "overridden"),
+            bl_summary_num(sys, "searches"), bl_summary_num(sys, "seizures"),
+            bl_summary_num(sys, "missed"), bl_summary_num(sys, "reneged"));
     fprintf(fp, "  per replication: seizures %s, false alarms %s, officer-hours %s\n",
             pm(a, sizeof a, sys, "seizures_mean", "%.2f", NULL),
             pm(f, sizeof f, sys, "false_alarms_mean", "%.2f", NULL),
             pm(g, sizeof g, sys, "officer_hours", "%.1f", NULL));
-    double hw = get_num(sys, "half_width");
+    double hw = bl_summary_num(sys, "half_width");
     if (isfinite(hw))
         fprintf(fp, "  sequential stopping: achieved 95%% half-width %.4g\n", hw);
 }
@@ -354,12 +337,15 @@ static void classes_text(const cJSON *summary, double reps, FILE *fp) {
     cJSON_ArrayForEach(k, classes) {
         int extra = 0;
         pm(soj, sizeof soj, k, "sojourn_mean", "%.1f", &extra);
-        fprintf(fp, "  %-20s %8.0f %12s %14s %*s %10s %8s\n", get_text(k, "class"),
-                get_num(k, "priority"),
-                fmt(a, sizeof a, "%.1f", reps > 0 ? get_num(k, "entities") / reps : NAN),
-                fmt(b, sizeof b, "%.1f", reps > 0 ? get_num(k, "travellers") / reps : NAN),
-                22 + extra, soj, fmt(c, sizeof c, "%.1f", get_num(k, "sojourn_p90")),
-                fmt(d, sizeof d, "%.0f", get_num(k, "reneged")));
+        fprintf(fp, "  %-20s %8.0f %12s %14s %*s %10s %8s\n", bl_summary_text(k, "class"),
+                bl_summary_num(k, "priority"),
+                bl_summary_fmt(a, sizeof a, "%.1f",
+                               reps > 0 ? bl_summary_num(k, "entities") / reps : NAN),
+                bl_summary_fmt(b, sizeof b, "%.1f",
+                               reps > 0 ? bl_summary_num(k, "travellers") / reps : NAN),
+                22 + extra, soj,
+                bl_summary_fmt(c, sizeof c, "%.1f", bl_summary_num(k, "sojourn_p90")),
+                bl_summary_fmt(d, sizeof d, "%.0f", bl_summary_num(k, "reneged")));
     }
 }
 
@@ -375,19 +361,21 @@ static void contraband_text(const cJSON *summary, FILE *fp) {
         int xs = 0, xt = 0;
         pm(s, sizeof s, k, "seized_mean", "%.2f", &xs);
         pm(t, sizeof t, k, "through_mean", "%.2f", &xt);
-        fprintf(fp, "  %-20s %9.0f %9.0f %9.0f %14s %14s %*s %*s\n", get_text(k, "contraband"),
-                get_num(k, "carriers"), get_num(k, "seized"), get_num(k, "through"),
-                fmt(a, sizeof a, "%.0f", get_num(k, "value_seized")),
-                fmt(b, sizeof b, "%.0f", get_num(k, "value_through")), 18 + xs, s, 18 + xt, t);
+        fprintf(fp, "  %-20s %9.0f %9.0f %9.0f %14s %14s %*s %*s\n",
+                bl_summary_text(k, "contraband"), bl_summary_num(k, "carriers"),
+                bl_summary_num(k, "seized"), bl_summary_num(k, "through"),
+                bl_summary_fmt(a, sizeof a, "%.0f", bl_summary_num(k, "value_seized")),
+                bl_summary_fmt(b, sizeof b, "%.0f", bl_summary_num(k, "value_through")), 18 + xs, s,
+                18 + xt, t);
     }
 }
 
 static void sweep_text(const cJSON *summary, FILE *fp) {
     const cJSON *sc = cJSON_GetObjectItemCaseSensitive(summary, "scenario");
     const cJSON *points = cJSON_GetObjectItemCaseSensitive(summary, "points");
-    fprintf(fp, "%s: sweep %s, %d points, seed %s, file %s\n", get_text(sc, "name"),
-            get_text(summary, "sweep"), cJSON_GetArraySize(points), get_text(summary, "seed"),
-            get_text(summary, "file"));
+    fprintf(fp, "%s: sweep %s, %d points, seed %s, file %s\n", bl_summary_text(sc, "name"),
+            bl_summary_text(summary, "sweep"), cJSON_GetArraySize(points),
+            bl_summary_text(summary, "seed"), bl_summary_text(summary, "file"));
     fprintf(fp, "  %5s %-30s %5s %22s %14s %16s %16s %16s\n", "point", "settings", "reps",
             "time in system (s)", "throughput/h", "seizures/rep", "false alarms/rep",
             "officer-h/rep");
@@ -399,10 +387,10 @@ static void sweep_text(const cJSON *summary, FILE *fp) {
         pm(z, sizeof z, p, "seizures", "%.2f", &xz);
         pm(f, sizeof f, p, "false_alarms", "%.2f", &xf);
         pm(o, sizeof o, p, "officer_hours", "%.1f", &xo);
-        fprintf(fp, "  %5.0f %-30s %5.0f %*s %14s %*s %*s %*s\n", get_num(p, "point"),
-                get_text(p, "settings"), get_num(p, "replications"), 22 + xs, s,
-                fmt(t, sizeof t, "%.1f", get_num(p, "throughput")), 16 + xz, z, 16 + xf, f, 16 + xo,
-                o);
+        fprintf(fp, "  %5.0f %-30s %5.0f %*s %14s %*s %*s %*s\n", bl_summary_num(p, "point"),
+                bl_summary_text(p, "settings"), bl_summary_num(p, "replications"), 22 + xs, s,
+                bl_summary_fmt(t, sizeof t, "%.1f", bl_summary_num(p, "throughput")), 16 + xz, z,
+                16 + xf, f, 16 + xo, o);
     }
 }
 
@@ -411,9 +399,10 @@ void bl_summary_checkpoint_text(const struct cJSON *summary, FILE *fp) {
         sweep_text(summary, fp);
     } else {
         const cJSON *sc = cJSON_GetObjectItemCaseSensitive(summary, "scenario");
-        double reps = get_num(summary, "replications");
-        fprintf(fp, "%s: %.0f replication%s, seed %s, file %s\n", get_text(sc, "name"), reps,
-                reps == 1 ? "" : "s", get_text(summary, "seed"), get_text(summary, "file"));
+        double reps = bl_summary_num(summary, "replications");
+        fprintf(fp, "%s: %.0f replication%s, seed %s, file %s\n", bl_summary_text(sc, "name"), reps,
+                reps == 1 ? "" : "s", bl_summary_text(summary, "seed"),
+                bl_summary_text(summary, "file"));
         stations_text(summary, reps, fp);
         system_text(cJSON_GetObjectItemCaseSensitive(summary, "system"), fp);
         classes_text(summary, reps, fp);
@@ -421,8 +410,8 @@ void bl_summary_checkpoint_text(const struct cJSON *summary, FILE *fp) {
     }
     const cJSON *p;
     cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(summary, "plugins")) {
-        fprintf(fp, "  plugin %-8s %s %s, calls %.0f, sha256 %.12s\n", get_text(p, "role"),
-                get_text(p, "id"), get_text(p, "version"), get_num(p, "calls"),
-                get_text(p, "sha256"));
+        fprintf(fp, "  plugin %-8s %s %s, calls %.0f, sha256 %.12s\n", bl_summary_text(p, "role"),
+                bl_summary_text(p, "id"), bl_summary_text(p, "version"), bl_summary_num(p, "calls"),
+                bl_summary_text(p, "sha256"));
     }
 }

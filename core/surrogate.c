@@ -42,51 +42,9 @@ static void quiet_end(const hdf5_quiet_t *q) {
 
 /* ------------------------------------------------------------------ detector groups */
 
-typedef struct label_list {
-    char **names;
-    size_t n, cap;
-    bool failed;
-} label_list_t;
-
-static void label_list_fini(label_list_t *g) {
-    for (size_t i = 0; i < g->n; i++)
-        free(g->names[i]);
-    free(g->names);
-    memset(g, 0, sizeof *g);
-}
-
-/* H5Literate callback: the names of the member groups. */
-static herr_t collect_group(hid_t loc, const char *name, const H5L_info_t *info, void *data) {
-    (void)info;
-    label_list_t *g = data;
-    hid_t obj = H5Oopen(loc, name, H5P_DEFAULT);
-    bool is_group = obj >= 0 && H5Iget_type(obj) == H5I_GROUP;
-    if (obj >= 0)
-        H5Oclose(obj);
-    if (!is_group)
-        return 0;
-    if (g->n == g->cap) {
-        size_t cap = g->cap ? 2 * g->cap : 8;
-        char **grown = realloc(g->names, cap * sizeof *grown);
-        if (grown == NULL) {
-            g->failed = true;
-            return -1;
-        }
-        g->names = grown;
-        g->cap = cap;
-    }
-    g->names[g->n] = strdup(name);
-    if (g->names[g->n] == NULL) {
-        g->failed = true;
-        return -1;
-    }
-    g->n++;
-    return 0;
-}
-
 /* The detector groups in scenario (creation) order, or by name when the
  * file did not track the order. */
-static int list_detectors(hid_t file, const char *path, label_list_t *out, bl_error_t *err) {
+static int list_detectors(hid_t file, const char *path, bl_group_names_t *out, bl_error_t *err) {
     if (!bl_results_path_exists(file, BL_BENCH_DETECTORS_GROUP))
         return bl_error_set(err, BL_EHDF5,
                             "%s has no %s group: the bench did not finish; run it again", path,
@@ -94,21 +52,12 @@ static int list_detectors(hid_t file, const char *path, label_list_t *out, bl_er
     hid_t dets = H5Gopen2(file, BL_BENCH_DETECTORS_GROUP, H5P_DEFAULT);
     if (dets < 0)
         return bl_error_set(err, BL_EHDF5, "%s: cannot open %s", path, BL_BENCH_DETECTORS_GROUP);
-    hsize_t idx = 0;
-    herr_t status = H5Literate(dets, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, collect_group, out);
-    if (status < 0 && !out->failed) {
-        label_list_fini(out);
-        idx = 0;
-        status = H5Literate(dets, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_group, out);
-    }
+    int rc = bl_results_group_names(dets, out);
     H5Gclose(dets);
-    if (status < 0) {
-        bool oom = out->failed;
-        label_list_fini(out);
-        return oom ? bl_error_set(err, BL_ENOMEM, "out of memory")
-                   : bl_error_set(err, BL_EHDF5, "%s: cannot list %s", path,
-                                  BL_BENCH_DETECTORS_GROUP);
-    }
+    if (rc != 0)
+        return rc == BL_ENOMEM ? bl_error_set(err, BL_ENOMEM, "out of memory")
+                               : bl_error_set(err, BL_EHDF5, "%s: cannot list %s", path,
+                                              BL_BENCH_DETECTORS_GROUP);
     if (out->n == 0)
         return bl_error_set(err, BL_EHDF5,
                             "%s has no detector under %s: the bench did not finish; run it again",
@@ -136,7 +85,7 @@ static char *object_text(hid_t file, const char *obj_path, const char *name) {
 
 /* Which group detector names: a label, else the group whose id attribute
  * it is.  -1 when none. */
-static long find_detector(hid_t file, const label_list_t *labels, const char *detector) {
+static long find_detector(hid_t file, const bl_group_names_t *labels, const char *detector) {
     for (size_t i = 0; i < labels->n; i++)
         if (strcmp(labels->names[i], detector) == 0)
             return (long)i;
@@ -152,7 +101,7 @@ static long find_detector(hid_t file, const label_list_t *labels, const char *de
     return -1;
 }
 
-static int unknown_detector(const char *path, const char *detector, const label_list_t *labels,
+static int unknown_detector(const char *path, const char *detector, const bl_group_names_t *labels,
                             bl_error_t *err) {
     char list[512] = "";
     size_t used = 0;
@@ -379,7 +328,7 @@ int bl_surrogate_load(bl_surrogate_t **out, const char *path, const char *detect
                       bl_error_t *err) {
     int rc = 0;
     hid_t file = -1;
-    label_list_t labels = {NULL, 0, 0, false};
+    bl_group_names_t labels = {NULL, 0, 0, false};
     bl_surrogate_t *s = NULL;
     hdf5_quiet_t quiet;
     char group[512];
@@ -421,7 +370,7 @@ int bl_surrogate_load(bl_surrogate_t **out, const char *path, const char *detect
     if (rc == 0)
         rc = bl_sha256_file(path, s->sha256, err);
 out:
-    label_list_fini(&labels);
+    bl_group_names_fini(&labels);
     if (file >= 0)
         H5Fclose(file);
     quiet_end(&quiet);

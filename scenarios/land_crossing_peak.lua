@@ -57,7 +57,7 @@ Magnitudes to expect with the defaults (per replication = one day; seed 6,
     most (value through ~740 000 EUR a day);
   - end to end: mean 90 +- 9 s, p90 ~3.6 min, p99 ~13 min; e-gate users
     ~33 s, cars ~2.5 min.
-The ten replications take 2-3 s on 2 cores.
+The ten replications take about 3 s on 2 cores.
 With 2 X-ray lanes the X-ray is the bottleneck: saturated from 07:00 to
 11:00 and from 16:00 to 21:00, a mean X-ray wait of ~19 min (90% under
 ~1 h, queues of up to ~120) and an end-to-end mean of 180 +- 17 s; with 4

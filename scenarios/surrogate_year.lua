@@ -38,8 +38,8 @@ measured with the bench's 1 000-bag surrogate of dual_energy):
     mean wait ~18 s;
   - seizures ~43 000 +- 200 a replication (31% of ~140 000 carriers);
   - end to end 45 s mean, p99 ~3 min;
-  - ~37 CPU seconds for the 100 million travellers (2.7 million a CPU
-    second; about 20 s on 2 idle cores), peak RSS ~120 MB.
+  - ~40 CPU seconds for the 100 million travellers (about 2.5 million a
+    CPU second: ~20 s on 2 idle cores), peak RSS ~120 MB.
 
 Knobs:    --set travellers=1000000 --set replications=2
           --set surrogate=path/to/detector_bench.h5 --set detector=borderlab.density

@@ -477,17 +477,6 @@ static void test_compare_latency_ratios(void **state) {
 
 /* ------------------------------------------------------------------ the output file */
 
-static char *read_attr(hid_t file, const char *name) {
-    hsize_t dims[1];
-    H5T_class_t cls;
-    size_t size = 0;
-    if (H5LTget_attribute_info(file, "/", name, dims, &cls, &size) < 0)
-        return NULL;
-    char *s = calloc(size + 1, 1);
-    H5LTget_attribute_string(file, "/", name, s);
-    return s;
-}
-
 static void test_compare_writes_pairs_table(void **state) {
     fixture_t *f = *state;
     char path[640], path2[640], out[640];
@@ -509,8 +498,8 @@ static void test_compare_writes_pairs_table(void **state) {
     int schema = 0;
     assert_true(H5LTget_attribute_int(file, "/", "borderlab_schema", &schema) >= 0);
     assert_int_equal(schema, 1);
-    char *job = read_attr(file, "job"), *set = read_attr(file, "scan_set_sha256");
-    char *inputs = read_attr(file, "inputs");
+    char *job = tu_root_text(file, "job"), *set = tu_root_text(file, "scan_set_sha256");
+    char *inputs = tu_root_text(file, "inputs");
     assert_string_equal(job, "compare");
     assert_string_equal(set, SCAN_SET);
     cJSON *in = cJSON_Parse(inputs);

@@ -6,12 +6,13 @@
  * contains the textbook value, and that the interval is narrow (half-width
  * < 5% of the value) so that a check cannot pass by being vague.
  *
- * The intervals are 95% for the file as a whole: with MEAN_CHECKS checks
- * at 95% each, about two seeds in five would fail one of them by chance
- * (and any change to the engine's random streams re-draws them), so each
- * interval is at the Bonferroni level 1 - 0.05 / MEAN_CHECKS (99.5%, about
- * 1.5 times as wide as a 95% interval at 19 df).  The plain 95% interval is
- * printed too.
+ * Each interval is the plain 95% interval (issue 6: "each within its 95%
+ * CI over replications"), and all of them hold at the seeds below.  With
+ * ten such checks a change to the engine's random streams re-draws them and
+ * can make one miss by chance (about two seeds in five); before loosening a
+ * check, rerun that scenario with many more replications.  Setting
+ * MEAN_CHECKS to the number of checks (10) turns every interval into the
+ * Bonferroni 1 - 0.05 / 10 one, 95% for the file as a whole.
  *
  * 1. Non-preemptive priorities, M/M/3 with two classes and equal service
  *    rates (Cobham 1954; Gross & Harris, Fundamentals of Queueing Theory,
@@ -49,8 +50,9 @@
 
 #define LEVEL 0.95
 #define MAX_RELATIVE_HALF_WIDTH 0.05
-/* check_interval calls in this file: priority 6, M/D/1 2, shift 2. */
-#define MEAN_CHECKS 10
+/* 1: each check at 95%; 10 (the check_interval calls: priority 6, M/D/1 2,
+ * shift 2) for a Bonferroni 95% over the file. */
+#define MEAN_CHECKS 1
 #define CHECK_LEVEL (1.0 - (1.0 - LEVEL) / MEAN_CHECKS)
 
 /* ------------------------------------------------------------------ */

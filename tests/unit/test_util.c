@@ -4,6 +4,7 @@
 #include "test_util.h"
 
 #include <ftw.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
 
 #include "conformance.h"
 
@@ -182,4 +185,59 @@ void *tu_read_table(hid_t file, const bl_results_table_t *t, size_t *n) {
     if (bl_results_table_read(file, t, &rows, n, "test", &err) != 0)
         fail_msg("%s: %s", t->path, err.message);
     return rows;
+}
+
+void tu_near(double a, double b, double eps, const char *expr, const char *file, int line) {
+    if (!(fabs(a - b) <= eps)) {
+        print_error("%s is %.17g, expected %.17g (within %g)\n", expr, a, b, eps);
+        _fail(file, line);
+    }
+}
+
+char *tu_root_text(hid_t file, const char *name) {
+    hsize_t dims[1];
+    H5T_class_t cls;
+    size_t size = 0;
+    if (H5LTget_attribute_info(file, "/", name, dims, &cls, &size) < 0)
+        return NULL;
+    char *s = calloc(size + 1, 1);
+    H5LTget_attribute_string(file, "/", name, s);
+    return s;
+}
+
+hssize_t tu_row_count(hid_t file, const char *path) {
+    hid_t ds = H5Dopen2(file, path, H5P_DEFAULT);
+    if (ds < 0)
+        return -1;
+    hid_t sp = H5Dget_space(ds);
+    hssize_t n = H5Sget_simple_extent_npoints(sp);
+    H5Sclose(sp);
+    H5Dclose(ds);
+    return n;
+}
+
+static const bl_plugin_t fake_detector = {
+    BL_PLUGIN_HEADER(BL_KIND_DETECTOR, 0, "test.detector", "Test detector", "Test", "1.2.3"), NULL,
+    NULL, NULL};
+static const bl_plugin_t fake_store = {
+    BL_PLUGIN_HEADER(BL_KIND_STORE, 0, "test.store", "Test store", "Test", "0.9"), NULL, NULL,
+    NULL};
+
+void tu_fake_run(bl_run_t *run, bl_plugin_set_t *plugins,
+                 bl_plugin_handle_t handles[BL_ROLE_COUNT]) {
+    handles[BL_ROLE_DETECTOR] = (bl_plugin_handle_t){
+        .path = "plugins/detector/test.so", .dl = NULL, .desc = &fake_detector};
+    memset(handles[BL_ROLE_DETECTOR].sha256, 'a', 64);
+    handles[BL_ROLE_STORE] =
+        (bl_plugin_handle_t){.path = "plugins/store/test.so", .dl = NULL, .desc = &fake_store};
+    memset(handles[BL_ROLE_STORE].sha256, 'b', 64);
+    plugins->role[BL_ROLE_DETECTOR] = &handles[BL_ROLE_DETECTOR];
+    plugins->role[BL_ROLE_STORE] = &handles[BL_ROLE_STORE];
+
+    run->plugins = plugins;
+    run->threads = 2;
+    run->command_line = "borderlab run scenarios/unit.lua";
+    snprintf(run->host, sizeof run->host, "testhost");
+    snprintf(run->start_time, sizeof run->start_time, "2024-01-01T00:00:00Z");
+    run->wall_seconds = 1.5;
 }

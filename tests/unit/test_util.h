@@ -16,7 +16,9 @@
 
 #include <stddef.h>
 
+#include "engine.h"
 #include "loader.h"
+#include "results.h"
 #include "results_schema.h"
 #include "run.h"
 
@@ -88,5 +90,25 @@ bl_run_options_t tu_run_options(const char *output, const char *command_line);
 /* All rows of table t of an open results file (caller frees); the test
  * fails with the reader's message when it cannot. */
 void *tu_read_table(hid_t file, const bl_results_table_t *t, size_t *n);
+
+/* Fail the calling test unless |a - b| <= eps, printing expr (the text of
+ * a) and both values; for an assert_near(a, b, eps) macro that passes #a,
+ * __FILE__ and __LINE__. */
+void tu_near(double a, double b, double eps, const char *expr, const char *file, int line);
+
+/* The string attribute name of the root group of file (caller frees), or
+ * NULL when there is none. */
+char *tu_root_text(hid_t file, const char *name);
+
+/* The rows of the dataset at path (absolute), or -1 when it cannot be
+ * opened. */
+hssize_t tu_row_count(hid_t file, const char *path);
+
+/* A run to write results of by hand: two fake plugins (test.detector 1.2.3
+ * and test.store 0.9, held in handles) in *plugins, 2 threads and a fixed
+ * command line, host, start time and wall time.  Its scenario and
+ * replications are the caller's to set. */
+void tu_fake_run(bl_run_t *run, bl_plugin_set_t *plugins,
+                 bl_plugin_handle_t handles[BL_ROLE_COUNT]);
 
 #endif

@@ -693,6 +693,9 @@ int bl_plot_checkpoint(const bl_plot_options_t *o, size_t *n_written, bl_error_t
         rc = bl_error_set(err, BL_ENOMEM, "out of memory");
         goto out;
     }
+    /* -d DIR is made when its parent exists, as an output folder usually is. */
+    if (stat(out.dir, &st) != 0 && mkdir(out.dir, 0777) == 0)
+        stat(out.dir, &st);
     if (stat(out.dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         rc = bl_error_set(err, BL_ENOTFOUND,
                           "plot folder %s does not exist: create it (mkdir -p %s) or give another "

@@ -291,7 +291,8 @@ static void test_plot_checkpoint_refuses(void **state) {
     file = new_file(f->dir, "old.h5", "checkpoint", path, sizeof path);
     write_group(file, "/checkpoint", true);
     H5Fclose(file);
-    tu_path_in(missing, sizeof missing, f->dir, "no_such_folder");
+    /* -d DIR is made when its parent exists; a deeper missing path is refused. */
+    tu_path_in(missing, sizeof missing, f->dir, "no_such_folder/deeper");
     assert_int_equal(plot(path, missing, NULL, &err), BL_ENOTFOUND);
     assert_non_null(strstr(err.message, "mkdir -p"));
     if (!bl_plot_available(NULL, 0))

@@ -18,6 +18,8 @@
  * files live in a folder under /tmp, removed at the end.
  */
 #include <cjson/cJSON.h>
+
+#include "bench_child.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,78 +33,6 @@
 #define YEAR_TRAVELLERS 100000000 /* travellers in the surrogate run */
 #define RSS_TARGET_MB 500.0
 #define RATE_TARGET 2e6 /* travellers/s */
-
-typedef struct measure {
-    double wall;      /* seconds, whole process */
-    double cpu;       /* user + system seconds of the child */
-    long peak_rss_kb; /* ru_maxrss of the child */
-    cJSON *json;      /* what it printed on stdout, parsed; NULL if not JSON */
-} measure_t;
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* Run argv, capture stdout, measure wall time and peak RSS.  0 when the
- * program exited with 0. */
-static int run(char *const argv[], measure_t *m) {
-    int fds[2];
-    memset(m, 0, sizeof *m);
-    if (pipe(fds) != 0)
-        return -1;
-    double t0 = now();
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        dup2(fds[1], STDOUT_FILENO);
-        close(fds[0]);
-        close(fds[1]);
-        execvp(argv[0], argv);
-        perror(argv[0]);
-        _exit(127);
-    }
-    close(fds[1]);
-    size_t len = 0, cap = 1 << 16;
-    char *buf = malloc(cap);
-    ssize_t got;
-    while (buf != NULL && (got = read(fds[0], buf + len, cap - len - 1)) > 0) {
-        len += (size_t)got;
-        if (cap - len < 1024) {
-            char *grown = realloc(buf, cap *= 2);
-            if (grown == NULL) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = grown;
-        }
-    }
-    close(fds[0]);
-    int status;
-    struct rusage ru;
-    if (wait4(pid, &status, 0, &ru) < 0) {
-        free(buf);
-        return -1;
-    }
-    m->wall = now() - t0;
-    m->peak_rss_kb = ru.ru_maxrss;
-    m->cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
-             ru.ru_stime.tv_usec * 1e-6;
-    if (buf != NULL) {
-        buf[len] = '\0';
-        m->json = cJSON_Parse(buf);
-        free(buf);
-    }
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
-}
-
-static int by_wall(const void *a, const void *b) {
-    double x = ((const measure_t *)a)->wall, y = ((const measure_t *)b)->wall;
-    return (x > y) - (x < y);
-}
 
 /* obj.a.b as a number, or -1 when missing. */
 static double number(const cJSON *obj, const char *a, const char *b) {
@@ -162,7 +92,7 @@ static int borderlab(char *const argv[], const char *err_path, measure_t *m) {
     }
     dup2(fileno(err), STDERR_FILENO);
     fclose(err);
-    int rc = run(argv, m);
+    int rc = bench_run(argv, m);
     dup2(saved, STDERR_FILENO);
     close(saved);
     return rc;
@@ -185,7 +115,7 @@ static int land_crossing(const char *prog, const char *srcdir, const char *dir) 
                 cJSON_Delete(runs[i].json);
             return -1;
         }
-    qsort(runs, REPEAT, sizeof runs[0], by_wall);
+    qsort(runs, REPEAT, sizeof runs[0], bench_by_wall);
     measure_t *m = &runs[REPEAT / 2];
     double entities = number(m->json, "system", "entities");
     double travellers = number(m->json, "system", "travellers");

@@ -14,6 +14,10 @@
  * usage: bench_mmc BORDERLAB SRCDIR MMC_LOOP
  */
 #include <cjson/cJSON.h>
+
+#include "bench_child.h"
+
+#define REPEAT 5
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,76 +26,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-typedef struct measure {
-    double wall;      /* seconds, whole process */
-    long peak_rss_kb; /* ru_maxrss of the child */
-    cJSON *json;      /* what it printed on stdout, parsed; NULL if not JSON */
-} measure_t;
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* Run argv, capture stdout, measure wall time and peak RSS. */
-static int run(char *const argv[], measure_t *m) {
-    int fds[2];
-    memset(m, 0, sizeof *m);
-    if (pipe(fds) != 0)
-        return -1;
-    double t0 = now();
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        dup2(fds[1], STDOUT_FILENO);
-        close(fds[0]);
-        close(fds[1]);
-        execvp(argv[0], argv);
-        perror(argv[0]);
-        _exit(127);
-    }
-    close(fds[1]);
-    size_t len = 0, cap = 1 << 16;
-    char *buf = malloc(cap);
-    ssize_t got;
-    while (buf != NULL && (got = read(fds[0], buf + len, cap - len - 1)) > 0) {
-        len += (size_t)got;
-        if (cap - len < 1024) {
-            char *grown = realloc(buf, cap *= 2);
-            if (grown == NULL) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = grown;
-        }
-    }
-    close(fds[0]);
-    int status;
-    struct rusage ru;
-    if (wait4(pid, &status, 0, &ru) < 0) {
-        free(buf);
-        return -1;
-    }
-    m->wall = now() - t0;
-    m->peak_rss_kb = ru.ru_maxrss;
-    if (buf != NULL) {
-        buf[len] = '\0';
-        m->json = cJSON_Parse(buf);
-        free(buf);
-    }
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
-}
-
-#define REPEAT 5
-
-static int by_wall(const void *a, const void *b) {
-    double x = ((const measure_t *)a)->wall, y = ((const measure_t *)b)->wall;
-    return (x > y) - (x < y);
-}
 
 static int by_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -128,7 +62,7 @@ static int borderlab(const char *prog, const char *scenario, const char *out, lo
                     "--json",
                     "--quiet",
                     NULL};
-    return run(argv, m);
+    return bench_run(argv, m);
 }
 
 int main(int argc, char **argv) {
@@ -152,7 +86,7 @@ int main(int argc, char **argv) {
             fprintf(stderr, "bench_mmc: borderlab run failed\n");
             return 1;
         }
-    qsort(runs, REPEAT, sizeof runs[0], by_wall);
+    qsort(runs, REPEAT, sizeof runs[0], bench_by_wall);
     m = runs[REPEAT / 2];
     double events = number(m.json, "system", "events");
     double sim_wall = number(m.json, "wall_seconds", NULL);
@@ -188,7 +122,7 @@ int main(int argc, char **argv) {
     char *loop[] = {argv[3], "1000000", "1", NULL};
     double loop_walls[REPEAT];
     for (int r = 0; r < REPEAT; r++) {
-        if (run(loop, &m) != 0 || m.json == NULL) {
+        if (bench_run(loop, &m) != 0 || m.json == NULL) {
             fprintf(stderr, "bench_mmc: %s failed\n", argv[3]);
             return 1;
         }
@@ -213,13 +147,13 @@ int main(int argc, char **argv) {
                          "sys.exit(not (u.find_spec('simpy') or u.find_spec('SimPy')))",
                          NULL};
         measure_t probe;
-        if (run(check, &probe) != 0)
+        if (bench_run(check, &probe) != 0)
             continue;
         const long n_simpy = 200000;
         char n_text[32];
         snprintf(n_text, sizeof n_text, "%ld", n_simpy);
         char *py[] = {(char *)pythons[p], simpy_script, n_text, "1", NULL};
-        if (run(py, &m) != 0 || m.json == NULL) {
+        if (bench_run(py, &m) != 0 || m.json == NULL) {
             fprintf(stderr, "bench_mmc: the SimPy model failed\n");
             status = 1;
             break;

@@ -30,126 +30,6 @@
 
 #define CI_LEVEL 0.95
 
-/* ------------------------------------------------------------------ metrics */
-
-typedef enum metric_id {
-    M_SOJOURN_MEAN,
-    M_SOJOURN_P90,
-    M_THROUGHPUT,
-    M_SEIZURES,
-    M_FALSE_ALARMS,
-    M_ALARMS,
-    M_SEARCHES,
-    M_MISSED,
-    M_RENEGED,
-    M_OFFICER_HOURS,
-    M_WAIT_MEAN,  /* :STATION */
-    M_UTILISATION /* :STATION */
-} metric_id_t;
-
-static const char *const metric_names[] = {
-    "sojourn_mean", "sojourn_p90", "throughput", "seizures",      "false_alarms", "alarms",
-    "searches",     "missed",      "reneged",    "officer_hours", "wait_mean",    "utilisation"};
-#define N_METRICS (sizeof metric_names / sizeof metric_names[0])
-#define FIRST_STATION_METRIC M_WAIT_MEAN
-
-static const char known_metrics[] =
-    "sojourn_mean, sojourn_p90, throughput, seizures, false_alarms, alarms, searches, missed, "
-    "reneged, officer_hours, wait_mean:STATION, utilisation:STATION";
-
-/* "a, b, c" of the station names into buf. */
-static const char *station_list(const bl_scenario_t *sc, char *buf, size_t size) {
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < sc->n_stations && used < size; i++) {
-        int n = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", sc->stations[i].name);
-        if (n < 0)
-            break;
-        used += (size_t)n;
-    }
-    return sc->n_stations ? buf : "(none)";
-}
-
-/* Parse a metric name into its id and, for the per-station metrics, the
- * station index. */
-static int metric_parse(const bl_scenario_t *sc, const char *metric, metric_id_t *id, int *station,
-                        bl_error_t *err) {
-    const char *colon = metric ? strchr(metric, ':') : NULL;
-    size_t len = colon ? (size_t)(colon - metric) : metric ? strlen(metric) : 0;
-    *station = -1;
-    for (size_t i = 0; metric != NULL && i < N_METRICS; i++) {
-        if (strlen(metric_names[i]) != len || strncmp(metric, metric_names[i], len) != 0)
-            continue;
-        bool per_station = i >= FIRST_STATION_METRIC;
-        if (per_station != (colon != NULL))
-            break;
-        *id = (metric_id_t)i;
-        if (!per_station)
-            return 0;
-        *station = bl_scenario_station_index(sc, colon + 1);
-        if (*station >= 0)
-            return 0;
-        char list[512];
-        return bl_error_set(
-            err, BL_EINVAL, "metric %s: %s has no station '%s'; its stations are %s", metric,
-            sc->path ? sc->path : "the scenario", colon + 1, station_list(sc, list, sizeof list));
-    }
-    return bl_error_set(err, BL_EINVAL, "unknown metric '%s': use one of %s",
-                        metric ? metric : "(none)", known_metrics);
-}
-
-static double ratio(double a, double b) { return b > 0 ? a / b : NAN; }
-
-static double officer_hours(const bl_replication_result_t *r) {
-    double area = 0;
-    for (size_t i = 0; i < r->n_stations; i++)
-        area += r->stations[i].capacity_area;
-    return area / 3600.0;
-}
-
-static double metric_value(metric_id_t id, int station, const bl_replication_result_t *r) {
-    const bl_station_stats_t *st =
-        station >= 0 && (size_t)station < r->n_stations ? &r->stations[station] : NULL;
-    switch (id) {
-    case M_SOJOURN_MEAN:
-        return ratio(r->sojourn_sum, (double)r->sojourn.count);
-    case M_SOJOURN_P90:
-        return r->sojourn.count ? bl_histogram_quantile(&r->sojourn, 0.90) : NAN;
-    case M_THROUGHPUT:
-        return ratio((double)r->entities, (r->window_end - r->window_start) / 3600.0);
-    case M_SEIZURES:
-        return (double)r->seizures;
-    case M_FALSE_ALARMS:
-        return (double)r->false_alarms;
-    case M_ALARMS:
-        return (double)r->alarms;
-    case M_SEARCHES:
-        return (double)r->searches;
-    case M_MISSED:
-        return (double)r->missed;
-    case M_RENEGED:
-        return (double)r->reneged;
-    case M_OFFICER_HOURS:
-        return officer_hours(r);
-    case M_WAIT_MEAN:
-        return st ? ratio(st->wait_sum, (double)st->waits.count) : NAN;
-    case M_UTILISATION:
-        return st ? ratio(st->busy_area, st->capacity_area) : NAN;
-    }
-    return NAN;
-}
-
-int bl_checkpoint_metric(const bl_scenario_t *sc, const bl_replication_result_t *r,
-                         const char *metric, double *value, bl_error_t *err) {
-    metric_id_t id;
-    int station;
-    int rc = metric_parse(sc, metric, &id, &station, err);
-    if (rc != 0)
-        return rc;
-    *value = metric_value(id, station, r);
-    return 0;
-}
-
 /* ------------------------------------------------------------------ points */
 
 /* One point of the grid (a plain run is one point without axes). */
@@ -330,23 +210,6 @@ out:
 static const char station_fields[] =
     "servers, threshold, find_probability, budget_per_hour, confirm_carrier, confirm_clean";
 
-static const char *kind_name(int kind) {
-    switch (kind) {
-    case BL_STATION_SERVICE:
-        return "service station";
-    case BL_STATION_RISK:
-        return "risk_check";
-    case BL_STATION_SCAN:
-        return "scan";
-    case BL_STATION_SEARCH:
-        return "search";
-    case BL_STATION_REVIEW:
-        return "review";
-    default:
-        return "station";
-    }
-}
-
 /* servers=V on a scheduled station: every shift scaled by V / (largest
  * shift), rounded, and a shift that had servers keeps at least one. */
 static int scale_shifts(point_t *p, size_t s, bl_station_def_t *d, unsigned servers,
@@ -381,9 +244,10 @@ static int apply_station_axis(point_t *p, const char *key, const char *text, bl_
     int s = bl_scenario_station_index(sc, name);
     char list[512];
     if (s < 0)
-        return bl_error_set(
-            err, BL_EINVAL, "--sweep %s: %s has no station '%s'; its stations are %s", key,
-            sc->path ? sc->path : "the scenario", name, station_list(sc, list, sizeof list));
+        return bl_error_set(err, BL_EINVAL,
+                            "--sweep %s: %s has no station '%s'; its stations are %s", key,
+                            sc->path ? sc->path : "the scenario", name,
+                            bl_scenario_station_list(sc, list, sizeof list));
     static const char *const fields[] = {"servers",         "threshold",       "find_probability",
                                          "budget_per_hour", "confirm_carrier", "confirm_clean"};
     size_t f = 0;
@@ -414,8 +278,8 @@ static int apply_station_axis(point_t *p, const char *key, const char *text, bl_
                                 BL_STATION_REVIEW,
                                 BL_STATION_REVIEW};
     if (kinds[f] != 0 && d->kind != kinds[f] && !(f == 1 && d->kind == BL_STATION_SCAN))
-        return bl_error_set(err, BL_EINVAL, "--sweep %s: %s is a %s, which has no %s", key, name,
-                            kind_name(d->kind), field);
+        return bl_error_set(err, BL_EINVAL, "--sweep %s: %s is a %s station, which has no %s", key,
+                            name, bl_station_kind_name(d->kind), field);
     switch (f) {
     case 0:
         if (v < 1 || v > 1000000 || v != floor(v))
@@ -468,9 +332,7 @@ static char *point_settings(const bl_sweep_t *sw, const char *const *values) {
 
 /* The sequential metric of sc names a metric (and a station of sc). */
 static int check_sequential(const bl_scenario_t *sc, bl_error_t *err) {
-    metric_id_t id;
-    int station;
-    if (!sc->sequential.enabled || metric_parse(sc, sc->sequential.metric, &id, &station, err) == 0)
+    if (!sc->sequential.enabled || bl_checkpoint_metric_check(sc, sc->sequential.metric, err) == 0)
         return 0;
     bl_error_prefix(err, "%s: sequential replications", sc->path ? sc->path : "scenario");
     return err->code;
@@ -613,15 +475,13 @@ static void sequential_check(point_t *p) {
         p->done = true;
         return;
     }
-    metric_id_t id = M_SOJOURN_MEAN;
-    int station = -1;
-    bl_error_t ignored;
+    bl_error_t ignored; /* the metric was checked when the point was built */
     bl_error_clear(&ignored);
-    metric_parse(p->sc, q->metric, &id, &station, &ignored); /* checked when built */
     double *x = malloc((p->n_reps ? p->n_reps : 1) * sizeof *x);
     size_t k = 0;
     for (unsigned i = 0; x != NULL && i < p->n_reps; i++) {
-        double v = metric_value(id, station, &p->reps[i]);
+        double v = NAN;
+        bl_checkpoint_metric(p->sc, &p->reps[i], q->metric, &v, &ignored);
         if (isfinite(v))
             x[k++] = v;
     }
@@ -741,32 +601,6 @@ static int write_extras(bl_results_writer_t *w, const bl_scenario_t *sc, const p
     return rc;
 }
 
-/* "k=v1,v2;k2=..." as given. */
-static char *sweep_text(const bl_sweep_t *sw) {
-    size_t len = 1;
-    for (size_t a = 0; a < sw->n_axes; a++) {
-        len += strlen(sw->axes[a].key) + 2;
-        for (size_t v = 0; v < sw->axes[a].n; v++)
-            len += strlen(sw->axes[a].values[v]) + 1;
-    }
-    char *s = malloc(len);
-    if (s == NULL)
-        return NULL;
-    s[0] = '\0';
-    for (size_t a = 0; a < sw->n_axes; a++) {
-        if (a > 0)
-            strcat(s, ";");
-        strcat(s, sw->axes[a].key);
-        strcat(s, "=");
-        for (size_t v = 0; v < sw->axes[a].n; v++) {
-            if (v > 0)
-                strcat(s, ",");
-            strcat(s, sw->axes[a].values[v]);
-        }
-    }
-    return s;
-}
-
 static int write_results(bl_results_writer_t *w, bl_run_t *run, const bl_sweep_t *sw,
                          const point_t *points, size_t n_points, bl_error_t *err) {
     const bl_scenario_t *sc = run->scenario;
@@ -778,9 +612,8 @@ static int write_results(bl_results_writer_t *w, bl_run_t *run, const bl_sweep_t
     }
     bl_sweep_point_result_t *res = calloc(n_points, sizeof *res);
     const char **keys = calloc(sw->n_axes, sizeof *keys);
-    char *text = sweep_text(sw);
     int rc = 0;
-    if (res == NULL || keys == NULL || text == NULL) {
+    if (res == NULL || keys == NULL) {
         rc = bl_error_set(err, BL_ENOMEM, "out of memory");
         goto out;
     }
@@ -795,15 +628,12 @@ static int write_results(bl_results_writer_t *w, bl_run_t *run, const bl_sweep_t
                                            points[i].sc, points[i].reps, points[i].n_reps};
         run->n_reps = points[i].n_reps > run->n_reps ? points[i].n_reps : run->n_reps;
     }
-    rc = bl_results_write_sweep(w, run, res, n_points, err);
-    if (rc == 0)
-        rc = bl_results_set_root_text(w, "sweep", text, err);
+    rc = bl_results_write_sweep(w, run, res, n_points, err); /* with the root's "sweep" */
     if (rc == 0)
         rc = write_extras(w, sc, points, n_points, err);
 out:
     free(res);
     free(keys);
-    free(text);
     return rc;
 }
 

@@ -28,6 +28,7 @@
 
 #include <stddef.h>
 
+#include "checkpoint_metrics.h"
 #include "engine.h"
 #include "error.h"
 #include "results.h"
@@ -36,7 +37,7 @@
 
 /* One axis of a sweep grid. */
 typedef struct bl_sweep_axis {
-    char *key;     /* owned: "xray.servers" or a parameter name */
+    char *key; /* owned: "xray.servers" or a parameter name */
     size_t n;
     char **values; /* owned, as text */
 } bl_sweep_axis_t;
@@ -60,18 +61,6 @@ size_t bl_sweep_points(const bl_sweep_t *sw);
 const char *bl_sweep_value(const bl_sweep_t *sw, size_t point, size_t axis);
 
 void bl_sweep_fini(bl_sweep_t *sw);
-
-/*
- * The value of a named metric in one replication, for sequential stopping
- * and sweep tables:
- *   sojourn_mean, sojourn_p90, throughput (entities per hour of window),
- *   seizures, false_alarms, alarms, searches, missed, reneged,
- *   officer_hours, wait_mean:STATION, utilisation:STATION.
- * BL_EINVAL naming the metric and listing the known ones for anything else.
- * A metric with nothing measured is NaN (returns 0).
- */
-int bl_checkpoint_metric(const bl_scenario_t *sc, const bl_replication_result_t *r,
-                         const char *metric, double *value, bl_error_t *err);
 
 /*
  * Run the checkpoint scenario sc (loaded; the overrides of opts, --plugin

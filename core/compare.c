@@ -132,23 +132,6 @@ const char *bl_compare_label(const bl_compare_t *c, size_t i) {
 
 /* ------------------------------------------------------------------ loading a file */
 
-/* Text attribute name of the object at path (heap, caller frees); NULL
- * when absent or not text. */
-static char *attr_text(hid_t file, const char *path, const char *name) {
-    hsize_t dims[1] = {0};
-    H5T_class_t cls;
-    size_t size = 0;
-    if (H5Aexists_by_name(file, path, name, H5P_DEFAULT) <= 0 ||
-        H5LTget_attribute_info(file, path, name, dims, &cls, &size) < 0 || cls != H5T_STRING)
-        return NULL;
-    char *s = calloc(size + 1, 1);
-    if (s != NULL && H5LTget_attribute_string(file, path, name, s) < 0) {
-        free(s);
-        return NULL;
-    }
-    return s;
-}
-
 static int cmp_scan(const void *a, const void *b) {
     uint32_t x = ((const scan_in_t *)a)->scan, y = ((const scan_in_t *)b)->scan;
     return (x > y) - (x < y);
@@ -269,8 +252,8 @@ static int load_detector(hid_t file, input_t *in, detector_t *d, bool first, bl_
     size_t n_scores = 0, n_metrics = 0, n_offline = 0, n_single = 0;
 
     snprintf(base, sizeof base, "/detector/detectors/%s", d->group);
-    d->id = attr_text(file, base, "id");
-    d->version = attr_text(file, base, "version");
+    d->id = bl_results_attr_text(file, base, "id");
+    d->version = bl_results_attr_text(file, base, "version");
     d->auc_any = NAN;
 
     snprintf(path, sizeof path, "%s/scores", base);

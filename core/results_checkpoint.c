@@ -14,7 +14,7 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
-#include "checkpoint_run.h"
+#include "checkpoint_metrics.h"
 #include "histogram.h"
 #include "results_internal.h"
 #include "results_schema.h"
@@ -38,14 +38,6 @@ double bl_results_quantile(const bl_histogram_t *h, double q) {
     return h->count ? bl_histogram_quantile(h, q) : NAN;
 }
 
-double bl_results_on_duty_seconds(const bl_station_def_t *def, const bl_station_stats_t *st,
-                                  double window) {
-    if (st->capacity_area > 0)
-        return st->capacity_area;
-    /* Results built without capacity accounting (a constant station). */
-    return def->shifts.n == 0 && window > 0 ? (double)def->servers * window : 0;
-}
-
 int bl_results_group_path(bl_results_writer_t *w, char *dst, size_t size, const char *group,
                           const bl_results_table_t *t, bl_error_t *err) {
     if (snprintf(dst, size, "%s/%s", group, bl_results_table_name(t)) >= (int)size)
@@ -63,66 +55,27 @@ static int write_in(bl_results_writer_t *w, const bl_results_table_t *t, const c
 
 static double safe_div(double a, double b) { return b > 0 ? a / b : NAN; }
 
-static double window_of(const bl_replication_result_t *r) {
-    return r->window_end - r->window_start;
-}
-
-static double station_mean_wait(const bl_station_stats_t *s) {
-    return s->waits.count ? s->wait_sum / (double)s->waits.count : NAN;
-}
-
-static const char *station_kind_text(int kind) {
-    switch (kind) {
-    case BL_STATION_SERVICE:
-        return "service";
-    case BL_STATION_RISK:
-        return "risk_check";
-    case BL_STATION_SCAN:
-        return "scan";
-    case BL_STATION_SEARCH:
-        return "search";
-    case BL_STATION_REVIEW:
-        return "review";
-    default:
-        return "unknown";
-    }
-}
-
-/* Utilisation of one station in one replication: busy over on-duty time. */
-static double station_utilisation(const bl_station_def_t *def, const bl_station_stats_t *st,
-                                  double win) {
-    return safe_div(st->busy_area, bl_results_on_duty_seconds(def, st, win));
-}
-
-/* Officer-hours of every station in one replication. */
-static double officer_hours_of(const bl_scenario_t *sc, const bl_replication_result_t *r) {
-    double sum = 0;
-    for (size_t s = 0; s < sc->n_stations && s < r->n_stations; s++)
-        sum += bl_results_on_duty_seconds(&sc->stations[s], &r->stations[s], window_of(r));
-    return sum / 3600.0;
-}
-
 /* ------------------------------------------------------------------ stations, replications */
 
 static void replication_row(bl_replication_row_t *rr, const bl_station_def_t *def,
                             const bl_replication_result_t *rep, const bl_station_stats_t *st) {
-    double win = window_of(rep);
+    double win = bl_replication_window(rep);
     rr->replication = rep->replication;
     copy_text(rr->station, sizeof rr->station, def->name);
     rr->arrivals = st->arrivals;
     rr->served = st->served;
     rr->in_system = st->in_system;
     rr->decisions_yes = st->yes;
-    rr->wait_mean = station_mean_wait(st);
+    rr->wait_mean = bl_station_wait_mean(st);
     rr->wait_p50 = bl_results_quantile(&st->waits, 0.50);
     rr->wait_p90 = bl_results_quantile(&st->waits, 0.90);
     rr->wait_p95 = bl_results_quantile(&st->waits, 0.95);
     rr->wait_p99 = bl_results_quantile(&st->waits, 0.99);
-    rr->utilisation = station_utilisation(def, st, win);
+    rr->utilisation = bl_station_utilisation(st);
     rr->mean_queue = safe_div(st->queue_area, win);
     rr->max_queue = st->max_queue;
     rr->reneged = st->reneged;
-    rr->officer_hours = bl_results_on_duty_seconds(def, st, win) / 3600.0;
+    rr->officer_hours = st->capacity_area / 3600.0;
     rr->all_arrivals = st->all_arrivals;
     rr->all_departures = st->all_departures;
 }
@@ -147,7 +100,7 @@ static int write_stations(bl_results_writer_t *w, const bl_scenario_t *sc,
         double queue_sum = 0, officer_sum = 0;
         size_t queue_n = 0, officer_n = 0;
         copy_text(row->station, sizeof row->station, def->name);
-        copy_text(row->kind, sizeof row->kind, station_kind_text(def->kind));
+        copy_text(row->kind, sizeof row->kind, bl_station_kind_name(def->kind));
         row->servers = def->servers;
         bl_histogram_init(merged);
         for (size_t i = 0; i < nr; i++) {
@@ -210,7 +163,7 @@ out:
 
 static void system_row(bl_system_row_t *row, const bl_scenario_t *sc,
                        const bl_replication_result_t *rep) {
-    double win = window_of(rep);
+    double win = bl_replication_window(rep);
     row->replication = rep->replication;
     row->entities = rep->entities;
     row->completed = rep->completed;
@@ -240,7 +193,7 @@ static void system_row(bl_system_row_t *row, const bl_scenario_t *sc,
     row->reneged = rep->reneged;
     row->total_departures = rep->total_departures;
     row->in_system_end = rep->in_system_end;
-    row->officer_hours = officer_hours_of(sc, rep);
+    row->officer_hours = bl_replication_officer_hours(rep);
 }
 
 /* The achieved half-width of the sequential stopping metric, NaN when the

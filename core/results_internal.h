@@ -110,11 +110,6 @@ bl_interval_t bl_results_interval(double *x, size_t n);
 /* The q-quantile of h; NaN when nothing was recorded. */
 double bl_results_quantile(const bl_histogram_t *h, double q);
 
-/* Server-seconds station def was on duty in the window of one replication
- * (capacity_area; `servers` x window when the engine did not count it). */
-double bl_results_on_duty_seconds(const bl_station_def_t *def, const bl_station_stats_t *st,
-                                  double window);
-
 /* "<group>/<name of t>" into dst; BL_EINVAL when it does not fit. */
 int bl_results_group_path(bl_results_writer_t *w, char *dst, size_t size, const char *group,
                           const struct bl_results_table *t, bl_error_t *err);

@@ -638,20 +638,24 @@ out:
     return rc;
 }
 
-char *bl_results_root_text(hid_t file, const char *name) {
-    if (H5Aexists(file, name) <= 0)
+char *bl_results_attr_text(hid_t file, const char *path, const char *name) {
+    if (H5Aexists_by_name(file, path, name, H5P_DEFAULT) <= 0)
         return NULL;
     hsize_t dims[1] = {0};
     H5T_class_t cls;
     size_t size = 0;
-    if (H5LTget_attribute_info(file, "/", name, dims, &cls, &size) < 0 || cls != H5T_STRING)
+    if (H5LTget_attribute_info(file, path, name, dims, &cls, &size) < 0 || cls != H5T_STRING)
         return NULL;
     char *s = calloc(size + 1, 1);
-    if (s != NULL && H5LTget_attribute_string(file, "/", name, s) < 0) {
+    if (s != NULL && H5LTget_attribute_string(file, path, name, s) < 0) {
         free(s);
         return NULL;
     }
     return s;
+}
+
+char *bl_results_root_text(hid_t file, const char *name) {
+    return bl_results_attr_text(file, "/", name);
 }
 
 bool bl_results_root_number(hid_t file, const char *name, hid_t mem_type, void *out) {

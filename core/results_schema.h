@@ -265,6 +265,9 @@ int bl_results_table_read_at(hid_t file, const bl_results_table_t *t, const char
 
 /* The text attribute name of the root group as a heap string (caller
  * frees); NULL when absent or not text. */
+/* Text attribute name of the object at the absolute path (heap, caller
+ * frees); NULL when absent or not text. */
+char *bl_results_attr_text(hid_t file, const char *path, const char *name);
 char *bl_results_root_text(hid_t file, const char *name);
 
 /* Read the numeric attribute name of the root group into *out (caller's

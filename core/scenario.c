@@ -6,6 +6,7 @@
 #include "store_soak.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +44,35 @@ void bl_population_fini(bl_population_t *p) {
     }
     free(p->contraband);
     memset(p, 0, sizeof *p);
+}
+
+const char *bl_scenario_station_list(const bl_scenario_t *sc, char *buf, size_t size) {
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sc->n_stations && used < size; i++) {
+        int n = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", sc->stations[i].name);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+    return sc->n_stations ? buf : "(none)";
+}
+
+const char *bl_station_kind_name(int kind) {
+    switch (kind) {
+    case BL_STATION_SERVICE:
+        return "service";
+    case BL_STATION_RISK:
+        return "risk_check";
+    case BL_STATION_SCAN:
+        return "scan";
+    case BL_STATION_SEARCH:
+        return "search";
+    case BL_STATION_REVIEW:
+        return "review";
+    default:
+        return "unknown";
+    }
 }
 
 int bl_scenario_class_index(const bl_scenario_t *sc, const char *name) {

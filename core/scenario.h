@@ -38,10 +38,10 @@ typedef struct bl_arrivals {
  * loaded and checked when the scenario loads, sorted by time (stable). */
 typedef struct bl_replay_arrivals {
     size_t n;
-    double *times;      /* owned, seconds from the start of the run, >= 0, non-decreasing */
-    uint32_t *classes;  /* owned, index into bl_scenario_t.classes */
-    uint32_t *groups;   /* owned, entities arriving together at that time (>= 1) */
-    char *path;         /* owned, for messages and the results */
+    double *times;     /* owned, seconds from the start of the run, >= 0, non-decreasing */
+    uint32_t *classes; /* owned, index into bl_scenario_t.classes */
+    uint32_t *groups;  /* owned, entities arriving together at that time (>= 1) */
+    char *path;        /* owned, for messages and the results */
 } bl_replay_arrivals_t;
 
 /* An entity attribute: sampled from `clean` for entities without
@@ -97,7 +97,7 @@ typedef enum bl_route_kind {
  * (index into bl_scenario_t.attributes) >= threshold -> target[0], else
  * target[1] (n == 2). */
 typedef struct bl_route {
-    int kind;    /* bl_route_kind_t */
+    int kind; /* bl_route_kind_t */
     size_t n;
     int *target; /* owned: station index or BL_EXIT */
     double *cum; /* owned, PROBABILITY only (NULL otherwise) */
@@ -133,24 +133,24 @@ typedef struct bl_schedule {
 
 typedef struct bl_station_def {
     char *name;
-    int kind; /* bl_station_kind_t */
-    unsigned servers;        /* constant capacity, or the largest shift when scheduled */
-    bl_schedule_t shifts;    /* capacity by time; n == 0: `servers` all the time.  A server
-                                leaving at a shift change finishes its entity first */
-    bl_dist_t service;       /* default service time */
+    int kind;                    /* bl_station_kind_t */
+    unsigned servers;            /* constant capacity, or the largest shift when scheduled */
+    bl_schedule_t shifts;        /* capacity by time; n == 0: `servers` all the time.  A server
+                                    leaving at a shift change finishes its entity first */
+    bl_dist_t service;           /* default service time */
     bl_dist_t *service_by_class; /* owned, n_classes entries or NULL; kind 0: use `service` */
-    bl_dist_t patience;      /* kind 0: nobody reneges; else an entity still queued after
-                                this long leaves the queue for on_renege */
-    int on_renege;           /* station index or BL_EXIT */
-    bl_route_t next;         /* SERVICE */
-    int on_yes, on_no;       /* RISK, SCAN, SEARCH, REVIEW: station index or BL_EXIT */
-    double threshold;        /* RISK (score), SCAN (detection confidence) */
-    double budget_per_hour;  /* RISK: > 0 selects the top-k per hour instead of a fixed
-                                threshold (see engine.h) */
-    double find_probability; /* SEARCH */
-    double confirm_carrier;  /* REVIEW: P(officer confirms | entity carries contraband) */
-    double confirm_clean;    /* REVIEW: P(officer confirms | entity is clean) */
-    int line;                /* line in the scenario where it was declared, 0 if unknown */
+    bl_dist_t patience;          /* kind 0: nobody reneges; else an entity still queued after
+                                    this long leaves the queue for on_renege */
+    int on_renege;               /* station index or BL_EXIT */
+    bl_route_t next;             /* SERVICE */
+    int on_yes, on_no;           /* RISK, SCAN, SEARCH, REVIEW: station index or BL_EXIT */
+    double threshold;            /* RISK (score), SCAN (detection confidence) */
+    double budget_per_hour;      /* RISK: > 0 selects the top-k per hour instead of a fixed
+                                    threshold (see engine.h) */
+    double find_probability;     /* SEARCH */
+    double confirm_carrier;      /* REVIEW: P(officer confirms | entity carries contraband) */
+    double confirm_clean;        /* REVIEW: P(officer confirms | entity is clean) */
+    int line;                    /* line in the scenario where it was declared, 0 if unknown */
 } bl_station_def_t;
 
 /* A class of entities (travellers on foot, cars, goods vehicles, air-cargo
@@ -172,7 +172,7 @@ typedef struct bl_entity_class {
  * the thread count. */
 typedef struct bl_sequential {
     bool enabled;
-    char *metric;     /* "sojourn_mean", or "wait_mean:<station>", see engine.h */
+    char *metric; /* "sojourn_mean", or "wait_mean:<station>", see engine.h */
     double half_width;
     bool relative;
     unsigned min_replications, max_replications, batch;
@@ -233,11 +233,11 @@ typedef struct bl_scenario {
                                  named "traveller", from its arrivals= and population=) */
     bl_entity_class_t *classes;
     bl_replay_arrivals_t replay; /* n == 0: none */
-    size_t n_attributes;      /* union of the classes' attribute names, first-seen order:
-                                 the risk model's columns; a class without one gets 0 */
-    char **attributes;        /* owned */
-    size_t n_contraband_kinds; /* union of the classes' contraband names, first-seen order */
-    char **contraband_kinds;  /* owned */
+    size_t n_attributes;         /* union of the classes' attribute names, first-seen order:
+                                    the risk model's columns; a class without one gets 0 */
+    char **attributes;           /* owned */
+    size_t n_contraband_kinds;   /* union of the classes' contraband names, first-seen order */
+    char **contraband_kinds;     /* owned */
     size_t n_stations;
     bl_station_def_t *stations;
     bl_sequential_t sequential;
@@ -266,6 +266,14 @@ void bl_scenario_free_contents(bl_scenario_t *sc);
 
 /* Station index by name, or -1. */
 int bl_scenario_station_index(const bl_scenario_t *sc, const char *name);
+
+/* "a, b, c": the station names into buf (size bytes, truncated to fit);
+ * returns buf, or "(none)". */
+const char *bl_scenario_station_list(const bl_scenario_t *sc, char *buf, size_t size);
+
+/* The name of a station kind as results and messages show it: "service",
+ * "risk_check", "scan", "search", "review" ("unknown" otherwise). */
+const char *bl_station_kind_name(int kind);
 
 /* Class index by name, or -1. */
 int bl_scenario_class_index(const bl_scenario_t *sc, const char *name);

@@ -66,9 +66,11 @@ int bl_summary_check_file(const char *path, int *schema_out, bl_error_t *err) {
 /* ------------------------------------------------------------------ JSON */
 
 /* Numbers that are not finite become null (cJSON would print invalid JSON). */
-static cJSON *num(double x) { return isfinite(x) ? cJSON_CreateNumber(x) : cJSON_CreateNull(); }
+cJSON *bl_summary_json_num(double x) {
+    return isfinite(x) ? cJSON_CreateNumber(x) : cJSON_CreateNull();
+}
 
-static cJSON *pair(double lo, double hi) {
+cJSON *bl_summary_json_pair(double lo, double hi) {
     if (!isfinite(lo) || !isfinite(hi))
         return cJSON_CreateNull();
     cJSON *a = cJSON_CreateArray();
@@ -77,7 +79,7 @@ static cJSON *pair(double lo, double hi) {
     return a;
 }
 
-static void add_text(cJSON *o, const char *key, const char *value) {
+void bl_summary_json_text(cJSON *o, const char *key, const char *value) {
     cJSON_AddItemToObject(o, key, value ? cJSON_CreateString(value) : cJSON_CreateNull());
 }
 
@@ -85,11 +87,11 @@ static cJSON *plugins_json(const bl_plugin_row_t *p, size_t n) {
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; i < n; i++) {
         cJSON *o = cJSON_CreateObject();
-        add_text(o, "role", p[i].role);
-        add_text(o, "id", p[i].id);
-        add_text(o, "name", p[i].name);
-        add_text(o, "version", p[i].version);
-        add_text(o, "sha256", p[i].sha256);
+        bl_summary_json_text(o, "role", p[i].role);
+        bl_summary_json_text(o, "id", p[i].id);
+        bl_summary_json_text(o, "name", p[i].name);
+        bl_summary_json_text(o, "version", p[i].version);
+        bl_summary_json_text(o, "sha256", p[i].sha256);
         cJSON_AddNumberToObject(o, "calls", (double)p[i].calls);
         cJSON_AddNumberToObject(o, "invalid_outputs", (double)p[i].invalid_outputs);
         cJSON_AddItemToArray(a, o);
@@ -98,23 +100,6 @@ static cJSON *plugins_json(const bl_plugin_row_t *p, size_t n) {
 }
 
 /* ------------------------------------------------------------------ detector_bench */
-
-/* A text attribute of the object at path (heap; NULL when absent). */
-static char *object_text(hid_t file, const char *path, const char *name) {
-    if (H5Aexists_by_name(file, path, name, H5P_DEFAULT) <= 0)
-        return NULL;
-    hsize_t dims[1] = {0};
-    H5T_class_t cls;
-    size_t size = 0;
-    if (H5LTget_attribute_info(file, path, name, dims, &cls, &size) < 0 || cls != H5T_STRING)
-        return NULL;
-    char *s = calloc(size + 1, 1);
-    if (s != NULL && H5LTget_attribute_string(file, path, name, s) < 0) {
-        free(s);
-        return NULL;
-    }
-    return s;
-}
 
 static double object_u64(hid_t file, const char *path, const char *name) {
     uint64_t v = 0;
@@ -128,7 +113,7 @@ static double object_u64(hid_t file, const char *path, const char *name) {
 }
 
 static void add_owned_text(cJSON *o, const char *key, char *value) {
-    add_text(o, key, value);
+    bl_summary_json_text(o, key, value);
     free(value);
 }
 
@@ -186,20 +171,22 @@ static int detector_groups(hid_t file, const char *fname, names_t *l, bl_error_t
 
 static cJSON *metric_json(const bl_bench_metric_row_t *m) {
     cJSON *o = cJSON_CreateObject();
-    add_text(o, "class", m->class);
+    bl_summary_json_text(o, "class", m->class);
     cJSON_AddNumberToObject(o, "positives", (double)m->positives);
     cJSON_AddNumberToObject(o, "negatives", (double)m->negatives);
-    cJSON_AddItemToObject(o, "pd", num(m->pd));
-    cJSON_AddItemToObject(o, "pd_ci", pair(m->pd_low, m->pd_high));
-    cJSON_AddItemToObject(o, "pfa", num(m->pfa));
-    cJSON_AddItemToObject(o, "pfa_ci", pair(m->pfa_low, m->pfa_high));
-    cJSON_AddItemToObject(o, "auc", num(m->auc));
-    cJSON_AddItemToObject(o, "auc_ci", pair(m->auc_low, m->auc_high));
-    cJSON_AddItemToObject(o, "pd_at_pfa1", num(m->pd_at_pfa1));
-    cJSON_AddItemToObject(o, "pd_at_pfa1_ci", pair(m->pd_at_pfa1_low, m->pd_at_pfa1_high));
-    cJSON_AddItemToObject(o, "pd_at_pfa5", num(m->pd_at_pfa5));
-    cJSON_AddItemToObject(o, "pd_at_pfa5_ci", pair(m->pd_at_pfa5_low, m->pd_at_pfa5_high));
-    cJSON_AddItemToObject(o, "ap50", num(m->ap50));
+    cJSON_AddItemToObject(o, "pd", bl_summary_json_num(m->pd));
+    cJSON_AddItemToObject(o, "pd_ci", bl_summary_json_pair(m->pd_low, m->pd_high));
+    cJSON_AddItemToObject(o, "pfa", bl_summary_json_num(m->pfa));
+    cJSON_AddItemToObject(o, "pfa_ci", bl_summary_json_pair(m->pfa_low, m->pfa_high));
+    cJSON_AddItemToObject(o, "auc", bl_summary_json_num(m->auc));
+    cJSON_AddItemToObject(o, "auc_ci", bl_summary_json_pair(m->auc_low, m->auc_high));
+    cJSON_AddItemToObject(o, "pd_at_pfa1", bl_summary_json_num(m->pd_at_pfa1));
+    cJSON_AddItemToObject(o, "pd_at_pfa1_ci",
+                          bl_summary_json_pair(m->pd_at_pfa1_low, m->pd_at_pfa1_high));
+    cJSON_AddItemToObject(o, "pd_at_pfa5", bl_summary_json_num(m->pd_at_pfa5));
+    cJSON_AddItemToObject(o, "pd_at_pfa5_ci",
+                          bl_summary_json_pair(m->pd_at_pfa5_low, m->pd_at_pfa5_high));
+    cJSON_AddItemToObject(o, "ap50", bl_summary_json_num(m->ap50));
     return o;
 }
 
@@ -222,7 +209,7 @@ static void performance_json(hid_t file, const char *group, const char *fname, c
             cJSON *p = cJSON_CreateObject();
             cJSON_AddNumberToObject(p, "batch", r[i].batch);
             cJSON_AddNumberToObject(p, "threads", r[i].threads);
-            cJSON_AddItemToObject(p, "scans_per_s", num(r[i].scans_per_s));
+            cJSON_AddItemToObject(p, "scans_per_s", bl_summary_json_num(r[i].scans_per_s));
             cJSON_AddItemToArray(offline, p);
             if (isfinite(r[i].scans_per_s) && !(r[i].scans_per_s <= best))
                 best = r[i].scans_per_s;
@@ -230,7 +217,7 @@ static void performance_json(hid_t file, const char *group, const char *fname, c
     }
     free(rows);
     rows = NULL;
-    cJSON_AddItemToObject(o, "offline_best_scans_per_s", num(best));
+    cJSON_AddItemToObject(o, "offline_best_scans_per_s", bl_summary_json_num(best));
 
     cJSON *single = NULL;
     snprintf(path, sizeof path, "%s/single_stream", group);
@@ -242,10 +229,10 @@ static void performance_json(hid_t file, const char *group, const char *fname, c
         const bl_bench_single_row_t *r = rows;
         single = cJSON_CreateObject();
         cJSON_AddNumberToObject(single, "queries", (double)r->queries);
-        cJSON_AddItemToObject(single, "mean", num(r->mean));
-        cJSON_AddItemToObject(single, "p50", num(r->p50));
-        cJSON_AddItemToObject(single, "p90", num(r->p90));
-        cJSON_AddItemToObject(single, "p99", num(r->p99));
+        cJSON_AddItemToObject(single, "mean", bl_summary_json_num(r->mean));
+        cJSON_AddItemToObject(single, "p50", bl_summary_json_num(r->p50));
+        cJSON_AddItemToObject(single, "p90", bl_summary_json_num(r->p90));
+        cJSON_AddItemToObject(single, "p99", bl_summary_json_num(r->p99));
     }
     free(rows);
     rows = NULL;
@@ -260,11 +247,11 @@ static void performance_json(hid_t file, const char *group, const char *fname, c
         n == 1) {
         const bl_bench_server_row_t *r = rows;
         srv = cJSON_CreateObject();
-        cJSON_AddItemToObject(srv, "target_rate", num(r->target_rate));
-        cJSON_AddItemToObject(srv, "achieved_rate", num(r->achieved_rate));
-        cJSON_AddItemToObject(srv, "p50", num(r->p50));
-        cJSON_AddItemToObject(srv, "p99", num(r->p99));
-        cJSON_AddItemToObject(srv, "bound", num(r->bound));
+        cJSON_AddItemToObject(srv, "target_rate", bl_summary_json_num(r->target_rate));
+        cJSON_AddItemToObject(srv, "achieved_rate", bl_summary_json_num(r->achieved_rate));
+        cJSON_AddItemToObject(srv, "p50", bl_summary_json_num(r->p50));
+        cJSON_AddItemToObject(srv, "p99", bl_summary_json_num(r->p99));
+        cJSON_AddItemToObject(srv, "bound", bl_summary_json_num(r->bound));
         cJSON_AddBoolToObject(srv, "met", r->met != 0);
     }
     free(rows);
@@ -283,7 +270,7 @@ static int bench_json(hid_t file, const char *fname, cJSON *o, bl_error_t *err) 
     bl_results_root_number(file, "scans", H5T_NATIVE_UINT64, &scans);
     bl_results_root_number(file, "threshold", H5T_NATIVE_DOUBLE, &threshold);
     cJSON_AddNumberToObject(o, "scans", (double)scans);
-    cJSON_AddItemToObject(o, "threshold", num(threshold));
+    cJSON_AddItemToObject(o, "threshold", bl_summary_json_num(threshold));
     add_owned_text(o, "interval_method", bl_results_root_text(file, "interval_method"));
     add_owned_text(o, "scan_set_sha256", bl_results_root_text(file, "scan_set_sha256"));
     cJSON *dets = cJSON_AddArrayToObject(o, "detectors");
@@ -292,13 +279,13 @@ static int bench_json(hid_t file, const char *fname, cJSON *o, bl_error_t *err) 
         snprintf(group, sizeof group, "%s/%s", BL_BENCH_DETECTORS_GROUP, groups.items[i]);
         cJSON *d = cJSON_CreateObject();
         cJSON_AddItemToArray(dets, d);
-        add_text(d, "label", groups.items[i]);
+        bl_summary_json_text(d, "label", groups.items[i]);
         static const char *const attrs[] = {"id", "name", "version", "sha256"};
         for (size_t k = 0; k < COUNT(attrs); k++)
-            add_owned_text(d, attrs[k], object_text(file, group, attrs[k]));
-        cJSON_AddItemToObject(d, "calls", num(object_u64(file, group, "calls")));
+            add_owned_text(d, attrs[k], bl_results_attr_text(file, group, attrs[k]));
+        cJSON_AddItemToObject(d, "calls", bl_summary_json_num(object_u64(file, group, "calls")));
         cJSON_AddItemToObject(d, "invalid_outputs",
-                              num(object_u64(file, group, "invalid_outputs")));
+                              bl_summary_json_num(object_u64(file, group, "invalid_outputs")));
         bl_bench_metric_row_t *m = NULL;
         size_t n_m = 0;
         snprintf(path, sizeof path, "%s/metrics", group);
@@ -321,10 +308,10 @@ static int bench_json(hid_t file, const char *fname, cJSON *o, bl_error_t *err) 
                               &ignored) == 0)
         for (size_t i = 0; i < n_over; i++) {
             cJSON *r = cJSON_CreateObject();
-            add_text(r, "mode", over[i].mode);
+            bl_summary_json_text(r, "mode", over[i].mode);
             cJSON_AddNumberToObject(r, "batch", over[i].batch);
             cJSON_AddNumberToObject(r, "threads", over[i].threads);
-            cJSON_AddItemToObject(r, "ns_per_scan", num(over[i].ns_per_scan));
+            cJSON_AddItemToObject(r, "ns_per_scan", bl_summary_json_num(over[i].ns_per_scan));
             cJSON_AddItemToArray(oa, r);
         }
     free(over);
@@ -335,18 +322,20 @@ static int bench_json(hid_t file, const char *fname, cJSON *o, bl_error_t *err) 
 
 static cJSON *at_rate_json(const bl_risk_at_rate_row_t *r) {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddItemToObject(o, "rate", num(r->rate));
+    cJSON_AddItemToObject(o, "rate", bl_summary_json_num(r->rate));
     cJSON_AddNumberToObject(o, "k", (double)r->k);
     cJSON_AddNumberToObject(o, "frauds_caught", (double)r->frauds_caught);
     cJSON_AddNumberToObject(o, "frauds_total", (double)r->frauds_total);
-    cJSON_AddItemToObject(o, "precision", num(r->precision));
-    cJSON_AddItemToObject(o, "precision_ci", pair(r->precision_low, r->precision_high));
-    cJSON_AddItemToObject(o, "recall", num(r->recall));
-    cJSON_AddItemToObject(o, "recall_ci", pair(r->recall_low, r->recall_high));
-    cJSON_AddItemToObject(o, "revenue_caught", num(r->revenue_caught));
-    cJSON_AddItemToObject(o, "revenue_total", num(r->revenue_total));
-    cJSON_AddItemToObject(o, "revenue_share", num(r->revenue_share));
-    cJSON_AddItemToObject(o, "revenue_share_ci", pair(r->revenue_share_low, r->revenue_share_high));
+    cJSON_AddItemToObject(o, "precision", bl_summary_json_num(r->precision));
+    cJSON_AddItemToObject(o, "precision_ci",
+                          bl_summary_json_pair(r->precision_low, r->precision_high));
+    cJSON_AddItemToObject(o, "recall", bl_summary_json_num(r->recall));
+    cJSON_AddItemToObject(o, "recall_ci", bl_summary_json_pair(r->recall_low, r->recall_high));
+    cJSON_AddItemToObject(o, "revenue_caught", bl_summary_json_num(r->revenue_caught));
+    cJSON_AddItemToObject(o, "revenue_total", bl_summary_json_num(r->revenue_total));
+    cJSON_AddItemToObject(o, "revenue_share", bl_summary_json_num(r->revenue_share));
+    cJSON_AddItemToObject(o, "revenue_share_ci",
+                          bl_summary_json_pair(r->revenue_share_low, r->revenue_share_high));
     return o;
 }
 
@@ -357,10 +346,10 @@ static int risk_model_json(hid_t file, const char *fname, const char *label, cJS
     snprintf(group, sizeof group, "%s/%s", BL_RISK_MODELS_GROUP, label);
     cJSON *m = cJSON_CreateObject();
     cJSON_AddItemToArray(models, m);
-    add_text(m, "label", label);
+    bl_summary_json_text(m, "label", label);
     static const char *const attrs[] = {"id", "name", "version", "sha256"};
     for (size_t k = 0; k < COUNT(attrs); k++)
-        add_owned_text(m, attrs[k], object_text(file, group, attrs[k]));
+        add_owned_text(m, attrs[k], bl_results_attr_text(file, group, attrs[k]));
     bl_risk_summary_row_t *sum = NULL;
     bl_risk_at_rate_row_t *at = NULL;
     size_t n_sum = 0, n_at = 0;
@@ -372,10 +361,10 @@ static int risk_model_json(hid_t file, const char *fname, const char *label, cJS
     if (rc == 0) {
         cJSON_AddNumberToObject(m, "declarations", (double)sum->declarations);
         cJSON_AddNumberToObject(m, "frauds", (double)sum->frauds);
-        cJSON_AddItemToObject(m, "auc", num(sum->auc));
-        cJSON_AddItemToObject(m, "auc_ci", pair(sum->auc_low, sum->auc_high));
-        cJSON_AddItemToObject(m, "pr_auc", num(sum->pr_auc));
-        cJSON_AddItemToObject(m, "brier", num(sum->brier));
+        cJSON_AddItemToObject(m, "auc", bl_summary_json_num(sum->auc));
+        cJSON_AddItemToObject(m, "auc_ci", bl_summary_json_pair(sum->auc_low, sum->auc_high));
+        cJSON_AddItemToObject(m, "pr_auc", bl_summary_json_num(sum->pr_auc));
+        cJSON_AddItemToObject(m, "brier", bl_summary_json_num(sum->brier));
         cJSON_AddNumberToObject(m, "invalid_scores", (double)sum->invalid_scores);
         snprintf(path, sizeof path, "%s/at_rate", group);
         rc = bl_results_table_read_at(file, &bl_risk_at_rate_table, path, (void **)&at, &n_at,
@@ -406,10 +395,10 @@ static int risk_json(hid_t file, const char *fname, cJSON *o, bl_error_t *err) {
     cJSON *rl = rates ? cJSON_Parse(rates) : NULL;
     free(rates);
     cJSON_AddItemToObject(o, "rates", rl ? rl : cJSON_CreateArray());
-    cJSON_AddItemToObject(o, "weekly_rate", num(weekly));
+    cJSON_AddItemToObject(o, "weekly_rate", bl_summary_json_num(weekly));
     cJSON_AddNumberToObject(o, "bootstrap", (double)bootstrap);
     char *baseline = bl_results_root_text(file, "baseline");
-    add_text(o, "baseline", baseline && baseline[0] ? baseline : NULL);
+    bl_summary_json_text(o, "baseline", baseline && baseline[0] ? baseline : NULL);
     free(baseline);
 
     char *labels = bl_results_root_text(file, "models");
@@ -441,26 +430,26 @@ static int risk_json(hid_t file, const char *fname, cJSON *o, bl_error_t *err) {
     cJSON *ca = cJSON_AddArrayToObject(o, "comparisons");
     for (size_t i = 0; rc == 0 && i < n_cmp; i++) {
         cJSON *c = cJSON_CreateObject();
-        add_text(c, "a", cmp[i].a);
-        add_text(c, "b", cmp[i].b);
-        cJSON_AddItemToObject(c, "rate", num(cmp[i].rate));
-        cJSON_AddItemToObject(c, "precision_a", num(cmp[i].precision_a));
-        cJSON_AddItemToObject(c, "precision_b", num(cmp[i].precision_b));
-        cJSON_AddItemToObject(c, "difference", num(cmp[i].difference));
-        cJSON_AddItemToObject(c, "difference_ci", pair(cmp[i].low, cmp[i].high));
+        bl_summary_json_text(c, "a", cmp[i].a);
+        bl_summary_json_text(c, "b", cmp[i].b);
+        cJSON_AddItemToObject(c, "rate", bl_summary_json_num(cmp[i].rate));
+        cJSON_AddItemToObject(c, "precision_a", bl_summary_json_num(cmp[i].precision_a));
+        cJSON_AddItemToObject(c, "precision_b", bl_summary_json_num(cmp[i].precision_b));
+        cJSON_AddItemToObject(c, "difference", bl_summary_json_num(cmp[i].difference));
+        cJSON_AddItemToObject(c, "difference_ci", bl_summary_json_pair(cmp[i].low, cmp[i].high));
         cJSON_AddNumberToObject(c, "only_a", (double)cmp[i].only_a);
         cJSON_AddNumberToObject(c, "only_b", (double)cmp[i].only_b);
-        cJSON_AddItemToObject(c, "p_value", num(cmp[i].p_value));
+        cJSON_AddItemToObject(c, "p_value", bl_summary_json_num(cmp[i].p_value));
         cJSON_AddItemToArray(ca, c);
     }
     cJSON *ga = cJSON_AddArrayToObject(o, "gates");
     for (size_t i = 0; rc == 0 && i < n_gates; i++) {
         cJSON *g = cJSON_CreateObject();
-        add_text(g, "model", gates[i].model);
-        add_text(g, "metric", gates[i].metric);
-        cJSON_AddItemToObject(g, "bound", num(gates[i].bound));
-        cJSON_AddItemToObject(g, "value", num(gates[i].value));
-        cJSON_AddItemToObject(g, "shortfall", num(gates[i].shortfall));
+        bl_summary_json_text(g, "model", gates[i].model);
+        bl_summary_json_text(g, "metric", gates[i].metric);
+        cJSON_AddItemToObject(g, "bound", bl_summary_json_num(gates[i].bound));
+        cJSON_AddItemToObject(g, "value", bl_summary_json_num(gates[i].value));
+        cJSON_AddItemToObject(g, "shortfall", bl_summary_json_num(gates[i].shortfall));
         cJSON_AddBoolToObject(g, "passed", gates[i].passed != 0);
         cJSON_AddItemToArray(ga, g);
     }
@@ -488,34 +477,35 @@ static int soak_json(hid_t file, const char *fname, cJSON *o, bl_error_t *err) {
         cJSON *s = cJSON_AddObjectToObject(o, "store");
         cJSON_AddNumberToObject(s, "clients", sum->clients);
         cJSON_AddNumberToObject(s, "operations", (double)sum->operations);
-        cJSON_AddItemToObject(s, "seconds", num(sum->seconds));
-        cJSON_AddItemToObject(s, "ops_per_second", num(sum->ops_per_second));
-        cJSON_AddItemToObject(s, "target_rate", num(sum->target_rate));
+        cJSON_AddItemToObject(s, "seconds", bl_summary_json_num(sum->seconds));
+        cJSON_AddItemToObject(s, "ops_per_second", bl_summary_json_num(sum->ops_per_second));
+        cJSON_AddItemToObject(s, "target_rate", bl_summary_json_num(sum->target_rate));
         cJSON_AddBoolToObject(s, "verify_ok", sum->verify_ok != 0);
         cJSON_AddNumberToObject(s, "entries", (double)sum->entries);
         cJSON_AddNumberToObject(s, "first_bad", (double)sum->first_bad);
         cJSON_AddNumberToObject(s, "items", (double)sum->items);
-        cJSON_AddItemToObject(s, "utilisation", num(sum->utilisation));
+        cJSON_AddItemToObject(s, "utilisation", bl_summary_json_num(sum->utilisation));
         cJSON_AddNumberToObject(s, "misplaced", (double)sum->misplaced);
         cJSON_AddNumberToObject(s, "discrepancies", (double)sum->discrepancies);
         cJSON_AddNumberToObject(s, "inventories", (double)sum->inventories);
-        cJSON_AddItemToObject(s, "retrieve_time_mean", num(sum->retrieve_time_mean));
-        cJSON_AddItemToObject(s, "retrieve_time_p50", num(sum->retrieve_time_p50));
-        cJSON_AddItemToObject(s, "retrieve_time_p90", num(sum->retrieve_time_p90));
-        cJSON_AddItemToObject(s, "retrieve_time_max", num(sum->retrieve_time_max));
+        cJSON_AddItemToObject(s, "retrieve_time_mean",
+                              bl_summary_json_num(sum->retrieve_time_mean));
+        cJSON_AddItemToObject(s, "retrieve_time_p50", bl_summary_json_num(sum->retrieve_time_p50));
+        cJSON_AddItemToObject(s, "retrieve_time_p90", bl_summary_json_num(sum->retrieve_time_p90));
+        cJSON_AddItemToObject(s, "retrieve_time_max", bl_summary_json_num(sum->retrieve_time_max));
         cJSON *va = cJSON_AddArrayToObject(s, "verbs");
         for (size_t i = 0; i < n_verbs; i++) {
             const bl_soak_verb_row_t *r = &verbs[i];
             cJSON *v = cJSON_CreateObject();
-            add_text(v, "verb", r->verb);
+            bl_summary_json_text(v, "verb", r->verb);
             cJSON_AddNumberToObject(v, "ops", (double)r->ops);
             cJSON_AddNumberToObject(v, "errors", (double)r->errors);
             cJSON_AddNumberToObject(v, "refused", (double)r->refused);
-            cJSON_AddItemToObject(v, "latency_mean", num(r->latency_mean));
-            cJSON_AddItemToObject(v, "latency_p50", num(r->latency_p50));
-            cJSON_AddItemToObject(v, "latency_p90", num(r->latency_p90));
-            cJSON_AddItemToObject(v, "latency_p99", num(r->latency_p99));
-            cJSON_AddItemToObject(v, "latency_max", num(r->latency_max));
+            cJSON_AddItemToObject(v, "latency_mean", bl_summary_json_num(r->latency_mean));
+            cJSON_AddItemToObject(v, "latency_p50", bl_summary_json_num(r->latency_p50));
+            cJSON_AddItemToObject(v, "latency_p90", bl_summary_json_num(r->latency_p90));
+            cJSON_AddItemToObject(v, "latency_p99", bl_summary_json_num(r->latency_p99));
+            cJSON_AddItemToObject(v, "latency_max", bl_summary_json_num(r->latency_max));
             cJSON_AddItemToArray(va, v);
         }
     }
@@ -568,13 +558,13 @@ int bl_summary_load(const char *path, cJSON **out, bl_error_t *err) {
         rc = bl_error_set(err, BL_ENOMEM, "out of memory");
         goto out;
     }
-    add_text(o, "file", path);
+    bl_summary_json_text(o, "file", path);
     cJSON_AddNumberToObject(o, "schema", schema);
-    add_text(o, "harness_version", texts[T_VERSION]);
-    add_text(o, "job", texts[T_JOB]);
+    bl_summary_json_text(o, "harness_version", texts[T_VERSION]);
+    bl_summary_json_text(o, "job", texts[T_JOB]);
     cJSON *sc = cJSON_AddObjectToObject(o, "scenario");
-    add_text(sc, "name", texts[T_NAME]);
-    add_text(sc, "path", texts[T_PATH]);
+    bl_summary_json_text(sc, "name", texts[T_NAME]);
+    bl_summary_json_text(sc, "path", texts[T_PATH]);
     if (has_seed) {
         /* Raw keeps all 64 bits (a JSON number through double would not). */
         char digits[24];
@@ -585,8 +575,8 @@ int bl_summary_load(const char *path, cJSON **out, bl_error_t *err) {
     }
     cJSON_AddNumberToObject(o, "replications", reps);
     cJSON_AddNumberToObject(o, "threads", threads);
-    add_text(o, "start_time", texts[T_START]);
-    cJSON_AddItemToObject(o, "wall_seconds", num(wall));
+    bl_summary_json_text(o, "start_time", texts[T_START]);
+    cJSON_AddItemToObject(o, "wall_seconds", bl_summary_json_num(wall));
     cJSON *params = texts[T_PARAMS] ? cJSON_Parse(texts[T_PARAMS]) : NULL;
     cJSON_AddItemToObject(o, "parameters", params ? params : cJSON_CreateObject());
     rc = bench  ? bench_json(file, path, o, err)

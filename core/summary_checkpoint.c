@@ -18,22 +18,6 @@
 
 /* ------------------------------------------------------------------ JSON helpers */
 
-/* Numbers that are not finite become null (cJSON would print invalid JSON). */
-static cJSON *num(double x) { return isfinite(x) ? cJSON_CreateNumber(x) : cJSON_CreateNull(); }
-
-static cJSON *pair(double lo, double hi) {
-    if (!isfinite(lo) || !isfinite(hi))
-        return cJSON_CreateNull();
-    cJSON *a = cJSON_CreateArray();
-    cJSON_AddItemToArray(a, cJSON_CreateNumber(lo));
-    cJSON_AddItemToArray(a, cJSON_CreateNumber(hi));
-    return a;
-}
-
-static void add_text(cJSON *o, const char *key, const char *value) {
-    cJSON_AddItemToObject(o, key, value ? cJSON_CreateString(value) : cJSON_CreateNull());
-}
-
 static void add_count(cJSON *o, const char *key, uint64_t n) {
     cJSON_AddNumberToObject(o, key, (double)n);
 }
@@ -42,8 +26,8 @@ static void add_count(cJSON *o, const char *key, uint64_t n) {
 static void add_ci(cJSON *o, const char *key, double mean, double low, double high) {
     char ci[64];
     snprintf(ci, sizeof ci, "%s_ci", key);
-    cJSON_AddItemToObject(o, key, num(mean));
-    cJSON_AddItemToObject(o, ci, pair(low, high));
+    cJSON_AddItemToObject(o, key, bl_summary_json_num(mean));
+    cJSON_AddItemToObject(o, ci, bl_summary_json_pair(low, high));
 }
 
 /* ------------------------------------------------------------------ plain runs */
@@ -52,8 +36,8 @@ static cJSON *stations_json(const bl_station_row_t *s, size_t n) {
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; i < n; i++) {
         cJSON *o = cJSON_CreateObject();
-        add_text(o, "station", s[i].station);
-        add_text(o, "kind", s[i].kind);
+        bl_summary_json_text(o, "station", s[i].station);
+        bl_summary_json_text(o, "kind", s[i].kind);
         cJSON_AddNumberToObject(o, "servers", s[i].servers);
         add_count(o, "arrivals", s[i].arrivals);
         add_count(o, "served", s[i].served);
@@ -61,17 +45,18 @@ static cJSON *stations_json(const bl_station_row_t *s, size_t n) {
         add_count(o, "decisions_yes", s[i].decisions_yes);
         add_ci(o, "wait_mean", s[i].wait_mean, s[i].wait_ci_low, s[i].wait_ci_high);
         /* The interval of wait_mean keeps its historical name too. */
-        cJSON_AddItemToObject(o, "wait_ci", pair(s[i].wait_ci_low, s[i].wait_ci_high));
-        cJSON_AddItemToObject(o, "wait_p50", num(s[i].wait_p50));
-        cJSON_AddItemToObject(o, "wait_p90", num(s[i].wait_p90));
-        cJSON_AddItemToObject(o, "wait_p95", num(s[i].wait_p95));
-        cJSON_AddItemToObject(o, "wait_p99", num(s[i].wait_p99));
+        cJSON_AddItemToObject(o, "wait_ci",
+                              bl_summary_json_pair(s[i].wait_ci_low, s[i].wait_ci_high));
+        cJSON_AddItemToObject(o, "wait_p50", bl_summary_json_num(s[i].wait_p50));
+        cJSON_AddItemToObject(o, "wait_p90", bl_summary_json_num(s[i].wait_p90));
+        cJSON_AddItemToObject(o, "wait_p95", bl_summary_json_num(s[i].wait_p95));
+        cJSON_AddItemToObject(o, "wait_p99", bl_summary_json_num(s[i].wait_p99));
         add_ci(o, "utilisation", s[i].utilisation, s[i].utilisation_ci_low,
                s[i].utilisation_ci_high);
-        cJSON_AddItemToObject(o, "mean_queue", num(s[i].mean_queue));
+        cJSON_AddItemToObject(o, "mean_queue", bl_summary_json_num(s[i].mean_queue));
         add_count(o, "max_queue", s[i].max_queue);
         add_count(o, "reneged", s[i].reneged);
-        cJSON_AddItemToObject(o, "officer_hours", num(s[i].officer_hours));
+        cJSON_AddItemToObject(o, "officer_hours", bl_summary_json_num(s[i].officer_hours));
         cJSON_AddItemToArray(a, o);
     }
     return a;
@@ -82,15 +67,16 @@ static cJSON *system_json(const bl_summary_row_t *s) {
     add_count(o, "entities", s->entities);
     add_count(o, "travellers", s->travellers);
     add_ci(o, "sojourn_mean", s->sojourn_mean, s->sojourn_ci_low, s->sojourn_ci_high);
-    cJSON_AddItemToObject(o, "sojourn_ci", pair(s->sojourn_ci_low, s->sojourn_ci_high));
-    cJSON_AddItemToObject(o, "sojourn_p50", num(s->sojourn_p50));
-    cJSON_AddItemToObject(o, "sojourn_p90", num(s->sojourn_p90));
-    cJSON_AddItemToObject(o, "sojourn_p95", num(s->sojourn_p95));
-    cJSON_AddItemToObject(o, "sojourn_p99", num(s->sojourn_p99));
-    cJSON_AddItemToObject(o, "mean_in_system", num(s->mean_in_system));
+    cJSON_AddItemToObject(o, "sojourn_ci",
+                          bl_summary_json_pair(s->sojourn_ci_low, s->sojourn_ci_high));
+    cJSON_AddItemToObject(o, "sojourn_p50", bl_summary_json_num(s->sojourn_p50));
+    cJSON_AddItemToObject(o, "sojourn_p90", bl_summary_json_num(s->sojourn_p90));
+    cJSON_AddItemToObject(o, "sojourn_p95", bl_summary_json_num(s->sojourn_p95));
+    cJSON_AddItemToObject(o, "sojourn_p99", bl_summary_json_num(s->sojourn_p99));
+    cJSON_AddItemToObject(o, "mean_in_system", bl_summary_json_num(s->mean_in_system));
     add_ci(o, "throughput_per_hour", s->throughput * 3600.0, s->throughput_ci_low * 3600.0,
            s->throughput_ci_high * 3600.0);
-    cJSON_AddItemToObject(o, "littles_ratio", num(s->littles_ratio));
+    cJSON_AddItemToObject(o, "littles_ratio", bl_summary_json_num(s->littles_ratio));
     add_count(o, "carriers", s->carriers);
     add_count(o, "selected", s->selected);
     add_count(o, "alarms", s->alarms);
@@ -106,7 +92,7 @@ static cJSON *system_json(const bl_summary_row_t *s) {
     add_ci(o, "false_alarms_mean", s->false_alarms_mean, s->false_alarms_ci_low,
            s->false_alarms_ci_high);
     add_ci(o, "officer_hours", s->officer_hours, s->officer_hours_ci_low, s->officer_hours_ci_high);
-    cJSON_AddItemToObject(o, "half_width", num(s->half_width));
+    cJSON_AddItemToObject(o, "half_width", bl_summary_json_num(s->half_width));
     return o;
 }
 
@@ -114,7 +100,7 @@ static cJSON *classes_json(const bl_class_row_t *c, size_t n) {
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; i < n; i++) {
         cJSON *o = cJSON_CreateObject();
-        add_text(o, "class", c[i].class);
+        bl_summary_json_text(o, "class", c[i].class);
         cJSON_AddNumberToObject(o, "priority", c[i].priority);
         add_count(o, "entities", c[i].entities);
         add_count(o, "completed", c[i].completed);
@@ -123,10 +109,10 @@ static cJSON *classes_json(const bl_class_row_t *c, size_t n) {
         add_count(o, "carriers", c[i].carriers);
         add_count(o, "seizures", c[i].seizures);
         add_ci(o, "sojourn_mean", c[i].sojourn_mean, c[i].sojourn_ci_low, c[i].sojourn_ci_high);
-        cJSON_AddItemToObject(o, "sojourn_p50", num(c[i].sojourn_p50));
-        cJSON_AddItemToObject(o, "sojourn_p90", num(c[i].sojourn_p90));
-        cJSON_AddItemToObject(o, "sojourn_p95", num(c[i].sojourn_p95));
-        cJSON_AddItemToObject(o, "sojourn_p99", num(c[i].sojourn_p99));
+        cJSON_AddItemToObject(o, "sojourn_p50", bl_summary_json_num(c[i].sojourn_p50));
+        cJSON_AddItemToObject(o, "sojourn_p90", bl_summary_json_num(c[i].sojourn_p90));
+        cJSON_AddItemToObject(o, "sojourn_p95", bl_summary_json_num(c[i].sojourn_p95));
+        cJSON_AddItemToObject(o, "sojourn_p99", bl_summary_json_num(c[i].sojourn_p99));
         cJSON_AddItemToArray(a, o);
     }
     return a;
@@ -136,12 +122,12 @@ static cJSON *contraband_json(const bl_contraband_row_t *c, size_t n) {
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; i < n; i++) {
         cJSON *o = cJSON_CreateObject();
-        add_text(o, "contraband", c[i].contraband);
+        bl_summary_json_text(o, "contraband", c[i].contraband);
         add_count(o, "carriers", c[i].carriers);
         add_count(o, "seized", c[i].seized);
         add_count(o, "through", c[i].through);
-        cJSON_AddItemToObject(o, "value_seized", num(c[i].value_seized));
-        cJSON_AddItemToObject(o, "value_through", num(c[i].value_through));
+        cJSON_AddItemToObject(o, "value_seized", bl_summary_json_num(c[i].value_seized));
+        cJSON_AddItemToObject(o, "value_through", bl_summary_json_num(c[i].value_through));
         add_ci(o, "seized_mean", c[i].seized_mean, c[i].seized_ci_low, c[i].seized_ci_high);
         add_ci(o, "through_mean", c[i].through_mean, c[i].through_ci_low, c[i].through_ci_high);
         cJSON_AddItemToArray(a, o);
@@ -199,8 +185,8 @@ static int plain_json(hid_t file, const char *fname, cJSON *o, bl_error_t *err) 
 static cJSON *point_json(const bl_sweep_point_row_t *p) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "point", p->point);
-    add_text(o, "group", p->group);
-    add_text(o, "settings", p->settings);
+    bl_summary_json_text(o, "group", p->group);
+    bl_summary_json_text(o, "settings", p->settings);
     cJSON_AddNumberToObject(o, "replications", p->replications);
     add_ci(o, "sojourn_mean", p->sojourn_mean, p->sojourn_mean_ci_low, p->sojourn_mean_ci_high);
     add_ci(o, "sojourn_p90", p->sojourn_p90, p->sojourn_p90_ci_low, p->sojourn_p90_ci_high);
@@ -222,14 +208,14 @@ static int sweep_json(hid_t file, const char *fname, const char *sweep, cJSON *o
         rc = bl_results_table_read(file, &bl_results_sweep_axes_table, (void **)&axes, &n_axes,
                                    fname, err);
     if (rc == 0) {
-        add_text(o, "sweep", sweep);
+        bl_summary_json_text(o, "sweep", sweep);
         cJSON *pa = cJSON_AddArrayToObject(o, "points");
         for (size_t i = 0; i < n_points; i++) {
             cJSON *p = point_json(&points[i]);
             cJSON *settings = cJSON_AddObjectToObject(p, "axes");
             for (size_t a = 0; a < n_axes; a++)
                 if (axes[a].point == points[i].point)
-                    add_text(settings, axes[a].axis, axes[a].value);
+                    bl_summary_json_text(settings, axes[a].axis, axes[a].value);
             cJSON_AddItemToArray(pa, p);
         }
     }

@@ -18,4 +18,14 @@ const char *bl_summary_text(const cJSON *o, const char *key);
  * returns buf. */
 const char *bl_summary_fmt(char *buf, size_t size, const char *format, double x);
 
+/* A JSON number, or null when x is not finite (cJSON would print invalid
+ * JSON). */
+cJSON *bl_summary_json_num(double x);
+
+/* [lo, hi], or null when either is not finite. */
+cJSON *bl_summary_json_pair(double lo, double hi);
+
+/* o[key] = value as a string, or null when value is NULL. */
+void bl_summary_json_text(cJSON *o, const char *key, const char *value);
+
 #endif

@@ -65,24 +65,6 @@ static int list_detectors(hid_t file, const char *path, bl_group_names_t *out, b
     return 0;
 }
 
-/* A text attribute of the object at obj_path as a heap string; NULL when
- * absent or not text. */
-static char *object_text(hid_t file, const char *obj_path, const char *name) {
-    if (H5Aexists_by_name(file, obj_path, name, H5P_DEFAULT) <= 0)
-        return NULL;
-    hsize_t dims[1] = {0};
-    H5T_class_t cls;
-    size_t size = 0;
-    if (H5LTget_attribute_info(file, obj_path, name, dims, &cls, &size) < 0 || cls != H5T_STRING)
-        return NULL;
-    char *s = calloc(size + 1, 1);
-    if (s != NULL && H5LTget_attribute_string(file, obj_path, name, s) < 0) {
-        free(s);
-        return NULL;
-    }
-    return s;
-}
-
 /* Which group detector names: a label, else the group whose id attribute
  * it is.  -1 when none. */
 static long find_detector(hid_t file, const bl_group_names_t *labels, const char *detector) {
@@ -92,7 +74,7 @@ static long find_detector(hid_t file, const bl_group_names_t *labels, const char
     for (size_t i = 0; i < labels->n; i++) {
         char path[640];
         snprintf(path, sizeof path, "%s/%s", BL_BENCH_DETECTORS_GROUP, labels->names[i]);
-        char *id = object_text(file, path, "id");
+        char *id = bl_results_attr_text(file, path, "id");
         bool same = id != NULL && strcmp(id, detector) == 0;
         free(id);
         if (same)
@@ -359,7 +341,7 @@ int bl_surrogate_load(bl_surrogate_t **out, const char *path, const char *detect
         goto out;
     }
     snprintf(group, sizeof group, "%s/%s", BL_BENCH_DETECTORS_GROUP, s->detector);
-    s->id = object_text(file, group, "id");
+    s->id = bl_results_attr_text(file, group, "id");
     if (s->id == NULL && (s->id = strdup("")) == NULL) {
         rc = bl_error_set(err, BL_ENOMEM, "out of memory");
         goto out;

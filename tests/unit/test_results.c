@@ -100,6 +100,7 @@ static int setup(void **state) {
         s->max_queue = 5 + (uint64_t)i;
         s->yes = 0;
         s->busy_area = 1000.0 + 200.0 * i; /* 2 servers, window 1000 s: 0.5, 0.6, 0.7 */
+        s->capacity_area = 2000.0;         /* the engine's on-duty time: 2 servers x 1000 s */
         s->queue_area = 500.0 * (i + 1);   /* 0.5, 1.0, 1.5 */
         r->stations[1].arrivals = 7;       /* no waits recorded: NaN mean */
         r->stations[1].yes = 2;

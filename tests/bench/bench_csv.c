@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "csv_reader.h"
+#include "io/csv_reader.h"
 
 enum { RUNS = 3, BATCH = 4096 };
 #define TARGET_BYTES (200.0 * 1000 * 1000)

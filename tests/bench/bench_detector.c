@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "builtin_plugins.h"
-#include "detector_bench.h"
-#include "loader.h"
+#include "plugin/builtin_plugins.h"
+#include "jobs/detector/detector_bench.h"
+#include "plugin/loader.h"
 
 #define POOL 32
 #define NOOP_SCANS 1000000

@@ -31,9 +31,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "declaration_gen.h"
-#include "loader.h"
-#include "records.h"
+#include "gen/declaration_gen.h"
+#include "plugin/loader.h"
+#include "data/records.h"
 
 #define N_ROWS 1000000
 #define BATCH 4096

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "xray.h"
+#include "gen/xray.h"
 
 enum { SIDE = 512, RUNS = 3, MAX_THREADS = 2 };
 

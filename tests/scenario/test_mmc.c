@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "h5read.h"
-#include "stats.h"
+#include "stats/stats.h"
 
 static char results_path[4096];
 

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "arrivals.h"
+#include "engine/arrivals.h"
 
 #define HOUR 3600.0
 

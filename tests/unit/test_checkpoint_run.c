@@ -20,10 +20,10 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
-#include "checkpoint_run.h"
-#include "results_schema.h"
-#include "run.h"
-#include "stats.h"
+#include "jobs/checkpoint/checkpoint_run.h"
+#include "results/results_schema.h"
+#include "run/run.h"
+#include "stats/stats.h"
 #include "test_util.h"
 
 static char outdir[2200], tiny[2400], tiny_seq[2400];

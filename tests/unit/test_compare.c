@@ -19,10 +19,10 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
-#include "compare.h"
-#include "detection_metrics.h"
-#include "loader.h"
-#include "plot.h"
+#include "jobs/detector/compare.h"
+#include "stats/detection_metrics.h"
+#include "plugin/loader.h"
+#include "plot/plot.h"
 #include "test_util.h"
 
 #define N_SCANS 60

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "csv_reader.h"
+#include "io/csv_reader.h"
 #include "test_util.h"
 
 typedef struct fixture {

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "declaration_gen.h"
+#include "gen/declaration_gen.h"
 
 #define N_LARGE 200000
 

@@ -17,8 +17,8 @@
 #include <cmocka.h>
 
 #include "borderlab/plugin.h"
-#include "detection_metrics.h"
-#include "rng.h"
+#include "stats/detection_metrics.h"
+#include "stats/rng.h"
 
 static void expect_near(double got, double expected, double tol, const char *what) {
     if (!(fabs(got - expected) <= tol))

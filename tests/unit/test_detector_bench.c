@@ -22,16 +22,16 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
-#include "bench_results.h"
-#include "detector_bench.h"
+#include "jobs/detector/bench_results.h"
+#include "jobs/detector/detector_bench.h"
 #include "image_fixtures.h"
-#include "results.h"
-#include "results_schema.h"
-#include "rng.h"
-#include "run.h"
-#include "summary.h"
+#include "results/results.h"
+#include "results/results_schema.h"
+#include "stats/rng.h"
+#include "run/run.h"
+#include "results/summary.h"
 #include "test_util.h"
-#include "xray.h"
+#include "gen/xray.h"
 
 #define N_SCANS 200
 #define SIDE 64

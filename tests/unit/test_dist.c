@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "dist.h"
+#include "stats/dist.h"
 
 #define N_SAMPLES 200000
 

@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "engine.h"
-#include "surrogate.h"
-#include "xray.h"
+#include "engine/engine.h"
+#include "engine/surrogate.h"
+#include "gen/xray.h"
 
 /* ------------------------------------------------------------------ */
 /* Scenario builders                                                  */

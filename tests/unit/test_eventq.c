@@ -7,8 +7,8 @@
 
 #include <cmocka.h>
 
-#include "eventq.h"
-#include "rng.h"
+#include "engine/eventq.h"
+#include "stats/rng.h"
 
 static void test_eventq_orders_by_time(void **state) {
     (void)state;

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "histogram.h"
+#include "stats/histogram.h"
 
 #define N_VALUES 100000
 

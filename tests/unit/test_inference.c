@@ -19,8 +19,8 @@
 
 #include <cmocka.h>
 
-#include "inference.h"
-#include "special.h"
+#include "stats/inference.h"
+#include "stats/special.h"
 
 #define PI 3.14159265358979323846
 

@@ -16,9 +16,9 @@
 
 #include <cmocka.h>
 
-#include "builtin_plugins.h"
-#include "conformance.h"
-#include "loader.h"
+#include "plugin/builtin_plugins.h"
+#include "plugin/conformance.h"
+#include "plugin/loader.h"
 #include "test_util.h"
 
 static char de_path[4096], dn_path[4096], lg_path[4096], ms_path[4096], abi99_path[4096],

@@ -20,12 +20,12 @@
 
 #include <cmocka.h>
 
-#include "csv_reader.h"
-#include "detector_bench.h"
-#include "risk_validation.h"
-#include "scenario_lua.h"
+#include "io/csv_reader.h"
+#include "jobs/detector/detector_bench.h"
+#include "jobs/risk/risk_validation.h"
+#include "scenario/scenario_lua.h"
 #include "test_util.h"
-#include "xray.h"
+#include "gen/xray.h"
 
 static char *tmpdir; /* tests write under the build tree */
 

@@ -15,9 +15,9 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
-#include "plot.h"
-#include "plot_checkpoint.h"
-#include "results.h"
+#include "plot/plot.h"
+#include "plot/plot_checkpoint.h"
+#include "results/results.h"
 #include "test_util.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

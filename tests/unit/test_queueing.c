@@ -44,9 +44,9 @@
 
 #include <cmocka.h>
 
-#include "engine.h"
-#include "inference.h"
-#include "stats.h"
+#include "engine/engine.h"
+#include "stats/inference.h"
+#include "stats/stats.h"
 
 #define LEVEL 0.95
 #define MAX_RELATIVE_HALF_WIDTH 0.05

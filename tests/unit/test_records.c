@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "records.h"
+#include "data/records.h"
 
 static void test_records_dict_intern_and_find(void **state) {
     (void)state;

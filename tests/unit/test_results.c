@@ -19,12 +19,12 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
-#include "engine.h"
-#include "histogram.h"
-#include "results.h"
-#include "results_checkpoint.h"
-#include "results_schema.h"
-#include "summary.h"
+#include "engine/engine.h"
+#include "stats/histogram.h"
+#include "results/results.h"
+#include "jobs/checkpoint/results_checkpoint.h"
+#include "results/results_schema.h"
+#include "results/summary.h"
 #include "test_util.h"
 
 #define N_REPS 3

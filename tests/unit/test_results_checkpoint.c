@@ -16,12 +16,12 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
-#include "engine.h"
-#include "histogram.h"
-#include "results.h"
-#include "results_checkpoint.h"
-#include "results_schema.h"
-#include "summary.h"
+#include "engine/engine.h"
+#include "stats/histogram.h"
+#include "results/results.h"
+#include "jobs/checkpoint/results_checkpoint.h"
+#include "results/results_schema.h"
+#include "results/summary.h"
 #include "test_util.h"
 
 #define assert_near(a, b, eps) tu_near((a), (b), (eps), #a, __FILE__, __LINE__)

@@ -20,10 +20,10 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
-#include "detection_metrics.h"
-#include "inference.h"
-#include "risk_metrics.h"
-#include "rng.h"
+#include "stats/detection_metrics.h"
+#include "stats/inference.h"
+#include "stats/risk_metrics.h"
+#include "stats/rng.h"
 #include "test_util.h"
 
 static void expect_near(double got, double expected, double tol, const char *what) {

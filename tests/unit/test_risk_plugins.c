@@ -21,8 +21,8 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
-#include "conformance.h"
-#include "loader.h"
+#include "plugin/conformance.h"
+#include "plugin/loader.h"
 #include "test_util.h"
 
 /* ------------------------------------------------------------------ shared */

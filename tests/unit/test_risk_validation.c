@@ -19,10 +19,10 @@
 #include <cmocka.h>
 #include <hdf5.h>
 
-#include "results_schema.h"
-#include "risk_results.h"
-#include "risk_validation.h"
-#include "run.h"
+#include "results/results_schema.h"
+#include "jobs/risk/risk_results.h"
+#include "jobs/risk/risk_validation.h"
+#include "run/run.h"
 #include "test_util.h"
 
 #define LOGISTIC_SO "plugins/risk/logistic/.libs/logistic.so"

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "rng.h"
+#include "stats/rng.h"
 
 #define N_SAMPLES 100000
 

@@ -22,7 +22,7 @@
 #include <png.h>
 
 #include "image_fixtures.h"
-#include "scan_io.h"
+#include "io/scan_io.h"
 #include "test_util.h"
 
 #define W 5

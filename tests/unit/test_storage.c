@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "storage.h"
+#include "jobs/store/storage.h"
 
 #define CLS(c) (1u << (c))
 

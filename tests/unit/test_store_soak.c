@@ -19,10 +19,10 @@
 #include <cmocka.h>
 #include <hdf5.h>
 
-#include "results_schema.h"
-#include "run.h"
-#include "store_soak.h"
-#include "summary.h"
+#include "results/results_schema.h"
+#include "run/run.h"
+#include "jobs/store/store_soak.h"
+#include "results/summary.h"
 #include "test_util.h"
 
 #define MEMORY_SO "plugins/store/memory/.libs/memory.so"

@@ -21,7 +21,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "loader.h"
+#include "plugin/loader.h"
 #include "test_util.h"
 
 #define MEMORY_SO "plugins/store/memory/.libs/memory.so"

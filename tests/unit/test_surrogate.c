@@ -21,11 +21,11 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
-#include "bench_results.h"
-#include "loader.h"
-#include "rng.h"
-#include "run.h"
-#include "surrogate.h"
+#include "jobs/detector/bench_results.h"
+#include "plugin/loader.h"
+#include "stats/rng.h"
+#include "run/run.h"
+#include "engine/surrogate.h"
 #include "test_util.h"
 
 #define DRAWS 200000

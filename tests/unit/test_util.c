@@ -19,7 +19,7 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
-#include "conformance.h"
+#include "plugin/conformance.h"
 
 /* The environment variable name, or NULL when it is unset or empty. */
 static const char *env_dir(const char *name) {

@@ -16,11 +16,11 @@
 
 #include <stddef.h>
 
-#include "engine.h"
-#include "loader.h"
-#include "results.h"
-#include "results_schema.h"
-#include "run.h"
+#include "engine/engine.h"
+#include "plugin/loader.h"
+#include "results/results.h"
+#include "results/results_schema.h"
+#include "run/run.h"
 
 /* $top_builddir, or "." when it is unset or empty (borrowed: the
  * environment's string). */

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "xray.h"
+#include "gen/xray.h"
 
 static const int all_materials[] = {
     BL_MATERIAL_ORGANIC, BL_MATERIAL_WATER,   BL_MATERIAL_ALUMINIUM, BL_MATERIAL_STEEL,

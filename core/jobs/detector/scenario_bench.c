@@ -1,0 +1,289 @@
+/*
+ * Converting a detector_bench job (bl.detector_bench with its bl.xray
+ * generator or bl.replay folder, detectors and performance modes) into the
+ * scenario's bl_detector_bench_t: see scenario_convert.h.  Called by
+ * scenario_lua.c's protected conversion, so every malformed value is a Lua
+ * error naming the file:line of its constructor.
+ */
+#include "scenario/scenario_convert.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <lua.h>
+
+#include "jobs/detector/detector_bench.h"
+#include "gen/xray.h"
+
+/* The bl.xray object at x over the defaults already in *cfg; the result
+ * is checked by bl_xray_config_validate. */
+static void convert_xray(lua_State *L, int x, bl_xray_config_t *cfg) {
+    char pre[300];
+    bl_conv_where(L, x, "bl.xray", pre, sizeof pre);
+    long long v;
+    if (bl_conv_int_field(L, x, "width", pre, 1, UINT32_MAX, &v))
+        cfg->width = (uint32_t)v;
+    if (bl_conv_int_field(L, x, "height", pre, 1, UINT32_MAX, &v))
+        cfg->height = (uint32_t)v;
+    bl_conv_num_field(L, x, "pixel_mm", pre, &cfg->pixel_mm);
+    bl_conv_num_field(L, x, "clutter", pre, &cfg->clutter);
+    bl_conv_num_field(L, x, "occlusion", pre, &cfg->occlusion);
+    bl_conv_num_field(L, x, "object_scale", pre, &cfg->object_scale);
+    bl_conv_num_field(L, x, "photons", pre, &cfg->photons);
+    bl_conv_num_field(L, x, "blur", pre, &cfg->blur_px);
+    cfg->dual_energy = bl_conv_bool_field(L, x, "dual_energy", pre, cfg->dual_energy);
+    const char *subject = bl_conv_str_field(L, x, "subject", pre);
+    if (subject != NULL && strcmp(subject, "bag") == 0)
+        cfg->subject = BL_SUBJECT_BAG;
+    else if (subject != NULL && strcmp(subject, "container") == 0)
+        cfg->subject = BL_SUBJECT_CONTAINER;
+    else if (subject != NULL)
+        bl_conv_fail(L, "%s: subject must be 'bag' or 'container' (got '%s')", pre, subject);
+    int type = bl_conv_field(L, x, "prevalence");
+    if (type == LUA_TTABLE) { /* the classes listed; the others never appear */
+        int t = lua_gettop(L);
+        for (uint32_t c = 0; c < BL_THREAT_CLASS_COUNT; c++)
+            cfg->prevalence[c] = 0;
+        lua_pushnil(L);
+        while (lua_next(L, t) != 0) {
+            int c = lua_type(L, -2) == LUA_TSTRING ? bl_threat_by_name(lua_tostring(L, -2)) : -1;
+            if (c <= 0) {
+                const char *key = bl_conv_show(L, -2); /* before the list goes on the stack */
+                bl_conv_fail(L, "%s: prevalence: unknown threat %s (threats: %s)", pre, key,
+                             bl_conv_push_threat_list(L));
+            }
+            double p = lua_tonumber(L, -1);
+            if (lua_type(L, -1) != LUA_TNUMBER || !(p >= 0 && p <= 1))
+                bl_conv_fail(L, "%s: prevalence.%s must be a probability from 0 to 1 (got %s)", pre,
+                             bl_threat_name((uint32_t)c), bl_conv_show(L, -1));
+            cfg->prevalence[c] = p;
+            lua_pop(L, 1);
+        }
+    } else if (type != LUA_TNIL) {
+        bl_conv_fail(L, "%s: prevalence must be a table such as {firearm = 0.05} (got %s)", pre,
+                     bl_conv_show(L, -1));
+    }
+    lua_pop(L, 1);
+    bl_error_t e;
+    bl_error_clear(&e);
+    if (bl_xray_config_validate(cfg, &e) != 0) {
+        static const char own[] = "xray config: "; /* pre already says bl.xray */
+        bool prefixed = strncmp(e.message, own, sizeof own - 1) == 0;
+        bl_conv_fail(L, "%s: %s", pre, e.message + (prefixed ? sizeof own - 1 : 0));
+    }
+}
+
+/* Whether name ends in ext, ignoring case. */
+static bool has_extension(const char *name, const char *ext) {
+    size_t n = strlen(name), e = strlen(ext);
+    return n > e && strcasecmp(name + n - e, ext) == 0;
+}
+
+static void convert_replay(lua_State *L, int r, const bl_scenario_t *sc, bl_detector_bench_t *b) {
+    char pre[300];
+    bl_conv_where(L, r, "bl.replay", pre, sizeof pre);
+    const char *folder = bl_conv_str_field(L, r, "folder", pre);
+    const char *annotations = bl_conv_str_field(L, r, "annotations", pre);
+    if (folder == NULL || folder[0] == '\0' || annotations == NULL || annotations[0] == '\0')
+        bl_conv_fail(L, "%s: needs folder= (the images) and annotations= (COCO .json or .csv)",
+                     pre);
+    b->replay_folder = bl_conv_path(L, sc->path, folder);
+    b->replay_annotations = bl_conv_path(L, sc->path, annotations);
+    if (bl_conv_num_field(L, r, "pixel_mm", pre, &b->replay_pixel_mm) &&
+        !(b->replay_pixel_mm > 0 && isfinite(b->replay_pixel_mm)))
+        bl_conv_fail(L, "%s: pixel_mm must be the size of a pixel in mm, > 0 (got %g)", pre,
+                     b->replay_pixel_mm);
+    if (!has_extension(annotations, ".json") && !has_extension(annotations, ".csv"))
+        bl_conv_fail(L, "%s: annotations = '%s': give a COCO .json or a .csv file", pre,
+                     annotations);
+    /* Found now, so a wrong path is reported at its line before anything runs. */
+    static const char hint[] = "a relative path starts from the scenario's folder";
+    struct stat st;
+    if (stat(b->replay_folder, &st) != 0)
+        bl_conv_fail(L, "%s: folder = '%s' (%s): %s; %s", pre, folder, b->replay_folder,
+                     strerror(errno), hint);
+    if (!S_ISDIR(st.st_mode))
+        bl_conv_fail(L, "%s: folder = '%s' (%s) is not a folder", pre, folder, b->replay_folder);
+    if (stat(b->replay_annotations, &st) != 0)
+        bl_conv_fail(L, "%s: annotations = '%s' (%s): %s; %s", pre, annotations,
+                     b->replay_annotations, strerror(errno), hint);
+    if (!S_ISREG(st.st_mode))
+        bl_conv_fail(L, "%s: annotations = '%s' (%s) is not a file", pre, annotations,
+                     b->replay_annotations);
+}
+
+/* A list of distinct integers from min to max, at most BL_BENCH_MAX_LIST;
+ * def (ndef values) when absent. */
+static void list_field(lua_State *L, int t, const char *name, const char *pre, long long min,
+                       long long max, uint32_t *out, size_t *n, const uint32_t *def, size_t ndef) {
+    int type = bl_conv_field(L, t, name);
+    if (type == LUA_TNIL) {
+        memcpy(out, def, ndef * sizeof *out);
+        *n = ndef;
+        lua_pop(L, 1);
+        return;
+    }
+    size_t len = type == LUA_TTABLE ? lua_rawlen(L, -1) : 0;
+    if (len == 0)
+        bl_conv_fail(L, "%s: %s must be a list of integers such as {1, 16, 64} (got %s)", pre, name,
+                     type == LUA_TTABLE ? "an empty list" : bl_conv_show(L, -1));
+    if (len > BL_BENCH_MAX_LIST)
+        bl_conv_fail(L, "%s: %s lists %zu values; at most %d are measured: drop some", pre, name,
+                     len, BL_BENCH_MAX_LIST);
+    for (size_t i = 0; i < len; i++) {
+        lua_rawgeti(L, -1, (lua_Integer)i + 1);
+        double d = lua_tonumber(L, -1);
+        if (lua_type(L, -1) != LUA_TNUMBER || !(d >= (double)min && d <= (double)max) ||
+            d != floor(d))
+            bl_conv_fail(L, "%s: %s[%zu] must be an integer from %lld to %lld (got %s)", pre, name,
+                         i + 1, min, max, bl_conv_show(L, -1));
+        out[i] = (uint32_t)d;
+        for (size_t k = 0; k < i; k++)
+            if (out[k] == out[i])
+                bl_conv_fail(L, "%s: %s lists %u twice", pre, name, out[i]);
+        lua_pop(L, 1);
+    }
+    *n = len;
+    lua_pop(L, 1);
+}
+
+/* Push performance.<mode> and return its index, or 0 (nothing pushed)
+ * when the mode is off. */
+static int perf_mode(lua_State *L, int perf, const char *mode, const char *pre, char *what,
+                     size_t n) {
+    int type = bl_conv_field(L, perf, mode);
+    if (type == LUA_TNIL) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    snprintf(what, n, "%s: performance.%s", pre, mode);
+    if (type != LUA_TTABLE)
+        bl_conv_fail(L, "%s must be a table (got %s)", what, bl_conv_show(L, -1));
+    return lua_gettop(L);
+}
+
+static void convert_performance(lua_State *L, int job, bl_detector_bench_t *b, const char *pre) {
+    static const uint32_t batches[] = {1, 16, 64}, threads[] = {1};
+    b->pool = 64;
+    int type = bl_conv_field(L, job, "performance");
+    if (type == LUA_TNIL) {
+        lua_pop(L, 1);
+        return;
+    }
+    if (type != LUA_TTABLE)
+        bl_conv_fail(L, "%s: performance must be a table such as {offline = {...}} (got %s)", pre,
+                     bl_conv_show(L, -1));
+    int perf = lua_gettop(L);
+    char what[400];
+    snprintf(what, sizeof what, "%s: performance", pre);
+    long long v;
+    if (bl_conv_int_field(L, perf, "pool", what, 1, 1 << 20, &v))
+        b->pool = (uint32_t)v;
+    int t;
+    if ((t = perf_mode(L, perf, "offline", pre, what, sizeof what)) != 0) {
+        b->offline_scans = 512;
+        if (bl_conv_int_field(L, t, "scans", what, 1, UINT32_MAX, &v))
+            b->offline_scans = (uint32_t)v;
+        list_field(L, t, "batch_sizes", what, 1, 65536, b->offline_batches, &b->n_offline_batches,
+                   batches, 3);
+        list_field(L, t, "threads", what, 1, 1024, b->offline_threads, &b->n_offline_threads,
+                   threads, 1);
+        lua_pop(L, 1);
+    }
+    if ((t = perf_mode(L, perf, "single_stream", pre, what, sizeof what)) != 0) {
+        b->single_stream_queries = 300;
+        if (bl_conv_int_field(L, t, "queries", what, 1, UINT32_MAX, &v))
+            b->single_stream_queries = (uint32_t)v;
+        lua_pop(L, 1);
+    }
+    if ((t = perf_mode(L, perf, "server", pre, what, sizeof what)) != 0) {
+        b->server_queries = 300;
+        if (bl_conv_int_field(L, t, "queries", what, 1, UINT32_MAX, &v))
+            b->server_queries = (uint32_t)v;
+        if (!bl_conv_num_field(L, t, "rate", what, &b->server_rate) || !(b->server_rate > 0))
+            bl_conv_fail(L, "%s: rate= is required: the target queries per second, > 0", what);
+        if (!bl_conv_num_field(L, t, "p99_bound", what, &b->server_bound) || !(b->server_bound > 0))
+            bl_conv_fail(
+                L, "%s: p99_bound= is required: the 99th-percentile latency bound in seconds, > 0",
+                what);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+void bl_conv_bench(lua_State *L, int job, bl_scenario_t *sc, const char *pre) {
+    sc->job = BL_JOB_DETECTOR_BENCH;
+    sc->replications = 1;
+    bl_detector_bench_t *b = bl_conv_alloc(L, 1, sizeof *b);
+    sc->bench = b;
+    long long v;
+    b->scans = 5000;
+    bool has_scans = bl_conv_int_field(L, job, "scans", pre, 1, LLONG_MAX, &v);
+    if (has_scans)
+        b->scans = (uint64_t)v;
+    b->threshold = 0.5;
+    if (bl_conv_num_field(L, job, "threshold", pre, &b->threshold) &&
+        !(b->threshold >= 0 && b->threshold <= 1))
+        bl_conv_fail(L, "%s: threshold must be a confidence from 0 to 1 (got %g)", pre,
+                     b->threshold);
+    b->batch = 16;
+    if (bl_conv_int_field(L, job, "batch", pre, 1, 65536, &v))
+        b->batch = (uint32_t)v;
+    const char *intervals = bl_conv_str_field(L, job, "intervals", pre);
+    if (intervals != NULL && strcmp(intervals, "clopper-pearson") == 0)
+        b->clopper_pearson = true;
+    else if (intervals != NULL && strcmp(intervals, "wilson") != 0)
+        bl_conv_fail(L, "%s: intervals must be 'wilson' or 'clopper-pearson' (got '%s')", pre,
+                     intervals);
+    b->save_scans = bl_conv_bool_field(L, job, "save_scans", pre, false);
+
+    bl_xray_config_default(&b->xray);
+    int type = bl_conv_field(L, job, "generator");
+    const char *tag = bl_conv_tag(L, -1);
+    if (type != LUA_TNIL && (tag == NULL || strcmp(tag, "xray") != 0))
+        bl_conv_fail(L, "%s: generator must be bl.xray{...} (got %s)", pre, bl_conv_show(L, -1));
+    if (type != LUA_TNIL)
+        convert_xray(L, lua_gettop(L), &b->xray);
+    lua_pop(L, 1);
+    type = bl_conv_field(L, job, "replay");
+    tag = bl_conv_tag(L, -1);
+    if (type != LUA_TNIL && (tag == NULL || strcmp(tag, "replay") != 0))
+        bl_conv_fail(L, "%s: replay must be bl.replay{folder = ..., annotations = ...} (got %s)",
+                     pre, bl_conv_show(L, -1));
+    if (type != LUA_TNIL) {
+        if (has_scans)
+            bl_conv_fail(
+                L,
+                "%s: scans= counts generated scans; a replay uses every image in its folder: "
+                "drop scans=",
+                pre);
+        convert_replay(L, lua_gettop(L), sc, b);
+    }
+    lua_pop(L, 1);
+
+    if (bl_conv_field(L, job, "detectors") != LUA_TTABLE || lua_rawlen(L, -1) == 0)
+        bl_conv_fail(L,
+                     "%s: detectors= needs a list of at least one detector, as in detectors = "
+                     "{bl.plugin{\"dual_energy\"}, bl.plugin{\"density\"}}",
+                     pre);
+    int list = lua_gettop(L);
+    size_t n = lua_rawlen(L, list);
+    b->detectors = bl_conv_alloc(L, n, sizeof *b->detectors);
+    b->n_detectors = n;
+    for (size_t i = 0; i < n; i++) {
+        char what[64];
+        snprintf(what, sizeof what, "detectors[%zu]", i + 1);
+        lua_rawgeti(L, list, (lua_Integer)i + 1);
+        bl_conv_plugin_ref(L, -1, &b->detectors[i], pre, what);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    convert_performance(L, job, b, pre);
+}

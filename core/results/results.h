@@ -1,0 +1,207 @@
+/*
+ * Results files (HDF5).  One file per run, written under a temporary name
+ * ("<dir>/.<name>.tmp.<pid>") in the destination folder and renamed when
+ * complete, so a crashed or failed run never leaves a file that looks
+ * finished.  Layout (README "Results layout" documents it for users); every
+ * table is an H5TB compound dataset, chunked (4096 rows) and deflated, with
+ * "units" and "description" attributes; strings are fixed-size, NUL-padded.
+ *
+ *   /                       attributes: borderlab_schema (int), harness_version,
+ *                           job ("checkpoint", "detector_bench"), seed (uint64), replications,
+ *                           threads (uint), scenario_path, scenario_name,
+ *                           scenario_source (full text), parameters (JSON:
+ *                           {"values": {name: text}, "overridden": [names]}),
+ *                           host, start_time (ISO 8601 UTC), wall_seconds
+ *                           (double), command_line, and for each plugin used
+ *                           plugin_<role>_id, plugin_<role>_version,
+ *                           plugin_<role>_sha256
+ *   /plugins                one row per loaded plugin (checkpoint: per role;
+ *                           detector_bench: per detector): role, kind, id, name,
+ *                           vendor, version, path, sha256 (64 hex), calls,
+ *                           invalid_outputs (u64, summed over replications)
+ *   /checkpoint/...         a plain checkpoint run; a sweep (`run --sweep`) has
+ *                           the same tables under /sweep/pNNNN per point instead,
+ *                           plus /sweep/points and /sweep/axes and the root
+ *                           attribute sweep ("k=v1,v2;k2=..."): see
+ *                           results_checkpoint.h and results_schema.h
+ *   /checkpoint/stations    one row per station, scenario order, pooled:
+ *                           station, kind (service/risk_check/scan/search/review),
+ *                           servers, arrivals, served, in_system, decisions_yes
+ *                           (totals), wait_mean, wait_ci_low, wait_ci_high (95%
+ *                           t interval over replication means; NaN with one
+ *                           replication), wait_p50/p90/p95/p99 (merged
+ *                           histograms), wait_max, utilisation (busy / on-duty
+ *                           server time) + utilisation_ci_low/high, mean_queue,
+ *                           max_queue, reneged (total), officer_hours (on-duty
+ *                           server-hours in the window, mean per replication)
+ *   /checkpoint/replications one row per (replication, station): replication,
+ *                           station, arrivals, served, in_system,
+ *                           decisions_yes, wait_mean, wait_p50, wait_p90,
+ *                           wait_p99, utilisation, mean_queue, max_queue,
+ *                           reneged, wait_p95, officer_hours, all_arrivals,
+ *                           all_departures (warm-up included)
+ *   /checkpoint/system      one row per replication: replication, entities,
+ *                           completed, total_arrivals, sojourn_mean,
+ *                           sojourn_p50/p90/p99, mean_in_system, throughput
+ *                           (entities per second of window), littles_ratio,
+ *                           window_start, window_end, end_time, events,
+ *                           carriers, selected, alarms, searches, seizures,
+ *                           missed, travellers, false_alarms, confirmed,
+ *                           overridden, reneged, total_departures,
+ *                           in_system_end, sojourn_p95, officer_hours
+ *   /checkpoint/summary     one row, pooled: replications, entities,
+ *                           sojourn_mean + _ci_low/_ci_high, sojourn_p50/p90/
+ *                           p95/p99, mean_in_system + CI, throughput + CI,
+ *                           littles_ratio, carriers, selected, alarms,
+ *                           searches, seizures, missed, events, travellers,
+ *                           false_alarms, confirmed, overridden, reneged
+ *                           (totals), seizures_mean/false_alarms_mean/
+ *                           officer_hours + _ci_low/_ci_high (per
+ *                           replication), half_width (sequential runs)
+ *   /checkpoint/classes, contraband, queue, hourly, waits
+ *                           per class, per contraband kind, queue length per
+ *                           series bin, utilisation and throughput per hour,
+ *                           wait quantiles 0..1: results_checkpoint.h
+ *   /checkpoint/entities/rNNNNN  optional per-entity tables, one per
+ *                           replication: the fields of bl_entity_record_t
+ *
+ *   /detector/...           a detector_bench run: see detector_bench.h (written
+ *                           by bench_results.c through the job-writer calls below)
+ *   /store/...              a store_soak run: see store_soak.h (written by
+ *                           soak_results.c through the same calls)
+ *
+ * Means and quantiles with nothing to measure (a station nobody waited at,
+ * an empty window) are NaN.
+ *
+ * The row structs, columns and attributes of every table are described once,
+ * in results_schema.h; the writer here and the reader (summary.c) share it.
+ */
+#ifndef BL_RESULTS_H
+#define BL_RESULTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/engine.h"
+#include "base/error.h"
+#include "plugin/loader.h"
+#include "scenario/scenario.h"
+
+#define BL_RESULTS_SCHEMA 1
+
+/* Everything a finished run hands to the writer (all borrowed). */
+typedef struct bl_run {
+    const bl_scenario_t *scenario;
+    const bl_plugin_set_t *plugins;
+    const bl_replication_result_t *reps; /* in replication order */
+    unsigned n_reps;
+    unsigned threads;
+    const char *command_line;
+    char host[256];
+    char start_time[40]; /* ISO 8601 UTC */
+    double wall_seconds;
+} bl_run_t;
+
+/* Fill run->host and run->start_time (now, ISO 8601 UTC); run.c. */
+void bl_run_info_fill(bl_run_t *run);
+
+typedef struct bl_results_writer bl_results_writer_t;
+struct bl_results_table;
+
+/*
+ * Create the temporary file beside final_path.  Fails early, before any
+ * simulation, when the folder is missing or not writable (the message names
+ * the folder and says to pass -o).
+ */
+int bl_results_open(bl_results_writer_t **w, const char *final_path, bl_error_t *err);
+
+/* A sink that streams replication `replication`'s per-entity records into
+ * /checkpoint/entities/rNNNNN in compressed chunks.  Each write appends
+ * straight to the file (nothing is buffered, so memory does not grow with
+ * the run; callers should batch rows, as the engine does).  Thread-safe:
+ * sinks of different replications may write concurrently.  Asking again for
+ * the same replication returns the same sink.  The sink stays valid until
+ * commit/abort. */
+int bl_results_entity_sink(bl_results_writer_t *w, unsigned replication, bl_entity_sink_t *sink,
+                           bl_error_t *err);
+
+/* A checkpoint run: root attributes, plugin table and the /checkpoint
+ * tables (bl_results_write_checkpoint); marks the file complete. */
+int bl_results_write_run(bl_results_writer_t *w, const bl_run_t *run, bl_error_t *err);
+
+/* One plugin of a run as the root attributes and /plugins record it (all
+ * borrowed). */
+typedef struct bl_results_plugin {
+    const char *role; /* /plugins role column: "detector", "risk", "store" */
+    const char *attr; /* root attributes plugin_<attr>_id/_version/_sha256; NULL: role,
+                         numbered from the role's second entry on (risk, risk2, risk3) */
+    const bl_plugin_handle_t *handle;
+    uint64_t calls, invalid_outputs;
+} bl_results_plugin_t;
+
+/*
+ * The part every job writes: the root attributes listed above (job as
+ * given; run->reps is not read) and the /plugins table, one row per entry
+ * of plugins[0..n_plugins-1] in that order.  Does not mark the file
+ * complete.
+ */
+int bl_results_write_root(bl_results_writer_t *w, const bl_run_t *run, const char *job,
+                          const bl_results_plugin_t *plugins, size_t n_plugins, bl_error_t *err);
+
+/*
+ * For job writers (bench_results.c, risk_results.c).  None of these may run
+ * concurrently with an entity sink's writes through the raw file id.
+ *
+ * bl_results_write_table_at: table t (results_schema.h) at the absolute
+ * path (NULL: t->path), missing parent groups created, with t's units and
+ * description attributes.  bl_results_write_table_in: the same at
+ * "<group>/<name>" (name NULL: t->path, the name of a table that exists
+ * once per plugin group).  bl_results_set_root_*: one root attribute.
+ * bl_results_file: the open file as an hid_t in an int64_t (borrowed; -1
+ * when closed).  bl_results_hdf5_error: set err to BL_EHDF5 "results file
+ * TEMP: what: HDF5's reason" and return it.  bl_results_mark_complete: the
+ * job's tables are all written, so commit may rename the file.
+ */
+int bl_results_write_table_at(bl_results_writer_t *w, const struct bl_results_table *t,
+                              const char *path, size_t nrows, const void *rows, bl_error_t *err);
+int bl_results_write_table_in(bl_results_writer_t *w, const struct bl_results_table *t,
+                              const char *group, const char *name, size_t nrows, const void *rows,
+                              bl_error_t *err);
+int bl_results_set_root_text(bl_results_writer_t *w, const char *name, const char *value,
+                             bl_error_t *err);
+int bl_results_set_root_u64(bl_results_writer_t *w, const char *name, uint64_t value,
+                            bl_error_t *err);
+int bl_results_set_root_double(bl_results_writer_t *w, const char *name, double value,
+                               bl_error_t *err);
+int64_t bl_results_file(const bl_results_writer_t *w);
+int bl_results_hdf5_error(bl_results_writer_t *w, bl_error_t *err, const char *what);
+void bl_results_mark_complete(bl_results_writer_t *w);
+
+/*
+ * The identity of one plugin on the group (absolute path, existing) that
+ * holds its tables, e.g. /risk/models/<label>: text attributes id, name,
+ * vendor, version (from handle's descriptor), sha256, path (of the loaded
+ * file) and config (ref's configuration as a JSON object of strings; {}
+ * when ref is NULL or has none).  Both borrowed.  Returns 0, BL_ENOMEM or
+ * BL_EHDF5 ("cannot write the attributes of GROUP").
+ */
+int bl_results_write_plugin_group(bl_results_writer_t *w, const char *group,
+                                  const bl_plugin_handle_t *handle, const bl_plugin_ref_t *ref,
+                                  bl_error_t *err);
+
+/* A u64 attribute name on the existing object at the absolute path (group
+ * or table).  Returns 0 or BL_EHDF5 ("cannot write the attributes of
+ * PATH"). */
+int bl_results_set_u64_at(bl_results_writer_t *w, const char *path, const char *name,
+                          uint64_t value, bl_error_t *err);
+
+/* Close and rename to the final path; frees w (also on failure). */
+int bl_results_commit(bl_results_writer_t *w, bl_error_t *err);
+
+/* Close and delete the temporary file; frees w.  NULL is fine. */
+void bl_results_abort(bl_results_writer_t *w);
+
+/* The temporary path in use (for messages and tests). */
+const char *bl_results_temp_path(const bl_results_writer_t *w);
+
+#endif

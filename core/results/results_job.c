@@ -1,0 +1,321 @@
+/* Results files (HDF5): the part every job writes (root attributes and the
+ * /plugins table) and the calls job writers build their tables with; see
+ * results.h.  The file itself, entity sinks and commit are in results.c. */
+#include "results/results.h"
+
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include "results/results_internal.h"
+#include "results/results_schema.h"
+
+/* ------------------------------------------------------------------ root attributes, /plugins */
+
+static int write_plugins(bl_results_writer_t *w, const bl_results_plugin_t *plugins, size_t n,
+                         bl_error_t *err) {
+    bl_plugin_row_t *rows = calloc(n ? n : 1, sizeof *rows);
+    if (rows == NULL)
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const bl_plugin_handle_t *h = plugins[i].handle;
+        bl_plugin_row_t *row = &rows[i];
+        copy_text(row->role, sizeof row->role, plugins[i].role);
+        if (h->desc != NULL) {
+            const bl_plugin_header_t *hd = &h->desc->header;
+            copy_text(row->kind, sizeof row->kind, bl_plugin_kind_name((int)hd->kind));
+            copy_text(row->id, sizeof row->id, hd->id);
+            copy_text(row->name, sizeof row->name, hd->name);
+            copy_text(row->vendor, sizeof row->vendor, hd->vendor);
+            copy_text(row->version, sizeof row->version, hd->version);
+        }
+        copy_text(row->path, sizeof row->path, h->path);
+        copy_text(row->sha256, sizeof row->sha256, h->sha256);
+        row->calls = plugins[i].calls;
+        row->invalid_outputs = plugins[i].invalid_outputs;
+    }
+    int rc = bl_results_write_table_locked(w, &bl_results_plugins_table,
+                                           bl_results_plugins_table.path, n, rows, err);
+    free(rows);
+    return rc;
+}
+
+static int set_text(bl_results_writer_t *w, const char *name, const char *value, bl_error_t *err) {
+    if (H5LTset_attribute_string(w->file, "/", name, value ? value : "") < 0) {
+        char what[96];
+        snprintf(what, sizeof what, "cannot write attribute %s", name);
+        return hdf5_fail(w, err, what);
+    }
+    return 0;
+}
+
+static int set_u64(bl_results_writer_t *w, const char *name, uint64_t value, bl_error_t *err) {
+    hid_t space = H5Screate(H5S_SCALAR), attr = -1;
+    int rc = 0;
+    if (space >= 0)
+        attr = H5Acreate2(w->file, name, H5T_STD_U64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (attr < 0 || H5Awrite(attr, H5T_NATIVE_UINT64, &value) < 0) {
+        char what[96];
+        snprintf(what, sizeof what, "cannot write attribute %s", name);
+        rc = hdf5_fail(w, err, what);
+    }
+    if (attr >= 0)
+        H5Aclose(attr);
+    if (space >= 0)
+        H5Sclose(space);
+    return rc;
+}
+
+/* The declared parameters as JSON text (heap): {"values": {name: value},
+ * "overridden": [names set with --set]} (kept apart so that no parameter
+ * name can collide with the list). */
+static char *parameters_json(const bl_scenario_t *sc) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON *values = cJSON_AddObjectToObject(o, "values");
+    cJSON *over = cJSON_AddArrayToObject(o, "overridden");
+    char *text = NULL;
+    if (o == NULL || values == NULL || over == NULL)
+        goto out;
+    for (size_t i = 0; i < sc->n_params; i++) {
+        const bl_param_t *p = &sc->params[i];
+        if (p->name == NULL)
+            continue;
+        cJSON_AddStringToObject(values, p->name, p->value ? p->value : "");
+        if (p->overridden)
+            cJSON_AddItemToArray(over, cJSON_CreateString(p->name));
+    }
+    text = cJSON_PrintUnformatted(o);
+out:
+    cJSON_Delete(o);
+    return text;
+}
+
+/* The <attr> of plugin p's root attributes plugin_<attr>_*: its own, else
+ * its role, numbered from the role's second entry on (risk, risk2...). */
+static void plugin_attr(const bl_results_plugin_t *plugins, size_t p, char *dst, size_t size) {
+    if (plugins[p].attr != NULL) {
+        snprintf(dst, size, "%s", plugins[p].attr);
+        return;
+    }
+    size_t ordinal = 1;
+    for (size_t q = 0; q < p; q++)
+        ordinal += plugins[q].attr == NULL && strcmp(plugins[q].role, plugins[p].role) == 0;
+    if (ordinal == 1)
+        snprintf(dst, size, "%s", plugins[p].role);
+    else
+        snprintf(dst, size, "%s%zu", plugins[p].role, ordinal);
+}
+
+int bl_results_write_root_locked(bl_results_writer_t *w, const bl_run_t *run, const char *job,
+                                 const bl_results_plugin_t *plugins, size_t n_plugins,
+                                 bl_error_t *err) {
+    const bl_scenario_t *sc = run->scenario;
+    int schema = BL_RESULTS_SCHEMA;
+    unsigned reps = run->n_reps, threads = run->threads;
+    double wall = run->wall_seconds;
+    char *params = parameters_json(sc);
+    int rc = 0;
+    if (params == NULL)
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    if (H5LTset_attribute_int(w->file, "/", "borderlab_schema", &schema, 1) < 0 ||
+        H5LTset_attribute_uint(w->file, "/", "replications", &reps, 1) < 0 ||
+        H5LTset_attribute_uint(w->file, "/", "threads", &threads, 1) < 0 ||
+        H5LTset_attribute_double(w->file, "/", "wall_seconds", &wall, 1) < 0)
+        rc = hdf5_fail(w, err, "cannot write root attributes");
+    if (rc == 0)
+        rc = set_u64(w, "seed", sc->seed, err);
+    const char *texts[][2] = {
+        {"harness_version", PACKAGE_VERSION},
+        {"job", job},
+        {"scenario_path", sc->path},
+        {"scenario_name", sc->name},
+        {"scenario_source", sc->source},
+        {"parameters", params},
+        {"host", run->host},
+        {"start_time", run->start_time},
+        {"command_line", run->command_line},
+    };
+    for (size_t i = 0; rc == 0 && i < sizeof texts / sizeof texts[0]; i++)
+        rc = set_text(w, texts[i][0], texts[i][1], err);
+    /* Each plugin's identity on the root too (the /plugins table has the
+     * rest), so `h5dump -A` alone says what was measured. */
+    for (size_t p = 0; rc == 0 && p < n_plugins; p++) {
+        const bl_plugin_handle_t *h = plugins[p].handle;
+        char attr[48];
+        plugin_attr(plugins, p, attr, sizeof attr);
+        const char *fields[][2] = {{"id", h->desc ? h->desc->header.id : ""},
+                                   {"version", h->desc ? h->desc->header.version : ""},
+                                   {"sha256", h->sha256}};
+        for (size_t i = 0; rc == 0 && i < 3; i++) {
+            char name[96];
+            snprintf(name, sizeof name, "plugin_%s_%s", attr, fields[i][0]);
+            rc = set_text(w, name, fields[i][1], err);
+        }
+    }
+    if (rc == 0)
+        rc = write_plugins(w, plugins, n_plugins, err);
+    free(params);
+    return rc;
+}
+
+int bl_results_write_root(bl_results_writer_t *w, const bl_run_t *run, const char *job,
+                          const bl_results_plugin_t *plugins, size_t n_plugins, bl_error_t *err) {
+    int rc;
+    if (run == NULL || run->scenario == NULL || job == NULL || (n_plugins > 0 && plugins == NULL))
+        return bl_error_set(err, BL_EINVAL, "results: nothing to write (no scenario)");
+    for (size_t i = 0; i < n_plugins; i++)
+        if (plugins[i].handle == NULL || plugins[i].role == NULL)
+            return bl_error_set(err, BL_EINVAL, "results: plugin %zu has no handle or role", i);
+    pthread_mutex_lock(&w->lock);
+    hdf5_quiet();
+    if (w->file < 0)
+        rc = bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path);
+    else
+        rc = bl_results_write_root_locked(w, run, job, plugins, n_plugins, err);
+    pthread_mutex_unlock(&w->lock);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ for job writers */
+
+int bl_results_write_table_at(bl_results_writer_t *w, const bl_results_table_t *t, const char *path,
+                              size_t nrows, const void *rows, bl_error_t *err) {
+    int rc;
+    pthread_mutex_lock(&w->lock);
+    hdf5_quiet();
+    if (w->file < 0)
+        rc = bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path);
+    else
+        rc = bl_results_write_table_locked(w, t, path ? path : t->path, nrows, rows, err);
+    pthread_mutex_unlock(&w->lock);
+    return rc;
+}
+
+int bl_results_write_table_in(bl_results_writer_t *w, const bl_results_table_t *t,
+                              const char *group, const char *name, size_t nrows, const void *rows,
+                              bl_error_t *err) {
+    char path[512];
+    if (snprintf(path, sizeof path, "%s/%s", group, name ? name : t->path) >= (int)sizeof path)
+        return bl_error_set(err, BL_EINVAL, "results file %s: path %s/%s is too long", w->temp_path,
+                            group, name ? name : t->path);
+    return bl_results_write_table_at(w, t, path, nrows, rows, err);
+}
+
+int bl_results_set_root_text(bl_results_writer_t *w, const char *name, const char *value,
+                             bl_error_t *err) {
+    pthread_mutex_lock(&w->lock);
+    hdf5_quiet();
+    int rc = w->file < 0 ? bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path)
+                         : set_text(w, name, value, err);
+    pthread_mutex_unlock(&w->lock);
+    return rc;
+}
+
+int bl_results_set_root_u64(bl_results_writer_t *w, const char *name, uint64_t value,
+                            bl_error_t *err) {
+    pthread_mutex_lock(&w->lock);
+    hdf5_quiet();
+    int rc = w->file < 0 ? bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path)
+                         : set_u64(w, name, value, err);
+    pthread_mutex_unlock(&w->lock);
+    return rc;
+}
+
+int bl_results_set_root_double(bl_results_writer_t *w, const char *name, double value,
+                               bl_error_t *err) {
+    int rc = 0;
+    pthread_mutex_lock(&w->lock);
+    hdf5_quiet();
+    if (w->file < 0)
+        rc = bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path);
+    else if (H5LTset_attribute_double(w->file, "/", name, &value, 1) < 0) {
+        char what[96];
+        snprintf(what, sizeof what, "cannot write attribute %s", name);
+        rc = hdf5_fail(w, err, what);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return rc;
+}
+
+/* The plugin configuration as a JSON object of strings (heap). */
+static char *plugin_config_json(const bl_plugin_ref_t *ref) {
+    cJSON *o = cJSON_CreateObject();
+    for (size_t i = 0; o != NULL && ref != NULL && i < ref->n_config; i++)
+        cJSON_AddStringToObject(o, ref->config_keys[i], ref->config_values[i]);
+    char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    return text;
+}
+
+static int attributes_fail(bl_results_writer_t *w, const char *path, bl_error_t *err) {
+    char what[600];
+    snprintf(what, sizeof what, "cannot write the attributes of %s", path);
+    return hdf5_fail(w, err, what);
+}
+
+int bl_results_write_plugin_group(bl_results_writer_t *w, const char *group,
+                                  const bl_plugin_handle_t *handle, const bl_plugin_ref_t *ref,
+                                  bl_error_t *err) {
+    const bl_plugin_header_t *h = &handle->desc->header;
+    char *config = plugin_config_json(ref);
+    if (config == NULL)
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    const char *texts[][2] = {
+        {"id", h->id},           {"name", h->name},          {"vendor", h->vendor},
+        {"version", h->version}, {"sha256", handle->sha256}, {"path", handle->path},
+        {"config", config}};
+    int rc = 0;
+    pthread_mutex_lock(&w->lock);
+    hdf5_quiet();
+    if (w->file < 0)
+        rc = bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path);
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0] && rc == 0; i++)
+        if (H5LTset_attribute_string(w->file, group, texts[i][0], texts[i][1] ? texts[i][1] : "") <
+            0)
+            rc = attributes_fail(w, group, err);
+    pthread_mutex_unlock(&w->lock);
+    free(config);
+    return rc;
+}
+
+int bl_results_set_u64_at(bl_results_writer_t *w, const char *path, const char *name,
+                          uint64_t value, bl_error_t *err) {
+    pthread_mutex_lock(&w->lock);
+    hdf5_quiet();
+    hid_t obj = -1, space = -1, attr = -1;
+    int rc = 0;
+    if (w->file < 0) {
+        rc = bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path);
+        goto out;
+    }
+    obj = H5Oopen(w->file, path, H5P_DEFAULT);
+    space = H5Screate(H5S_SCALAR);
+    if (obj >= 0 && space >= 0)
+        attr = H5Acreate2(obj, name, H5T_STD_U64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (attr < 0 || H5Awrite(attr, H5T_NATIVE_UINT64, &value) < 0)
+        rc = attributes_fail(w, path, err);
+out:
+    if (attr >= 0)
+        H5Aclose(attr);
+    if (space >= 0)
+        H5Sclose(space);
+    if (obj >= 0)
+        H5Oclose(obj);
+    pthread_mutex_unlock(&w->lock);
+    return rc;
+}
+
+int64_t bl_results_file(const bl_results_writer_t *w) { return w ? (int64_t)w->file : -1; }
+
+void bl_results_mark_complete(bl_results_writer_t *w) {
+    pthread_mutex_lock(&w->lock);
+    w->written = true;
+    pthread_mutex_unlock(&w->lock);
+}

@@ -1,0 +1,133 @@
+/*
+ * Converting the table a scenario returns into a bl_scenario_t: the
+ * helpers scenario_lua.c (the helpers themselves), scenario_checkpoint.c
+ * and scenario_classes.c (checkpoint jobs), scenario_bench.c
+ * (detector_bench jobs), scenario_risk.c (risk_validation jobs) and
+ * scenario_soak.c (store_soak jobs) share.  Internal to those files.
+ *
+ * Every function here runs inside the loader's protected conversion call:
+ * a malformed value raises a Lua error (message "pre: what was wrong")
+ * that the loader reports as BL_ELUA, so none of them returns a failure.
+ * "pre" is the "src:line: constructor" prefix bl_conv_where builds.  Memory
+ * they allocate is attached by the caller to the scenario at once, so
+ * bl_scenario_free_contents releases it on every path.
+ */
+#ifndef BL_SCENARIO_CONVERT_H
+#define BL_SCENARIO_CONVERT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <lua.h>
+
+#include "scenario/scenario.h"
+
+/* Raise the formatted message as a Lua error; does not return. */
+int bl_conv_fail(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Raise "out of memory" (BL_ENOMEM, left pending in the context); does
+ * not return. */
+int bl_conv_nomem(lua_State *L);
+
+/* calloc of n (at least 1) elements of size; raises on failure.  The
+ * caller owns the result. */
+void *bl_conv_alloc(lua_State *L, size_t n, size_t size);
+
+/* The kind of the bl object at idx ("station"...), or NULL (borrowed:
+ * kept alive by the object's metatable). */
+const char *bl_conv_tag(lua_State *L, int idx);
+
+/* Push t[name] (raw) and return its type. */
+int bl_conv_field(lua_State *L, int t, const char *name);
+
+/* "src:line: what" for the bl object at idx into out (n bytes); "path:
+ * what" when the line is unknown (a constructor called in a tail call, as
+ * in `return bl.checkpoint{...}`, has no caller frame left to read it
+ * from). */
+void bl_conv_where(lua_State *L, int idx, const char *what, char *out, size_t n);
+
+/* A short rendering of the value at idx for messages ("abc", 2.5, a
+ * table); pushed on the stack, valid while it stays there. */
+const char *bl_conv_show(lua_State *L, int idx);
+
+/* The field readers: t[name] into *out, checked (a number, an integer
+ * from min to max).  They leave nothing on the stack and return false
+ * for nil, leaving *out as it was. */
+bool bl_conv_num_field(lua_State *L, int t, const char *name, const char *pre, double *out);
+bool bl_conv_int_field(lua_State *L, int t, const char *name, const char *pre, long long min,
+                       long long max, long long *out);
+/* true or false; def when nil. */
+bool bl_conv_bool_field(lua_State *L, int t, const char *name, const char *pre, bool def);
+/* A string field; NULL when nil (borrowed: valid while t is alive). */
+const char *bl_conv_str_field(lua_State *L, int t, const char *name, const char *pre);
+
+/* strdup that raises on out of memory; the caller owns the result. */
+char *bl_conv_dup(lua_State *L, const char *s);
+
+/* A distribution field into *out (a number means deterministic).  Absent:
+ * deterministic(*def) when def is given, else an error saying it is
+ * required. */
+void bl_conv_dist_field(lua_State *L, int t, const char *name, const char *pre, bl_dist_t *out,
+                        const double *def);
+
+/* An optional distribution field: false (and *out untouched, kind 0) when
+ * absent. */
+bool bl_conv_dist_opt(lua_State *L, int t, const char *name, const char *pre, bl_dist_t *out);
+
+/* The value at idx (a distribution or a number) into *out; what names it
+ * in messages. */
+void bl_conv_dist_value(lua_State *L, int idx, const char *pre, const char *what, bl_dist_t *out);
+
+/* Push "a, b, c" (the n strings names[i]) and return it (valid while it
+ * stays on the stack). */
+const char *bl_conv_push_names(lua_State *L, char *const *names, size_t n);
+
+/* Push "firearm, knife, ..." (xray.h's names) and return it (valid while
+ * it stays on the stack). */
+const char *bl_conv_push_threat_list(lua_State *L);
+
+/* The bl.plugin object at idx into *ref (fields attached as they are
+ * made, so the owner's free releases them on every path).  what names the
+ * field in the message when idx holds something else ("plugins.detector",
+ * "detectors[2]"); jpre is the job's prefix. */
+void bl_conv_plugin_ref(lua_State *L, int idx, bl_plugin_ref_t *ref, const char *jpre,
+                        const char *what);
+
+/* path as given when absolute (or when the scenario is in the current
+ * folder), else joined to the scenario's folder: the files a scenario
+ * names are found the same way whatever folder borderlab runs from.  The
+ * caller owns the result (attach it at once); raises on out of memory. */
+char *bl_conv_path(lua_State *L, const char *scenario, const char *path);
+
+/* The checkpoint job at index job into sc (scenario_checkpoint.c). */
+void bl_conv_checkpoint(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
+
+/* Station index of a route target name (BL_EXIT for "exit"); an unknown
+ * name is an error listing the stations (scenario_checkpoint.c).  fname
+ * names the field in the message.  Needs the station names converted. */
+int bl_conv_target(lua_State *L, const bl_scenario_t *sc, const char *pre, const char *fname,
+                   const char *name);
+
+/* The classes (classes= or the legacy arrivals= + population= as one class
+ * "traveller") into sc->classes, then sc->attributes and
+ * sc->contraband_kinds, their unions (scenario_classes.c).  Needs the
+ * station names (first=). */
+void bl_conv_classes(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
+
+/* The job's replay= (bl.arrivals_csv) into sc->replay, read and checked
+ * now (scenario_classes.c, arrival_replay.c).  Needs the classes. */
+void bl_conv_replay(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
+
+/* The detector_bench job at index job into sc (scenario_bench.c):
+ * sc->bench is allocated and attached first. */
+void bl_conv_bench(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
+
+/* The risk_validation job at index job into sc (scenario_risk.c):
+ * sc->risk is allocated and attached first. */
+void bl_conv_risk(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
+
+/* The store_soak job at index job into sc (scenario_soak.c): sc->soak is
+ * allocated and attached first. */
+void bl_conv_soak(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
+
+#endif

@@ -1,7 +1,7 @@
 /*
  * The progress line on stderr (simulated-time %, events/s, ETA), shown for
  * runs longer than a second when stderr is a terminal and --quiet is not
- * given.  A background thread samples the engine's bl_progress_t counters
+ * given.  A background thread samples a job's bl_progress_t counters
  * twice a second; the engine itself never prints.
  */
 #ifndef BL_PROGRESS_H
@@ -10,7 +10,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "engine/engine.h"
+/* Progress counters: a job (the engine, a bench, a soak) adds to these from
+ * any thread (relaxed atomics); the meter below shows them. */
+typedef struct bl_progress {
+    volatile uint64_t events;
+    volatile uint64_t sim_ms_done; /* simulated milliseconds done, all replications */
+    /* A phase whose length is not counted (e.g. timing runs): when set, the
+     * meter shows it with the elapsed time instead of a percentage. */
+    const char *volatile phase;
+} bl_progress_t;
 
 typedef struct bl_progress_meter bl_progress_meter_t;
 

@@ -54,6 +54,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/progress.h"
 #include "stats/histogram.h"
 #include "plugin/loader.h"
 #include "scenario/scenario.h"
@@ -178,16 +179,6 @@ typedef struct bl_entity_sink {
     int (*write)(void *ctx, const bl_entity_record_t *rows, size_t n, bl_error_t *err);
     void *ctx;
 } bl_entity_sink_t;
-
-/* Progress reporting: the engine adds to these from any thread (relaxed
- * atomics); a reader shows them. */
-typedef struct bl_progress {
-    volatile uint64_t events;
-    volatile uint64_t sim_ms_done; /* simulated milliseconds done, all replications */
-    /* A phase whose length is not counted (e.g. timing runs): when set, the
-     * meter shows it with the elapsed time instead of a percentage. */
-    const char *volatile phase;
-} bl_progress_t;
 
 /* The loaded plugins of a run (NULL entries for unused roles). */
 typedef struct bl_plugin_set {

@@ -129,7 +129,7 @@ int bl_engine_decide_setup(run_t *R) {
             bl_error_prefix(R->err, "scenario %s: scan settings", sc->name);
             return rc;
         }
-        if (bl_xray_buffer_init(&R->scanbuf, R->xray.width, R->xray.height) != 0)
+        if (bl_scan_buffer_init(&R->scanbuf, R->xray.width, R->xray.height) != 0)
             goto nomem;
         R->det_items = calloc(DETECTIONS_CAPACITY, sizeof *R->det_items);
         if (R->det_items == NULL)
@@ -151,7 +151,7 @@ void bl_engine_decide_teardown(run_t *R) {
         }
     free(R->columns);
     free(R->row);
-    bl_xray_buffer_fini(&R->scanbuf);
+    bl_scan_buffer_fini(&R->scanbuf);
     free(R->det_items);
 }
 

@@ -163,7 +163,7 @@ typedef struct run {
     bl_records_t records;
 
     /* Scan synthesis and detections. */
-    bl_xray_buffer_t scanbuf;
+    bl_scan_buffer_t scanbuf;
     bl_xray_config_t xray;
     bl_detection_t *det_items;
     uint64_t scans_made;

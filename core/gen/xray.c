@@ -113,9 +113,6 @@ static const struct {
     [BL_MATERIAL_EXPLOSIVE] = {"explosive", {RDX(L), RDX(H)}, 1.6},
 };
 
-static const char *const threat_names[BL_THREAT_CLASS_COUNT] = {
-    "none", "firearm", "knife", "explosive", "drugs", "cigarettes", "currency", "metal"};
-
 /* Poisson counts are sampled exactly below this mean. */
 #define EXACT_POISSON_BELOW 30.0
 
@@ -135,17 +132,6 @@ const char *bl_material_name(int material) {
 
 double bl_xray_transmission(int material, bool high_energy, double density, double thickness_cm) {
     return exp(-bl_material_mu(material, high_energy) * density * thickness_cm);
-}
-
-const char *bl_threat_name(uint32_t threat) {
-    return threat < BL_THREAT_CLASS_COUNT ? threat_names[threat] : "unknown";
-}
-
-int bl_threat_by_name(const char *name) {
-    for (int i = 0; name != NULL && i < BL_THREAT_CLASS_COUNT; i++)
-        if (strcmp(name, threat_names[i]) == 0)
-            return i;
-    return -1;
 }
 
 double bl_xray_fov_mm(int subject) { return subject == BL_SUBJECT_CONTAINER ? 6500.0 : 600.0; }
@@ -191,7 +177,7 @@ int bl_xray_config_validate(const bl_xray_config_t *cfg, bl_error_t *err) {
     for (int c = 1; c < BL_THREAT_CLASS_COUNT; c++)
         if (!(cfg->prevalence[c] >= 0.0 && cfg->prevalence[c] <= 1.0)) {
             char field[64];
-            snprintf(field, sizeof field, "prevalence.%s", threat_names[c]);
+            snprintf(field, sizeof field, "prevalence.%s", bl_threat_name((uint32_t)c));
             return bad_range(err, field, cfg->prevalence[c], "a probability from 0 to 1");
         }
     if (!(cfg->clutter >= 0.0 && cfg->clutter <= 1.0))
@@ -206,37 +192,6 @@ int bl_xray_config_validate(const bl_xray_config_t *cfg, bl_error_t *err) {
     if (!(cfg->blur_px >= 0.0 && cfg->blur_px <= 20.0))
         return bad_range(err, "blur_px", cfg->blur_px, "a blur sigma from 0 to 20 pixels");
     return 0;
-}
-
-bool bl_scan_truth_has(const bl_scan_truth_t *truth, uint32_t threat) {
-    for (uint32_t i = 0; truth != NULL && i < truth->n && i < BL_XRAY_MAX_OBJECTS; i++)
-        if (threat == 0 || truth->objects[i].threat == threat)
-            return true;
-    return false;
-}
-
-int bl_xray_buffer_init(bl_xray_buffer_t *b, uint32_t width, uint32_t height) {
-    memset(b, 0, sizeof *b);
-    if (width == 0 || height == 0)
-        return BL_EINVAL;
-    size_t n = (size_t)width * height;
-    b->low = malloc(n * sizeof *b->low);
-    b->high = malloc(n * sizeof *b->high);
-    b->scratch = malloc(n * sizeof *b->scratch);
-    if (b->low == NULL || b->high == NULL || b->scratch == NULL) {
-        bl_xray_buffer_fini(b);
-        return BL_ENOMEM;
-    }
-    b->width = width;
-    b->height = height;
-    return 0;
-}
-
-void bl_xray_buffer_fini(bl_xray_buffer_t *b) {
-    free(b->low);
-    free(b->high);
-    free(b->scratch);
-    memset(b, 0, sizeof *b);
 }
 
 /* ------------------------------------------------------------------ */
@@ -834,7 +789,7 @@ static void clamp_image(float *img, size_t n, double n0) {
 }
 
 /* Line integrals in b -> noisy, blurred transmissions; describe in scan. */
-static void form_image(const bl_xray_config_t *cfg, bl_xray_buffer_t *b, bl_rng_t *rng,
+static void form_image(const bl_xray_config_t *cfg, bl_scan_buffer_t *b, bl_rng_t *rng,
                        double px_mm, uint64_t id, bl_scan_t *scan) {
     const int w = (int)b->width, h = (int)b->height;
     const size_t n = (size_t)w * (size_t)h;
@@ -863,11 +818,11 @@ static void form_image(const bl_xray_config_t *cfg, bl_xray_buffer_t *b, bl_rng_
 }
 
 void bl_xray_generate(const bl_xray_config_t *cfg, int force_threat, uint64_t id, bl_rng_t *rng,
-                      bl_xray_buffer_t *b, bl_scan_t *scan, bl_scan_truth_t *truth) {
+                      bl_scan_buffer_t *b, bl_scan_t *scan, bl_scan_truth_t *truth) {
     const int w = (int)b->width, h = (int)b->height;
     const size_t n = (size_t)w * (size_t)h;
     gen_t g;
-    uint32_t threats[BL_XRAY_MAX_OBJECTS];
+    uint32_t threats[BL_SCAN_MAX_OBJECTS];
     unsigned n_threats = 0;
 
     memset(&g, 0, sizeof g);
@@ -883,7 +838,7 @@ void bl_xray_generate(const bl_xray_config_t *cfg, int force_threat, uint64_t id
     for (int c = 1; c < BL_THREAT_CLASS_COUNT; c++) {
         double u = bl_rng_uniform(rng);
         bool yes = force_threat < 0 ? u < cfg->prevalence[c] : c == force_threat;
-        if (yes && n_threats < BL_XRAY_MAX_OBJECTS)
+        if (yes && n_threats < BL_SCAN_MAX_OBJECTS)
             threats[n_threats++] = (uint32_t)c;
     }
 
@@ -917,7 +872,7 @@ void bl_xray_generate(const bl_xray_config_t *cfg, int force_threat, uint64_t id
 }
 
 void bl_xray_slab(const bl_xray_config_t *cfg, int material, double density, double thickness_cm,
-                  bl_rng_t *rng, bl_xray_buffer_t *b, bl_scan_t *scan) {
+                  bl_rng_t *rng, bl_scan_buffer_t *b, bl_scan_t *scan) {
     const size_t n = (size_t)b->width * b->height;
     const float lo = (float)(bl_material_mu(material, false) * density * thickness_cm);
     const float hi = (float)(bl_material_mu(material, true) * density * thickness_cm);

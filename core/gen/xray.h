@@ -22,6 +22,7 @@
 
 #include "borderlab/plugin.h"
 #include "base/error.h"
+#include "data/scan.h"
 #include "stats/rng.h"
 
 /* Materials with tabulated XCOM coefficients. */
@@ -79,34 +80,6 @@ double bl_xray_fov_mm(int subject);
 /* Check ranges; BL_EINVAL with a message naming the field. */
 int bl_xray_config_validate(const bl_xray_config_t *cfg, bl_error_t *err);
 
-#define BL_XRAY_MAX_OBJECTS 8 /* threat objects per scan at most */
-
-/* Ground truth of one scan: the threat objects in it (boxes in pixels,
- * x0 < x1, y0 < y1, clipped to the image). */
-typedef struct bl_scan_truth {
-    uint32_t n;
-    struct {
-        uint32_t threat; /* bl_threat_class_t */
-        float box[4];
-    } objects[BL_XRAY_MAX_OBJECTS];
-} bl_scan_truth_t;
-
-/* Whether truth holds an object of class threat (0: of any class). */
-bool bl_scan_truth_has(const bl_scan_truth_t *truth, uint32_t threat);
-
-/* Pixel buffers and scratch reused from scan to scan (one per thread).
- * bl_xray_buffer_init() allocates them (BL_EINVAL for a zero size,
- * BL_ENOMEM); bl_xray_buffer_fini() frees them and may be called on a
- * zeroed or failed buffer. */
-typedef struct bl_xray_buffer {
-    uint32_t width, height;
-    float *low, *high; /* owned; the scan's pixels */
-    float *scratch;    /* owned; path integrals and blur */
-} bl_xray_buffer_t;
-
-int bl_xray_buffer_init(bl_xray_buffer_t *b, uint32_t width, uint32_t height);
-void bl_xray_buffer_fini(bl_xray_buffer_t *b);
-
 /*
  * Generate one scan into b (sized cfg->width x cfg->height; b's own size is
  * what is drawn into) and describe it in *scan (its pointers borrow b until
@@ -115,7 +88,7 @@ void bl_xray_buffer_fini(bl_xray_buffer_t *b);
  * scan).  truth may be NULL.  cfg must be valid (bl_xray_config_validate).
  */
 void bl_xray_generate(const bl_xray_config_t *cfg, int force_threat, uint64_t id, bl_rng_t *rng,
-                      bl_xray_buffer_t *b, bl_scan_t *scan, bl_scan_truth_t *truth);
+                      bl_scan_buffer_t *b, bl_scan_t *scan, bl_scan_truth_t *truth);
 
 /*
  * A calibration image: a uniform slab of material (density g/cm^3,
@@ -124,10 +97,6 @@ void bl_xray_generate(const bl_xray_config_t *cfg, int force_threat, uint64_t id
  * in *scan borrow b.
  */
 void bl_xray_slab(const bl_xray_config_t *cfg, int material, double density, double thickness_cm,
-                  bl_rng_t *rng, bl_xray_buffer_t *b, bl_scan_t *scan);
-
-/* Threat class names ("firearm") and their inverse (-1 when unknown). */
-const char *bl_threat_name(uint32_t threat);
-int bl_threat_by_name(const char *name);
+                  bl_rng_t *rng, bl_scan_buffer_t *b, bl_scan_t *scan);
 
 #endif

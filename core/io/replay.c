@@ -546,7 +546,7 @@ const char *bl_replay_name(const bl_replay_t *r, size_t i) {
     return r != NULL && i < r->n ? r->scans[i].name : NULL;
 }
 
-int bl_replay_load(bl_replay_t *r, size_t i, bl_xray_buffer_t *b, bl_scan_t *scan,
+int bl_replay_load(bl_replay_t *r, size_t i, bl_scan_buffer_t *b, bl_scan_t *scan,
                    bl_scan_truth_t *truth, bl_error_t *err) {
     if (r == NULL || b == NULL || scan == NULL)
         return bl_error_set(err, BL_EINVAL, "replay: load needs a set, a buffer and a scan");
@@ -555,8 +555,8 @@ int bl_replay_load(bl_replay_t *r, size_t i, bl_xray_buffer_t *b, bl_scan_t *sca
                             r->folder, i, r->n);
     if (b->width != r->width || b->height != r->height || b->high == NULL ||
         (r->energies == 2 && b->low == NULL)) {
-        bl_xray_buffer_fini(b);
-        int rc = bl_xray_buffer_init(b, r->width, r->height);
+        bl_scan_buffer_fini(b);
+        int rc = bl_scan_buffer_init(b, r->width, r->height);
         if (rc != 0 || b->high == NULL || (r->energies == 2 && b->low == NULL))
             return bl_error_set(err, rc != 0 ? rc : BL_ENOMEM,
                                 "replay folder %s: no memory for a %ux%u scan", r->folder, r->width,

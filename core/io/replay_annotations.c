@@ -399,12 +399,12 @@ static int index_objects(bl_replay_t *r, const char *annotations, bl_error_t *er
         for (j = i; j < r->n_objects && r->objects[j].scan == r->objects[i].scan; j++)
             ;
         replay_scan_t *s = &r->scans[r->objects[i].scan];
-        if (j - i > BL_XRAY_MAX_OBJECTS)
+        if (j - i > BL_SCAN_MAX_OBJECTS)
             return bl_error_set(err, BL_EINVAL,
                                 "annotations %s: image %s has %zu threat objects, borderlab "
                                 "takes at most %d per scan: merge overlapping boxes or leave the "
                                 "image out",
-                                annotations, s->name, j - i, BL_XRAY_MAX_OBJECTS);
+                                annotations, s->name, j - i, BL_SCAN_MAX_OBJECTS);
         s->first = i;
         s->n = (uint32_t)(j - i);
     }

@@ -47,7 +47,7 @@
 
 #include "borderlab/plugin.h"
 #include "base/error.h"
-#include "gen/xray.h"
+#include "data/scan.h"
 
 /* A writer that appends scans to an HDF5 scan set. */
 typedef struct bl_scan_writer bl_scan_writer_t;
@@ -92,7 +92,7 @@ typedef struct bl_replay bl_replay_t;
  * for a number, an annotation for an image not in the folder, an unknown
  * class, images of different sizes, a _high without its _low, a file that
  * is not what its extension says, a colour image, more than
- * BL_XRAY_MAX_OBJECTS objects on one image), BL_EIO or BL_ENOMEM.  Errors
+ * BL_SCAN_MAX_OBJECTS objects on one image), BL_EIO or BL_ENOMEM.  Errors
  * name the file, and the row or image, and what to do.  Free with
  * bl_replay_close.
  */
@@ -105,13 +105,13 @@ size_t bl_replay_count(const bl_replay_t *r);
 /*
  * Load scan i into b and describe it in *scan (its pixels borrow b, until
  * the next load into b) and *truth (may be NULL).  b must have been set up
- * with bl_xray_buffer_init or zeroed; it is re-initialised when its size
+ * with bl_scan_buffer_init or zeroed; it is re-initialised when its size
  * differs from the set's.  BL_EINVAL for i out of range or an image that
  * changed size since bl_replay_open; BL_EIO for an unreadable image.  One
  * bl_replay_t may serve several threads only if each loads into its own
  * buffer and no thread closes it meanwhile.
  */
-int bl_replay_load(bl_replay_t *r, size_t i, bl_xray_buffer_t *b, bl_scan_t *scan,
+int bl_replay_load(bl_replay_t *r, size_t i, bl_scan_buffer_t *b, bl_scan_t *scan,
                    bl_scan_truth_t *truth, bl_error_t *err);
 
 /* Pixel size in mm stated by the set's images (the first image that states

@@ -279,13 +279,13 @@ int bl_scan_writer_append(bl_scan_writer_t *w, const bl_scan_t *scan, const bl_s
         return bl_error_set(err, BL_ENOSPC,
                             "scan set %s: full (%" PRIu64 " scans): start a new set", w->where,
                             w->count);
-    truth_row_t rows[BL_XRAY_MAX_OBJECTS];
+    truth_row_t rows[BL_SCAN_MAX_OBJECTS];
     uint32_t n = truth ? truth->n : 0;
-    if (n > BL_XRAY_MAX_OBJECTS)
+    if (n > BL_SCAN_MAX_OBJECTS)
         return bl_error_set(err, BL_EINVAL,
                             "scan set %s: scan %" PRIu64 " has %u truth objects, "
                             "at most %d fit",
-                            w->where, scan->id, n, BL_XRAY_MAX_OBJECTS);
+                            w->where, scan->id, n, BL_SCAN_MAX_OBJECTS);
     for (uint32_t k = 0; k < n; k++) {
         const float *box = truth->objects[k].box;
         rows[k] = (truth_row_t){

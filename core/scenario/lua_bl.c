@@ -10,7 +10,7 @@
 
 #include "stats/dist.h"
 #include "scenario/prelude.h"
-#include "gen/xray.h"
+#include "data/scan.h"
 
 /* math.random inside a scenario draws from (seed, 0, this stream). */
 static const uint64_t scenario_rng_stream = 0x200;

@@ -30,7 +30,7 @@
 #include "scenario/lua_bl.h"
 #include "base/paths.h"
 #include "scenario/scenario_convert.h"
-#include "gen/xray.h"
+#include "data/scan.h"
 
 /* ------------------------------------------------------------ protected calls */
 

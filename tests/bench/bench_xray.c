@@ -32,8 +32,8 @@ static double now_s(void) {
 
 static void *worker(void *arg) {
     job_t *j = arg;
-    bl_xray_buffer_t b;
-    j->rc = bl_xray_buffer_init(&b, SIDE, SIDE);
+    bl_scan_buffer_t b;
+    j->rc = bl_scan_buffer_init(&b, SIDE, SIDE);
     if (j->rc != 0)
         return NULL;
     for (unsigned i = j->first; i < j->first + j->count; i++) {
@@ -43,7 +43,7 @@ static void *worker(void *arg) {
         bl_rng_init(&rng, 2024, 0, i);
         bl_xray_generate(&cfg, -1, i, &rng, &b, &scan, &truth);
     }
-    bl_xray_buffer_fini(&b);
+    bl_scan_buffer_fini(&b);
     return NULL;
 }
 

@@ -57,12 +57,12 @@ typedef struct fixture {
  * the engine's alarm rule (core/engine.c, decide_scan).
  */
 static int measure(fixture_t *f, size_t g) {
-    bl_xray_buffer_t buf;
+    bl_scan_buffer_t buf;
     bl_detection_t items[256];
     bl_xray_config_t cfg;
     bl_xray_config_default(&cfg);
     cfg.width = cfg.height = sides[g];
-    if (bl_xray_buffer_init(&buf, sides[g], sides[g]) != 0)
+    if (bl_scan_buffer_init(&buf, sides[g], sides[g]) != 0)
         return -1;
     for (size_t c = 0; c < N_CLASSES; c++) {
         bl_rng_t rng;
@@ -75,7 +75,7 @@ static int measure(fixture_t *f, size_t g) {
             int rc = f->plugin.desc->detector->detect(f->inst, &scan, 1, &out);
             if (rc != BL_OK && rc != BL_ENOSPC) { /* ENOSPC: what fitted is kept */
                 print_error("%u px: detect failed (%d)\n", sides[g], rc);
-                bl_xray_buffer_fini(&buf);
+                bl_scan_buffer_fini(&buf);
                 return -1;
             }
             float best = 0.0f;
@@ -90,7 +90,7 @@ static int measure(fixture_t *f, size_t g) {
             printf("# %3u px %-10s alarm rate %5.1f%% at 0.5, %5.1f%% at 0.9\n", sides[g],
                    classes[c].name, 100 * f->rate[g][c][0], 100 * f->rate[g][c][1]);
     }
-    bl_xray_buffer_fini(&buf);
+    bl_scan_buffer_fini(&buf);
     return 0;
 }
 

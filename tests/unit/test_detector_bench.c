@@ -536,8 +536,8 @@ static void write_replay_set(const fixture_t *f, const char *name, bool tiff, re
     bl_xray_config_t cfg;
     bl_xray_config_default(&cfg);
     cfg.width = cfg.height = REPLAY_SIDE;
-    bl_xray_buffer_t b;
-    assert_int_equal(bl_xray_buffer_init(&b, REPLAY_SIDE, REPLAY_SIDE), 0);
+    bl_scan_buffer_t b;
+    assert_int_equal(bl_scan_buffer_init(&b, REPLAY_SIDE, REPLAY_SIDE), 0);
     uint16_t *pixels = malloc(REPLAY_SIDE * REPLAY_SIDE * sizeof *pixels);
     assert_non_null(pixels);
     char path[800];
@@ -600,7 +600,7 @@ static void write_replay_set(const fixture_t *f, const char *name, bool tiff, re
         fprintf(ann, "]}\n");
     assert_int_equal(fclose(ann), 0);
     free(pixels);
-    bl_xray_buffer_fini(&b);
+    bl_scan_buffer_fini(&b);
 }
 
 /* Write dir/file.lua: a detector_bench of dual_energy (by absolute path)

@@ -1334,11 +1334,11 @@ static double mean_of(const float *x, size_t n) {
 static void test_engine_scan_follows_entity_threat(void **state) {
     (void)state;
     bl_xray_config_t cfg;
-    bl_xray_buffer_t a, b;
+    bl_scan_buffer_t a, b;
     bl_xray_config_default(&cfg);
     cfg.width = cfg.height = 64;
-    assert_int_equal(bl_xray_buffer_init(&a, 64, 64), 0);
-    assert_int_equal(bl_xray_buffer_init(&b, 64, 64), 0);
+    assert_int_equal(bl_scan_buffer_init(&a, 64, 64), 0);
+    assert_int_equal(bl_scan_buffer_init(&b, 64, 64), 0);
     for (uint64_t seed = 1; seed <= 5; seed++) {
         bl_rng_t r1, r2;
         bl_scan_t s1, s2;
@@ -1352,8 +1352,8 @@ static void test_engine_scan_follows_entity_threat(void **state) {
         assert_int_equal(t2.objects[0].threat, BL_THREAT_FIREARM);
         assert_true(mean_of(b.low, 64 * 64) < mean_of(a.low, 64 * 64) - 0.002);
     }
-    bl_xray_buffer_fini(&a);
-    bl_xray_buffer_fini(&b);
+    bl_scan_buffer_fini(&a);
+    bl_scan_buffer_fini(&b);
 }
 
 /* "${replication}" in plugin configuration values becomes the replication

@@ -377,7 +377,7 @@ static void test_scan_io_replay_png_coco(void **state) {
         assert_string_equal(bl_replay_name(r, (size_t)s), scans[s]);
     assert_null(bl_replay_name(r, 3));
 
-    bl_xray_buffer_t b;
+    bl_scan_buffer_t b;
     memset(&b, 0, sizeof b);
     bl_scan_t scan;
     bl_scan_truth_t truth;
@@ -404,7 +404,7 @@ static void test_scan_io_replay_png_coco(void **state) {
     check_box(&truth, 0, BL_THREAT_KNIFE, 1, 2, 4, 6);
     assert_int_equal(bl_replay_load(r, 3, &b, &scan, &truth, &err), BL_EINVAL);
     assert_mentions(err.message, "scan 3");
-    bl_xray_buffer_fini(&b);
+    bl_scan_buffer_fini(&b);
     bl_replay_close(r);
 }
 
@@ -429,8 +429,8 @@ static void test_scan_io_replay_tiff_csv(void **state) {
     bl_replay_t *r = NULL;
     assert_int_equal(bl_replay_open(&r, dir, path, &err), 0);
     assert_int_equal(bl_replay_count(r), 2);
-    bl_xray_buffer_t b;
-    assert_int_equal(bl_xray_buffer_init(&b, 3, 3), 0); /* another size: resized */
+    bl_scan_buffer_t b;
+    assert_int_equal(bl_scan_buffer_init(&b, 3, 3), 0); /* another size: resized */
     bl_scan_t scan;
     bl_scan_truth_t truth;
     assert_int_equal(bl_replay_load(r, 0, &b, &scan, &truth, &err), 0);
@@ -446,7 +446,7 @@ static void test_scan_io_replay_tiff_csv(void **state) {
     assert_int_equal(truth.n, 2);
     check_box(&truth, 0, BL_THREAT_CIGARETTES, 1, 2, 3, 4);
     check_box(&truth, 1, BL_THREAT_CURRENCY, 10, 10, RW, RH);
-    bl_xray_buffer_fini(&b);
+    bl_scan_buffer_fini(&b);
     bl_replay_close(r);
 }
 
@@ -461,7 +461,7 @@ static void test_scan_io_replay_single_energy(void **state) {
     bl_error_clear(&err);
     bl_replay_t *r = NULL;
     assert_int_equal(bl_replay_open(&r, dir, NULL, &err), 0);
-    bl_xray_buffer_t b;
+    bl_scan_buffer_t b;
     memset(&b, 0, sizeof b);
     bl_scan_t scan;
     bl_scan_truth_t truth = {.n = 99};
@@ -472,7 +472,7 @@ static void test_scan_io_replay_single_energy(void **state) {
     assert_near(bl_replay_pixel_mm(r), 0, 0);
     check_pixels(scan.high, 4, 1, RW, RH, 16);
     assert_int_equal(truth.n, 0);
-    bl_xray_buffer_fini(&b);
+    bl_scan_buffer_fini(&b);
     bl_replay_close(r);
 }
 
@@ -658,13 +658,13 @@ static void test_scan_io_replay_refuses_changed_image(void **state) {
     bl_replay_t *r = NULL;
     assert_int_equal(bl_replay_open(&r, dir, NULL, &err), 0);
     write_tiff(path, 0, 1, RW * 2, RH, true, 1);
-    bl_xray_buffer_t b;
+    bl_scan_buffer_t b;
     memset(&b, 0, sizeof b);
     bl_scan_t scan;
     assert_int_equal(bl_replay_load(r, 0, &b, &scan, NULL, &err), BL_EINVAL);
     assert_mentions(err.message, "c.tif");
     assert_mentions(err.message, "40x18");
-    bl_xray_buffer_fini(&b);
+    bl_scan_buffer_fini(&b);
     bl_replay_close(r);
 }
 

@@ -137,10 +137,10 @@ static void test_xray_ratio_bands_on_noisy_slabs(void **state) {
         {BL_MATERIAL_STEEL, 0.5},     {BL_MATERIAL_LEAD, 0.05},     {BL_MATERIAL_LEAD, 0.1},
     };
     bl_xray_config_t cfg = config(64);
-    bl_xray_buffer_t b;
+    bl_scan_buffer_t b;
     bl_rng_t rng;
     bl_scan_t scan;
-    assert_int_equal(bl_xray_buffer_init(&b, 64, 64), 0);
+    assert_int_equal(bl_scan_buffer_init(&b, 64, 64), 0);
     bl_rng_init(&rng, 11, 0, BL_STREAM_SCANS);
     for (size_t i = 0; i < sizeof slabs / sizeof slabs[0]; i++) {
         int mat = slabs[i].material;
@@ -153,7 +153,7 @@ static void test_xray_ratio_bands_on_noisy_slabs(void **state) {
                         slabs[i].thickness_cm, r, bd.lo, bd.hi);
         assert_true(r >= bd.lo && r <= bd.hi);
     }
-    bl_xray_buffer_fini(&b);
+    bl_scan_buffer_fini(&b);
 }
 
 /* A flat field of transmission T, no blur: the counts N0 * I have variance
@@ -166,12 +166,12 @@ static void test_xray_noise_is_poisson(void **state) {
         double photons, thickness_cm;
     } cases[] = {{2e4, 5.0}, {2e4, 2.0}, {1e3, 10.0}, {100.0, 5.0}, {25.0, 8.0}, {1e3, 30.0}};
     bl_xray_config_t cfg = config(256);
-    bl_xray_buffer_t b;
+    bl_scan_buffer_t b;
     bl_rng_t rng;
     bl_scan_t scan;
     const size_t n = 256 * 256;
     cfg.blur_px = 0.0;
-    assert_int_equal(bl_xray_buffer_init(&b, 256, 256), 0);
+    assert_int_equal(bl_scan_buffer_init(&b, 256, 256), 0);
     bl_rng_init(&rng, 12, 0, BL_STREAM_SCANS);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cfg.photons = cases[i].photons;
@@ -184,18 +184,18 @@ static void test_xray_noise_is_poisson(void **state) {
         assert_true(fabs(mean / (cfg.photons * t) - 1.0) < 0.01);
         assert_true(fabs(var / mean - 1.0) < 0.03);
     }
-    bl_xray_buffer_fini(&b);
+    bl_scan_buffer_fini(&b);
 }
 
 /* Blur (a normalised kernel) keeps the mean and cuts the variance. */
 static void test_xray_blur_preserves_mean(void **state) {
     (void)state;
     bl_xray_config_t cfg = config(128);
-    bl_xray_buffer_t b;
+    bl_scan_buffer_t b;
     bl_rng_t rng;
     bl_scan_t scan;
     const size_t n = 128 * 128;
-    assert_int_equal(bl_xray_buffer_init(&b, 128, 128), 0);
+    assert_int_equal(bl_scan_buffer_init(&b, 128, 128), 0);
     cfg.photons = 1e3;
     for (int k = 0; k < 2; k++) {
         double means[2], vars[2];
@@ -209,7 +209,7 @@ static void test_xray_blur_preserves_mean(void **state) {
         assert_true(fabs(means[1] / means[0] - 1.0) < 1e-4);
         assert_true(vars[1] < 0.6 * vars[0]);
     }
-    bl_xray_buffer_fini(&b);
+    bl_scan_buffer_fini(&b);
 }
 
 /* ------------------------------------------------------------------ */
@@ -219,12 +219,12 @@ static void test_xray_blur_preserves_mean(void **state) {
 static void test_xray_deterministic(void **state) {
     (void)state;
     bl_xray_config_t cfg = config(128);
-    bl_xray_buffer_t a, b;
+    bl_scan_buffer_t a, b;
     const size_t n = 128 * 128;
     for (int c = 1; c < BL_THREAT_CLASS_COUNT; c++)
         cfg.prevalence[c] = 0.3;
-    assert_int_equal(bl_xray_buffer_init(&a, 128, 128), 0);
-    assert_int_equal(bl_xray_buffer_init(&b, 128, 128), 0);
+    assert_int_equal(bl_scan_buffer_init(&a, 128, 128), 0);
+    assert_int_equal(bl_scan_buffer_init(&b, 128, 128), 0);
     for (uint64_t seed = 1; seed <= 5; seed++) {
         bl_rng_t r1, r2;
         bl_scan_t s1, s2;
@@ -252,8 +252,8 @@ static void test_xray_deterministic(void **state) {
         bl_xray_generate(&cfg, -1, seed, &r2, &b, &s2, &t2);
         assert_true(memcmp(a.low, b.low, n * sizeof(float)) != 0);
     }
-    bl_xray_buffer_fini(&a);
-    bl_xray_buffer_fini(&b);
+    bl_scan_buffer_fini(&a);
+    bl_scan_buffer_fini(&b);
     assert_null(a.low);
 }
 
@@ -267,12 +267,12 @@ static void test_xray_truth_boxes_hold_threat(void **state) {
     (void)state;
     enum { SIDE = 96 };
     bl_xray_config_t cfg = config(SIDE);
-    bl_xray_buffer_t a, b;
+    bl_scan_buffer_t a, b;
     const size_t n = SIDE * SIDE;
     cfg.blur_px = 0.0;
     cfg.photons = 1e6;
-    assert_int_equal(bl_xray_buffer_init(&a, SIDE, SIDE), 0);
-    assert_int_equal(bl_xray_buffer_init(&b, SIDE, SIDE), 0);
+    assert_int_equal(bl_scan_buffer_init(&a, SIDE, SIDE), 0);
+    assert_int_equal(bl_scan_buffer_init(&b, SIDE, SIDE), 0);
     for (int c = 1; c < BL_THREAT_CLASS_COUNT; c++)
         for (uint64_t seed = 1; seed <= 20; seed++) {
             bl_rng_t r1, r2;
@@ -309,8 +309,8 @@ static void test_xray_truth_boxes_hold_threat(void **state) {
             assert_true(x >= bx[0] && x < bx[2] && y >= bx[1] && y < bx[3]);
             assert_true(big_in >= big * 95 / 100);
         }
-    bl_xray_buffer_fini(&a);
-    bl_xray_buffer_fini(&b);
+    bl_scan_buffer_fini(&a);
+    bl_scan_buffer_fini(&b);
 }
 
 /* Over 2000 scans each class turns up at its prevalence (within 4 sd),
@@ -319,12 +319,12 @@ static void test_xray_prevalence(void **state) {
     (void)state;
     enum { SCANS = 2000 };
     bl_xray_config_t cfg = config(32);
-    bl_xray_buffer_t b;
+    bl_scan_buffer_t b;
     bl_rng_t rng;
     unsigned seen[BL_THREAT_CLASS_COUNT] = {0}, multi = 0;
     for (int c = 1; c < BL_THREAT_CLASS_COUNT; c++)
         cfg.prevalence[c] = 0.05 * c;
-    assert_int_equal(bl_xray_buffer_init(&b, 32, 32), 0);
+    assert_int_equal(bl_scan_buffer_init(&b, 32, 32), 0);
     bl_rng_init(&rng, 14, 0, BL_STREAM_SCANS);
     for (unsigned i = 0; i < SCANS; i++) {
         bl_scan_t scan;
@@ -342,20 +342,20 @@ static void test_xray_prevalence(void **state) {
         assert_true(fabs(f - p) <= 4 * sd);
     }
     assert_true(multi > SCANS / 4);
-    bl_xray_buffer_fini(&b);
+    bl_scan_buffer_fini(&b);
 }
 
 /* force_threat overrides prevalence: 0 is clean, k is exactly one k. */
 static void test_xray_force_threat(void **state) {
     (void)state;
     bl_xray_config_t cfg = config(48);
-    bl_xray_buffer_t b;
+    bl_scan_buffer_t b;
     bl_rng_t rng;
     bl_scan_t scan;
     bl_scan_truth_t t;
     for (int c = 1; c < BL_THREAT_CLASS_COUNT; c++)
         cfg.prevalence[c] = 1.0;
-    assert_int_equal(bl_xray_buffer_init(&b, 48, 48), 0);
+    assert_int_equal(bl_scan_buffer_init(&b, 48, 48), 0);
     bl_rng_init(&rng, 15, 0, BL_STREAM_SCANS);
     bl_xray_generate(&cfg, -1, 0, &rng, &b, &scan, &t);
     assert_int_equal(t.n, BL_THREAT_CLASS_COUNT - 1);
@@ -368,7 +368,7 @@ static void test_xray_force_threat(void **state) {
         assert_int_equal(t.objects[0].threat, (uint32_t)c);
     }
     bl_xray_generate(&cfg, 0, 3, &rng, &b, &scan, NULL); /* truth is optional */
-    bl_xray_buffer_fini(&b);
+    bl_scan_buffer_fini(&b);
 }
 
 /* A container: 6.5 m field, steel walls everywhere it is, and a forced
@@ -376,13 +376,13 @@ static void test_xray_force_threat(void **state) {
 static void test_xray_container(void **state) {
     (void)state;
     bl_xray_config_t cfg = config(256);
-    bl_xray_buffer_t b;
+    bl_scan_buffer_t b;
     bl_rng_t rng;
     bl_scan_t scan;
     bl_scan_truth_t t;
     cfg.subject = BL_SUBJECT_CONTAINER;
     assert_int_equal(bl_xray_config_validate(&cfg, NULL), 0);
-    assert_int_equal(bl_xray_buffer_init(&b, 256, 256), 0);
+    assert_int_equal(bl_scan_buffer_init(&b, 256, 256), 0);
     bl_rng_init(&rng, 16, 0, BL_STREAM_SCANS);
     bl_xray_generate(&cfg, BL_THREAT_DRUGS, 0, &rng, &b, &scan, &t);
     assert_true(fabs(scan.pixel_mm - 6500.0 / 256) < 1e-12);
@@ -394,24 +394,24 @@ static void test_xray_container(void **state) {
     assert_true(scan.low[128 * 256 + 128] < 1.2 * t_walls);
     /* Outside it (top rows: the box is 2591 mm of a 6500 mm field): air. */
     assert_true(mean_of(scan.high, 256 * 10) > 0.95);
-    bl_xray_buffer_fini(&b);
+    bl_scan_buffer_fini(&b);
 }
 
 static void test_xray_single_energy(void **state) {
     (void)state;
     bl_xray_config_t cfg = config(32);
-    bl_xray_buffer_t b;
+    bl_scan_buffer_t b;
     bl_rng_t rng;
     bl_scan_t scan;
     cfg.dual_energy = false;
-    assert_int_equal(bl_xray_buffer_init(&b, 32, 32), 0);
+    assert_int_equal(bl_scan_buffer_init(&b, 32, 32), 0);
     bl_rng_init(&rng, 17, 0, BL_STREAM_SCANS);
     bl_xray_generate(&cfg, BL_THREAT_FIREARM, 0, &rng, &b, &scan, NULL);
     assert_int_equal(scan.energies, 1);
     assert_null(scan.low);
     assert_ptr_equal(scan.high, b.high);
     assert_true(mean_of(scan.high, 32 * 32) < 1.0);
-    bl_xray_buffer_fini(&b);
+    bl_scan_buffer_fini(&b);
 }
 
 static void expect_invalid(const bl_xray_config_t *cfg, const char *field) {
@@ -454,10 +454,10 @@ static void test_xray_threat_names(void **state) {
 
 static void test_xray_buffer_init_refuses_empty(void **state) {
     (void)state;
-    bl_xray_buffer_t b;
-    assert_int_equal(bl_xray_buffer_init(&b, 0, 10), BL_EINVAL);
+    bl_scan_buffer_t b;
+    assert_int_equal(bl_scan_buffer_init(&b, 0, 10), BL_EINVAL);
     assert_null(b.low);
-    bl_xray_buffer_fini(&b);
+    bl_scan_buffer_fini(&b);
 }
 
 int main(int argc, char **argv) {

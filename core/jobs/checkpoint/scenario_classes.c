@@ -19,7 +19,7 @@
 #include "jobs/checkpoint/arrival_replay.h"
 #include "scenario/lua_bl.h"
 #include "scenario/scenario_convert.h"
-#include "gen/xray.h"
+#include "data/scan.h"
 
 /* ------------------------------------------------------------ arrivals */
 

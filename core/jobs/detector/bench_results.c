@@ -280,7 +280,7 @@ int bl_bench_metrics_compute(const bl_bench_result_t *res, size_t d, double thre
     }
     n_truth = 0;
     for (size_t i = 0; i < n; i++)
-        for (uint32_t k = 0; k < res->truth[i].n && k < BL_XRAY_MAX_OBJECTS; k++) {
+        for (uint32_t k = 0; k < res->truth[i].n && k < BL_SCAN_MAX_OBJECTS; k++) {
             bl_box_item_t *t = &truth[n_truth++];
             t->image = (uint32_t)i;
             t->threat = res->truth[i].objects[k].threat;
@@ -327,7 +327,7 @@ static int write_set_tables(bl_results_writer_t *w, const bl_bench_result_t *res
         const bl_scan_truth_t *t = &res->truth[i];
         scans[i].scan = (uint32_t)i;
         scans[i].objects = t->n;
-        for (uint32_t k = 0; k < t->n && k < BL_XRAY_MAX_OBJECTS; k++) {
+        for (uint32_t k = 0; k < t->n && k < BL_SCAN_MAX_OBJECTS; k++) {
             uint32_t c = t->objects[k].threat;
             if (c < 32)
                 scans[i].truth_mask |= 1u << c;
@@ -461,7 +461,7 @@ static int write_scan_set(bl_results_writer_t *w, const bl_bench_result_t *res, 
     const bl_scenario_t *sc = res->scenario;
     bl_bench_source_t *src = NULL;
     bl_scan_writer_t *sw = NULL;
-    bl_xray_buffer_t buf;
+    bl_scan_buffer_t buf;
     memset(&buf, 0, sizeof buf);
     char *gen = sc->bench->replay_folder ? NULL : generator_json(sc->bench, sc->seed);
     int rc = bl_bench_source_open(&src, sc->bench, sc->seed, err);
@@ -481,7 +481,7 @@ static int write_scan_set(bl_results_writer_t *w, const bl_bench_result_t *res, 
             rc = rc2;
     }
     if (buf.low != NULL || buf.high != NULL || buf.scratch != NULL)
-        bl_xray_buffer_fini(&buf);
+        bl_scan_buffer_fini(&buf);
     bl_bench_source_close(src);
     free(gen);
     return rc;

@@ -112,11 +112,11 @@ int bl_bench_source_open(bl_bench_source_t **out, const bl_detector_bench_t *ben
 
 uint64_t bl_bench_source_count(const bl_bench_source_t *s) { return s->n; }
 
-static bool buffer_empty(const bl_xray_buffer_t *b) {
+static bool buffer_empty(const bl_scan_buffer_t *b) {
     return b->low == NULL && b->high == NULL && b->scratch == NULL;
 }
 
-int bl_bench_source_scan(bl_bench_source_t *s, uint64_t i, bl_xray_buffer_t *b, bl_scan_t *scan,
+int bl_bench_source_scan(bl_bench_source_t *s, uint64_t i, bl_scan_buffer_t *b, bl_scan_t *scan,
                          bl_scan_truth_t *truth, bl_error_t *err) {
     if (i >= s->n)
         return bl_error_set(err, BL_EINVAL, "detector_bench: scan %" PRIu64 " of %" PRIu64, i,
@@ -135,8 +135,8 @@ int bl_bench_source_scan(bl_bench_source_t *s, uint64_t i, bl_xray_buffer_t *b, 
     const bl_xray_config_t *cfg = &s->bench->xray;
     if (buffer_empty(b) || b->width != cfg->width || b->height != cfg->height) {
         if (!buffer_empty(b))
-            bl_xray_buffer_fini(b);
-        if (bl_xray_buffer_init(b, cfg->width, cfg->height) != 0)
+            bl_scan_buffer_fini(b);
+        if (bl_scan_buffer_init(b, cfg->width, cfg->height) != 0)
             return bl_error_set(err, BL_ENOMEM, "out of memory for a %ux%u scan", cfg->width,
                                 cfg->height);
     }
@@ -236,7 +236,7 @@ typedef struct pool_ctx {
 
 static int pool_task(void *arg, unsigned i) {
     pool_ctx_t *c = arg;
-    bl_xray_buffer_t *b = &c->pool->buffers[i];
+    bl_scan_buffer_t *b = &c->pool->buffers[i];
     int rc = bl_bench_source_scan(c->src, i, b, &c->pool->scans[i], NULL, &c->errors[i]);
     /* The pool keeps only the pixels: a third less memory at 512 x 512. */
     free(b->scratch);
@@ -277,7 +277,7 @@ out:
 void bl_bench_pool_fini(bl_bench_pool_t *p) {
     for (size_t i = 0; p->buffers != NULL && i < p->n; i++)
         if (!buffer_empty(&p->buffers[i]))
-            bl_xray_buffer_fini(&p->buffers[i]);
+            bl_scan_buffer_fini(&p->buffers[i]);
     free(p->buffers);
     free(p->scans);
     memset(p, 0, sizeof *p);
@@ -313,7 +313,7 @@ static int det_vec_push(det_vec_t *v, const bl_detection_t *d, uint64_t scan) {
 /* A worker's buffers for one batch, reused from chunk to chunk. */
 typedef struct workspace {
     struct workspace *next;
-    bl_xray_buffer_t *buffers;
+    bl_scan_buffer_t *buffers;
     bl_scan_t *scans;
     bl_detection_t *dets;
 } workspace_t;
@@ -340,7 +340,7 @@ static void workspace_free(workspace_t *w, uint32_t batch) {
         return;
     for (uint32_t j = 0; w->buffers != NULL && j < batch; j++)
         if (!buffer_empty(&w->buffers[j]))
-            bl_xray_buffer_fini(&w->buffers[j]);
+            bl_scan_buffer_fini(&w->buffers[j]);
     free(w->buffers);
     free(w->scans);
     free(w->dets);
@@ -568,7 +568,7 @@ static int scan_set_digest(bl_bench_result_t *res, const bl_bench_source_t *src,
         const bl_scan_truth_t *t = &res->truth[i];
         put_u32(md, (uint32_t)i);
         put_u32(md, t->n);
-        for (uint32_t k = 0; k < t->n && k < BL_XRAY_MAX_OBJECTS; k++) {
+        for (uint32_t k = 0; k < t->n && k < BL_SCAN_MAX_OBJECTS; k++) {
             put_u32(md, t->objects[k].threat);
             for (int j = 0; j < 4; j++) {
                 uint32_t bits;

@@ -119,7 +119,7 @@ int bl_bench_source_open(bl_bench_source_t **s, const bl_detector_bench_t *bench
 uint64_t bl_bench_source_count(const bl_bench_source_t *s);
 /* Load scan i into b and describe it in *scan (pointers borrow b) and
  * *truth (may be NULL). */
-int bl_bench_source_scan(bl_bench_source_t *s, uint64_t i, bl_xray_buffer_t *b, bl_scan_t *scan,
+int bl_bench_source_scan(bl_bench_source_t *s, uint64_t i, bl_scan_buffer_t *b, bl_scan_t *scan,
                          bl_scan_truth_t *truth, bl_error_t *err);
 /* Text that identifies the set's origin for scan_set_sha256: the generator
  * settings and seed, or the replayed image names (heap; caller frees). */
@@ -131,7 +131,7 @@ void bl_bench_source_close(bl_bench_source_t *s); /* NULL is fine */
 /* Scans 0..n-1 of a source held in memory for the performance modes. */
 typedef struct bl_bench_pool {
     size_t n;
-    bl_xray_buffer_t *buffers; /* owned */
+    bl_scan_buffer_t *buffers; /* owned */
     bl_scan_t *scans;          /* owned; pointers into buffers */
 } bl_bench_pool_t;
 

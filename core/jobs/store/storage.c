@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gen/xray.h"
+#include "data/scan.h"
 
 struct bl_storage_item {
     uint64_t id;

@@ -11,7 +11,7 @@
 
 #include "base/paths.h"
 #include "stats/rng.h"
-#include "gen/xray.h"
+#include "data/scan.h"
 
 #define LIST_CAPACITY 64
 

@@ -3,7 +3,8 @@
  * used in a checkpoint simulation instead of calling the detector on
  * synthetic scans, so that a long simulation costs nanoseconds a scan.
  *
- * Loaded from a detector_bench results file (detector_bench.h layout):
+ * Loaded from a detector_bench results file by
+ * jobs/checkpoint/surrogate_file.h (the /detector layout):
  *   - /detector/scans (truth_mask per scan) and the detector's
  *     /detector/detectors/<label>/scores ("any" column: the highest valid
  *     confidence of any class) give, for each threat class c, the "any"
@@ -40,19 +41,11 @@ typedef struct bl_surrogate {
     char sha256[65]; /* of the results file's bytes */
     size_t n[BL_THREAT_CLASS_COUNT];       /* scores per class; [0]: clean scans */
     double *scores[BL_THREAT_CLASS_COUNT]; /* owned, sorted ascending */
-    double latency_q[5]; /* latency (s) at probabilities 0, 0.5, 0.9, 0.99, 1 */
+    double latency_q[5]; /* latency (s) at the probabilities bl_surrogate_latency_p */
 } bl_surrogate_t;
 
-/*
- * Load from the detector_bench file at path; detector is the label of the
- * detector group (NULL: the first in the file).  Errors (BL_EIO,
- * BL_EHDF5, BL_ENOTFOUND) name the file and say what to do: not an HDF5
- * file, not a detector_bench results file ("run borderlab run
- * scenarios/xray_bench.lua first"), no such detector (lists the labels),
- * no clean scans.  *out is heap; free with bl_surrogate_free.
- */
-int bl_surrogate_load(bl_surrogate_t **out, const char *path, const char *detector,
-                      bl_error_t *err);
+/* The probabilities of latency_q: 0, 0.5, 0.9, 0.99, 1. */
+extern const double bl_surrogate_latency_p[5];
 
 /* Whether class `threat` (0: clean) has measured scores. */
 bool bl_surrogate_has(const bl_surrogate_t *s, uint32_t threat);

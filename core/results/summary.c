@@ -15,7 +15,7 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
-#include "jobs/detector/bench_results.h"
+#include "results/detector_tables.h"
 #include "results/results.h"
 #include "results/results_schema.h"
 #include "jobs/risk/risk_results.h"

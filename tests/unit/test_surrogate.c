@@ -26,6 +26,7 @@
 #include "stats/rng.h"
 #include "run/run.h"
 #include "engine/surrogate.h"
+#include "jobs/checkpoint/surrogate_file.h"
 #include "test_util.h"
 
 #define DRAWS 200000

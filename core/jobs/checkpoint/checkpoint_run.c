@@ -27,6 +27,7 @@
 #include "scenario/scenario_lua.h"
 #include "stats/stats.h"
 #include "engine/surrogate.h"
+#include "jobs/checkpoint/surrogate_file.h"
 
 #define CI_LEVEL 0.95
 

@@ -4,4 +4,4 @@ core_libborderlab_la_SOURCES += \
 	%reldir%/checkpoint_metrics.h %reldir%/checkpoint_run.c %reldir%/checkpoint_run.h \
 	%reldir%/results_checkpoint.c %reldir%/results_checkpoint.h %reldir%/results_series.c \
 	%reldir%/scenario_checkpoint.c %reldir%/scenario_classes.c %reldir%/summary_checkpoint.c \
-	%reldir%/sweep.c
+	%reldir%/surrogate_file.c %reldir%/surrogate_file.h %reldir%/sweep.c

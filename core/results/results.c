@@ -1,10 +1,10 @@
-/* Results files (HDF5): see results.h for the layout.  Opening the file,
- * entity sinks, writing tables (whole or streamed), commit and abort;
- * results_job.c has the root attributes, the /plugins table and the calls
- * for job writers; results_checkpoint.c and results_series.c the
- * checkpoint tables. */
+/* Results files (HDF5): see results.h for the layout and writer.h for the
+ * calls job writers use.  Opening the file, the lock, entity sinks, writing
+ * tables (whole or streamed), groups, commit and abort; results_job.c has
+ * the root attributes, the /plugins table and the attribute calls. */
 #include "results/results.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -25,19 +25,19 @@
 
 /* ------------------------------------------------------------------ H5TB column arrays */
 
-static void table_desc_fini(table_desc_t *d) {
+void bl_results_desc_fini(table_desc_t *d) {
     for (size_t i = 0; i < d->n; i++)
         H5Tclose(d->types[i]);
     d->n = 0;
 }
 
-static int table_desc_init(table_desc_t *d, const bl_results_table_t *t) {
+int bl_results_desc_init(table_desc_t *d, const bl_results_table_t *t) {
     d->n = 0;
-    for (size_t i = 0; i < t->n_columns && i < MAX_COLS; i++) {
+    for (size_t i = 0; i < t->n_columns && i < BL_RESULTS_MAX_COLS; i++) {
         const bl_results_column_t *c = &t->columns[i];
         hid_t type = bl_results_column_type(c);
         if (type < 0) {
-            table_desc_fini(d);
+            bl_results_desc_fini(d);
             return -1;
         }
         d->names[i] = c->name;
@@ -80,6 +80,30 @@ int bl_results_hdf5_error(bl_results_writer_t *w, bl_error_t *err, const char *w
                         hdf5_reason(reason));
 }
 
+/* ------------------------------------------------------------------ the lock */
+
+int bl_results_lock(bl_results_writer_t *w, bl_error_t *err) {
+    pthread_mutex_lock(&w->lock);
+    w->owner = pthread_self();
+    w->held = true;
+    /* HDF5 keeps the automatic error printing per thread in thread-safe
+     * builds, so every locked section turns it off for the calling thread:
+     * our messages say what went wrong. */
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (w->file < 0)
+        return bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path);
+    return 0;
+}
+
+void bl_results_unlock(bl_results_writer_t *w) {
+    w->held = false;
+    pthread_mutex_unlock(&w->lock);
+}
+
+bool bl_results_held(const bl_results_writer_t *w) {
+    return w->held && pthread_equal(w->owner, pthread_self());
+}
+
 static void writer_free(bl_results_writer_t *w) {
     for (size_t i = 0; i < w->n_sinks; i++)
         free(w->sinks[i]);
@@ -93,7 +117,7 @@ static void writer_free(bl_results_writer_t *w) {
 /* Close every HDF5 object of w (caller holds the lock).  Returns 0 or -1. */
 static int writer_close(bl_results_writer_t *w) {
     int rc = 0;
-    table_desc_fini(&w->entity_desc);
+    bl_results_desc_fini(&w->entity_desc);
     if (w->entities >= 0 && H5Gclose(w->entities) < 0)
         rc = -1;
     w->entities = -1;
@@ -155,8 +179,7 @@ int bl_results_open(bl_results_writer_t **out, const char *final_path, bl_error_
     }
     close(fd);
 
-    pthread_mutex_lock(&w->lock);
-    hdf5_quiet();
+    (void)bl_results_lock(w, NULL); /* the file is created here */
     fapl = H5Pcreate(H5P_FILE_ACCESS);
     /* The 1.8 format stores large attributes (the scenario source) densely;
      * a strong close makes sure nothing keeps the file open behind us. */
@@ -167,12 +190,12 @@ int bl_results_open(bl_results_writer_t **out, const char *final_path, bl_error_
         w->file = H5Fcreate(w->temp_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
         if (w->file < 0)
             rc = hdf5_fail(w, err, "cannot create the file");
-        else if (table_desc_init(&w->entity_desc, &bl_results_entities_table) != 0)
+        else if (bl_results_desc_init(&w->entity_desc, &bl_results_entities_table) != 0)
             rc = hdf5_fail(w, err, "cannot describe the entity table");
     }
     if (fapl >= 0)
         H5Pclose(fapl);
-    pthread_mutex_unlock(&w->lock);
+    bl_results_unlock(w);
     if (rc != 0)
         goto out;
     *out = w;
@@ -269,8 +292,7 @@ static int entity_write(void *ctx, const bl_entity_record_t *rows, size_t n, bl_
     int rc = 0;
     if (n == 0)
         return 0;
-    pthread_mutex_lock(&w->lock);
-    hdf5_quiet();
+    (void)bl_results_lock(w, NULL); /* the state checks follow */
     if (w->failed || w->file < 0) {
         rc = bl_error_set(err, BL_ESTATE, "results file %s: an earlier write failed", w->temp_path);
     } else if (H5TBappend_records(w->entities, s->dset, n, sizeof(bl_entity_record_t),
@@ -280,7 +302,7 @@ static int entity_write(void *ctx, const bl_entity_record_t *rows, size_t n, bl_
         snprintf(what, sizeof what, "cannot append to /checkpoint/entities/%s", s->dset);
         rc = hdf5_fail(w, err, what);
     }
-    pthread_mutex_unlock(&w->lock);
+    bl_results_unlock(w);
     return rc;
 }
 
@@ -291,8 +313,7 @@ int bl_results_entity_sink(bl_results_writer_t *w, unsigned replication, bl_enti
     if (replication > 99999)
         return bl_error_set(err, BL_EINVAL,
                             "replication %u: entity tables are numbered up to 99999", replication);
-    pthread_mutex_lock(&w->lock);
-    hdf5_quiet();
+    (void)bl_results_lock(w, NULL); /* the state checks follow */
     for (size_t i = 0; i < w->n_sinks; i++)
         if (w->sinks[i]->replication == replication) {
             s = w->sinks[i];
@@ -324,7 +345,7 @@ int bl_results_entity_sink(bl_results_writer_t *w, unsigned replication, bl_enti
     }
     w->sinks[w->n_sinks++] = s;
 done:
-    pthread_mutex_unlock(&w->lock);
+    bl_results_unlock(w);
     if (rc == 0) {
         sink->write = entity_write;
         sink->ctx = s;
@@ -332,7 +353,7 @@ done:
     return rc;
 }
 
-/* ------------------------------------------------------------------ tables */
+/* ------------------------------------------------------------------ tables and groups */
 
 /* Create every missing group along the absolute path's parent folders
  * ("/a/b/table" creates /a and /a/b); caller holds the lock. */
@@ -359,25 +380,58 @@ static int make_parents(bl_results_writer_t *w, const char *path, bl_error_t *er
     return 0;
 }
 
+int bl_results_make_group_locked(bl_results_writer_t *w, const char *path, bool ordered,
+                                 bl_error_t *err) {
+    assert(bl_results_held(w));
+    if (H5Lexists(w->file, path, H5P_DEFAULT) > 0)
+        return 0;
+    int rc = make_parents(w, path, err);
+    if (rc != 0)
+        return rc;
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE), g = -1;
+    if (gcpl >= 0 && (!ordered || H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED |
+                                                                       H5P_CRT_ORDER_INDEXED) >= 0))
+        g = H5Gcreate2(w->file, path, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    if (gcpl >= 0)
+        H5Pclose(gcpl);
+    if (g < 0) {
+        char what[600];
+        snprintf(what, sizeof what, "cannot create group %s", path);
+        return hdf5_fail(w, err, what);
+    }
+    H5Gclose(g);
+    return 0;
+}
+
+int bl_results_make_group(bl_results_writer_t *w, const char *path, bool ordered,
+                          bl_error_t *err) {
+    int rc = bl_results_lock(w, err);
+    if (rc == 0)
+        rc = bl_results_make_group_locked(w, path, ordered, err);
+    bl_results_unlock(w);
+    return rc;
+}
+
 /* Make table t at path from nrows rows (of t's row struct), with its
  * attributes, creating missing parent groups; caller holds the lock. */
 int bl_results_write_table_locked(bl_results_writer_t *w, const bl_results_table_t *t,
                                   const char *path, size_t nrows, const void *rows,
                                   bl_error_t *err) {
+    assert(bl_results_held(w));
     table_desc_t d;
     char what[600];
     int rc = make_parents(w, path, err);
     if (rc != 0)
         return rc;
     snprintf(what, sizeof what, "cannot write table %s", path);
-    if (table_desc_init(&d, t) != 0)
+    if (bl_results_desc_init(&d, t) != 0)
         return hdf5_fail(w, err, what);
     if (H5TBmake_table(t->title, w->file, path, d.n, nrows, t->row_size, d.names, d.offsets,
                        d.types, CHUNK_ROWS, NULL, 1, rows) < 0 ||
         H5LTset_attribute_string(w->file, path, "units", t->units) < 0 ||
         H5LTset_attribute_string(w->file, path, "description", t->description) < 0)
         rc = hdf5_fail(w, err, what);
-    table_desc_fini(&d);
+    bl_results_desc_fini(&d);
     return rc;
 }
 
@@ -385,12 +439,21 @@ int bl_results_write_table_locked(bl_results_writer_t *w, const bl_results_table
 
 int bl_results_stream_open(bl_results_stream_t *s, bl_results_writer_t *w,
                            const bl_results_table_t *t, const char *path, bl_error_t *err) {
+    assert(bl_results_held(w));
     memset(s, 0, sizeof *s);
     s->w = w;
     s->t = t;
     if (snprintf(s->path, sizeof s->path, "%s", path) >= (int)sizeof s->path)
         return bl_error_set(err, BL_EINVAL, "results file %s: path %s is too long", w->temp_path,
                             path);
+    if (t->n_columns > BL_RESULTS_MAX_COLS)
+        return bl_error_set(err, BL_EINVAL, "results file %s: table %s has more than %d columns",
+                            w->temp_path, path, BL_RESULTS_MAX_COLS);
+    s->n_cols = t->n_columns;
+    for (size_t i = 0; i < t->n_columns; i++) {
+        s->offsets[i] = t->columns[i].offset;
+        s->sizes[i] = t->columns[i].size;
+    }
     s->cap = BL_RESULTS_STREAM_ROWS;
     s->buf = calloc(s->cap, t->row_size);
     if (s->buf == NULL)
@@ -398,15 +461,10 @@ int bl_results_stream_open(bl_results_stream_t *s, bl_results_writer_t *w,
     char what[300];
     snprintf(what, sizeof what, "cannot create table %s", path);
     int rc = make_parents(w, path, err);
-    if (rc == 0 && table_desc_init(&s->desc, t) != 0)
+    if (rc == 0 && (make_fast_table(w->file, path, t) < 0 ||
+                    H5LTset_attribute_string(w->file, path, "units", t->units) < 0 ||
+                    H5LTset_attribute_string(w->file, path, "description", t->description) < 0))
         rc = hdf5_fail(w, err, what);
-    if (rc == 0) {
-        s->described = true;
-        if (make_fast_table(w->file, path, t) < 0 ||
-            H5LTset_attribute_string(w->file, path, "units", t->units) < 0 ||
-            H5LTset_attribute_string(w->file, path, "description", t->description) < 0)
-            rc = hdf5_fail(w, err, what);
-    }
     if (rc != 0)
         bl_results_stream_close(s, NULL);
     return rc;
@@ -416,8 +474,8 @@ int bl_results_stream_open(bl_results_stream_t *s, bl_results_writer_t *w,
 static int stream_flush(bl_results_stream_t *s, bl_error_t *err) {
     if (s->n == 0)
         return 0;
-    herr_t ok = H5TBappend_records(s->w->file, s->path, s->n, s->t->row_size, s->desc.offsets,
-                                   s->desc.sizes, s->buf);
+    herr_t ok = H5TBappend_records(s->w->file, s->path, s->n, s->t->row_size, s->offsets, s->sizes,
+                                   s->buf);
     s->n = 0;
     if (ok < 0) {
         char what[300];
@@ -437,10 +495,7 @@ void *bl_results_stream_row(bl_results_stream_t *s, bl_error_t *err) {
 }
 
 int bl_results_stream_close(bl_results_stream_t *s, bl_error_t *err) {
-    int rc = err != NULL && s->buf != NULL && s->described ? stream_flush(s, err) : 0;
-    if (s->described)
-        table_desc_fini(&s->desc);
-    s->described = false;
+    int rc = err != NULL && s->buf != NULL ? stream_flush(s, err) : 0;
     free(s->buf);
     s->buf = NULL;
     return rc;
@@ -452,8 +507,7 @@ int bl_results_commit(bl_results_writer_t *w, bl_error_t *err) {
     int rc = 0;
     if (w == NULL)
         return bl_error_set(err, BL_ESTATE, "results: no file to commit");
-    pthread_mutex_lock(&w->lock);
-    hdf5_quiet();
+    (void)bl_results_lock(w, NULL); /* the state checks follow */
     if (w->failed)
         rc = bl_error_set(err, BL_EHDF5, "results file %s: an entity table write failed",
                           w->temp_path);
@@ -466,7 +520,7 @@ int bl_results_commit(bl_results_writer_t *w, bl_error_t *err) {
         rc = hdf5_fail(w, err, "cannot flush the file");
     if (writer_close(w) != 0 && rc == 0)
         rc = hdf5_fail(w, err, "cannot close the file");
-    pthread_mutex_unlock(&w->lock);
+    bl_results_unlock(w);
     if (rc == 0) {
         /* Data on disk before the name says the file is complete. */
         int fd = open(w->temp_path, O_RDONLY);
@@ -489,10 +543,9 @@ int bl_results_commit(bl_results_writer_t *w, bl_error_t *err) {
 void bl_results_abort(bl_results_writer_t *w) {
     if (w == NULL)
         return;
-    pthread_mutex_lock(&w->lock);
-    hdf5_quiet();
+    (void)bl_results_lock(w, NULL); /* the state checks follow */
     writer_close(w);
-    pthread_mutex_unlock(&w->lock);
+    bl_results_unlock(w);
     unlink(w->temp_path);
     writer_free(w);
 }

@@ -75,6 +75,7 @@
  *
  * The row structs, columns and attributes of every table are described once,
  * in results_schema.h; the writer here and the reader (summary.c) share it.
+ * Job writers build their tables with the calls of writer.h.
  */
 #ifndef BL_RESULTS_H
 #define BL_RESULTS_H
@@ -147,53 +148,6 @@ typedef struct bl_results_plugin {
  */
 int bl_results_write_root(bl_results_writer_t *w, const bl_run_t *run, const char *job,
                           const bl_results_plugin_t *plugins, size_t n_plugins, bl_error_t *err);
-
-/*
- * For job writers (bench_results.c, risk_results.c).  None of these may run
- * concurrently with an entity sink's writes through the raw file id.
- *
- * bl_results_write_table_at: table t (results_schema.h) at the absolute
- * path (NULL: t->path), missing parent groups created, with t's units and
- * description attributes.  bl_results_write_table_in: the same at
- * "<group>/<name>" (name NULL: t->path, the name of a table that exists
- * once per plugin group).  bl_results_set_root_*: one root attribute.
- * bl_results_file: the open file as an hid_t in an int64_t (borrowed; -1
- * when closed).  bl_results_hdf5_error: set err to BL_EHDF5 "results file
- * TEMP: what: HDF5's reason" and return it.  bl_results_mark_complete: the
- * job's tables are all written, so commit may rename the file.
- */
-int bl_results_write_table_at(bl_results_writer_t *w, const struct bl_results_table *t,
-                              const char *path, size_t nrows, const void *rows, bl_error_t *err);
-int bl_results_write_table_in(bl_results_writer_t *w, const struct bl_results_table *t,
-                              const char *group, const char *name, size_t nrows, const void *rows,
-                              bl_error_t *err);
-int bl_results_set_root_text(bl_results_writer_t *w, const char *name, const char *value,
-                             bl_error_t *err);
-int bl_results_set_root_u64(bl_results_writer_t *w, const char *name, uint64_t value,
-                            bl_error_t *err);
-int bl_results_set_root_double(bl_results_writer_t *w, const char *name, double value,
-                               bl_error_t *err);
-int64_t bl_results_file(const bl_results_writer_t *w);
-int bl_results_hdf5_error(bl_results_writer_t *w, bl_error_t *err, const char *what);
-void bl_results_mark_complete(bl_results_writer_t *w);
-
-/*
- * The identity of one plugin on the group (absolute path, existing) that
- * holds its tables, e.g. /risk/models/<label>: text attributes id, name,
- * vendor, version (from handle's descriptor), sha256, path (of the loaded
- * file) and config (ref's configuration as a JSON object of strings; {}
- * when ref is NULL or has none).  Both borrowed.  Returns 0, BL_ENOMEM or
- * BL_EHDF5 ("cannot write the attributes of GROUP").
- */
-int bl_results_write_plugin_group(bl_results_writer_t *w, const char *group,
-                                  const bl_plugin_handle_t *handle, const bl_plugin_ref_t *ref,
-                                  bl_error_t *err);
-
-/* A u64 attribute name on the existing object at the absolute path (group
- * or table).  Returns 0 or BL_EHDF5 ("cannot write the attributes of
- * PATH"). */
-int bl_results_set_u64_at(bl_results_writer_t *w, const char *path, const char *name,
-                          uint64_t value, bl_error_t *err);
 
 /* Close and rename to the final path; frees w (also on failure). */
 int bl_results_commit(bl_results_writer_t *w, bl_error_t *err);

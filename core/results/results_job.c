@@ -1,11 +1,11 @@
 /* Results files (HDF5): the part every job writes (root attributes and the
- * /plugins table) and the calls job writers build their tables with; see
- * results.h.  The file itself, entity sinks and commit are in results.c. */
+ * /plugins table, results.h) and the attribute calls of writer.h.  The file
+ * itself, the lock, tables, entity sinks and commit are in results.c. */
 #include "results/results.h"
 
 #include "config.h"
 
-#include <pthread.h>
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,17 +27,17 @@ static int write_plugins(bl_results_writer_t *w, const bl_results_plugin_t *plug
     for (size_t i = 0; i < n; i++) {
         const bl_plugin_handle_t *h = plugins[i].handle;
         bl_plugin_row_t *row = &rows[i];
-        copy_text(row->role, sizeof row->role, plugins[i].role);
+        bl_results_copy_text(row->role, sizeof row->role, plugins[i].role);
         if (h->desc != NULL) {
             const bl_plugin_header_t *hd = &h->desc->header;
-            copy_text(row->kind, sizeof row->kind, bl_plugin_kind_name((int)hd->kind));
-            copy_text(row->id, sizeof row->id, hd->id);
-            copy_text(row->name, sizeof row->name, hd->name);
-            copy_text(row->vendor, sizeof row->vendor, hd->vendor);
-            copy_text(row->version, sizeof row->version, hd->version);
+            bl_results_copy_text(row->kind, sizeof row->kind, bl_plugin_kind_name((int)hd->kind));
+            bl_results_copy_text(row->id, sizeof row->id, hd->id);
+            bl_results_copy_text(row->name, sizeof row->name, hd->name);
+            bl_results_copy_text(row->vendor, sizeof row->vendor, hd->vendor);
+            bl_results_copy_text(row->version, sizeof row->version, hd->version);
         }
-        copy_text(row->path, sizeof row->path, h->path);
-        copy_text(row->sha256, sizeof row->sha256, h->sha256);
+        bl_results_copy_text(row->path, sizeof row->path, h->path);
+        bl_results_copy_text(row->sha256, sizeof row->sha256, h->sha256);
         row->calls = plugins[i].calls;
         row->invalid_outputs = plugins[i].invalid_outputs;
     }
@@ -116,6 +116,7 @@ static void plugin_attr(const bl_results_plugin_t *plugins, size_t p, char *dst,
 int bl_results_write_root_locked(bl_results_writer_t *w, const bl_run_t *run, const char *job,
                                  const bl_results_plugin_t *plugins, size_t n_plugins,
                                  bl_error_t *err) {
+    assert(bl_results_held(w));
     const bl_scenario_t *sc = run->scenario;
     int schema = BL_RESULTS_SCHEMA;
     unsigned reps = run->n_reps, threads = run->threads;
@@ -173,13 +174,10 @@ int bl_results_write_root(bl_results_writer_t *w, const bl_run_t *run, const cha
     for (size_t i = 0; i < n_plugins; i++)
         if (plugins[i].handle == NULL || plugins[i].role == NULL)
             return bl_error_set(err, BL_EINVAL, "results: plugin %zu has no handle or role", i);
-    pthread_mutex_lock(&w->lock);
-    hdf5_quiet();
-    if (w->file < 0)
-        rc = bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path);
-    else
+    rc = bl_results_lock(w, err);
+    if (rc == 0)
         rc = bl_results_write_root_locked(w, run, job, plugins, n_plugins, err);
-    pthread_mutex_unlock(&w->lock);
+    bl_results_unlock(w);
     return rc;
 }
 
@@ -187,14 +185,10 @@ int bl_results_write_root(bl_results_writer_t *w, const bl_run_t *run, const cha
 
 int bl_results_write_table_at(bl_results_writer_t *w, const bl_results_table_t *t, const char *path,
                               size_t nrows, const void *rows, bl_error_t *err) {
-    int rc;
-    pthread_mutex_lock(&w->lock);
-    hdf5_quiet();
-    if (w->file < 0)
-        rc = bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path);
-    else
+    int rc = bl_results_lock(w, err);
+    if (rc == 0)
         rc = bl_results_write_table_locked(w, t, path ? path : t->path, nrows, rows, err);
-    pthread_mutex_unlock(&w->lock);
+    bl_results_unlock(w);
     return rc;
 }
 
@@ -208,39 +202,39 @@ int bl_results_write_table_in(bl_results_writer_t *w, const bl_results_table_t *
     return bl_results_write_table_at(w, t, path, nrows, rows, err);
 }
 
+int bl_results_set_root_text_locked(bl_results_writer_t *w, const char *name, const char *value,
+                                    bl_error_t *err) {
+    assert(bl_results_held(w));
+    return set_text(w, name, value, err);
+}
+
 int bl_results_set_root_text(bl_results_writer_t *w, const char *name, const char *value,
                              bl_error_t *err) {
-    pthread_mutex_lock(&w->lock);
-    hdf5_quiet();
-    int rc = w->file < 0 ? bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path)
-                         : set_text(w, name, value, err);
-    pthread_mutex_unlock(&w->lock);
+    int rc = bl_results_lock(w, err);
+    if (rc == 0)
+        rc = set_text(w, name, value, err);
+    bl_results_unlock(w);
     return rc;
 }
 
 int bl_results_set_root_u64(bl_results_writer_t *w, const char *name, uint64_t value,
                             bl_error_t *err) {
-    pthread_mutex_lock(&w->lock);
-    hdf5_quiet();
-    int rc = w->file < 0 ? bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path)
-                         : set_u64(w, name, value, err);
-    pthread_mutex_unlock(&w->lock);
+    int rc = bl_results_lock(w, err);
+    if (rc == 0)
+        rc = set_u64(w, name, value, err);
+    bl_results_unlock(w);
     return rc;
 }
 
 int bl_results_set_root_double(bl_results_writer_t *w, const char *name, double value,
                                bl_error_t *err) {
-    int rc = 0;
-    pthread_mutex_lock(&w->lock);
-    hdf5_quiet();
-    if (w->file < 0)
-        rc = bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path);
-    else if (H5LTset_attribute_double(w->file, "/", name, &value, 1) < 0) {
+    int rc = bl_results_lock(w, err);
+    if (rc == 0 && H5LTset_attribute_double(w->file, "/", name, &value, 1) < 0) {
         char what[96];
         snprintf(what, sizeof what, "cannot write attribute %s", name);
         rc = hdf5_fail(w, err, what);
     }
-    pthread_mutex_unlock(&w->lock);
+    bl_results_unlock(w);
     return rc;
 }
 
@@ -271,30 +265,22 @@ int bl_results_write_plugin_group(bl_results_writer_t *w, const char *group,
         {"id", h->id},           {"name", h->name},          {"vendor", h->vendor},
         {"version", h->version}, {"sha256", handle->sha256}, {"path", handle->path},
         {"config", config}};
-    int rc = 0;
-    pthread_mutex_lock(&w->lock);
-    hdf5_quiet();
-    if (w->file < 0)
-        rc = bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path);
+    int rc = bl_results_lock(w, err);
     for (size_t i = 0; i < sizeof texts / sizeof texts[0] && rc == 0; i++)
         if (H5LTset_attribute_string(w->file, group, texts[i][0], texts[i][1] ? texts[i][1] : "") <
             0)
             rc = attributes_fail(w, group, err);
-    pthread_mutex_unlock(&w->lock);
+    bl_results_unlock(w);
     free(config);
     return rc;
 }
 
 int bl_results_set_u64_at(bl_results_writer_t *w, const char *path, const char *name,
                           uint64_t value, bl_error_t *err) {
-    pthread_mutex_lock(&w->lock);
-    hdf5_quiet();
     hid_t obj = -1, space = -1, attr = -1;
-    int rc = 0;
-    if (w->file < 0) {
-        rc = bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path);
+    int rc = bl_results_lock(w, err);
+    if (rc != 0)
         goto out;
-    }
     obj = H5Oopen(w->file, path, H5P_DEFAULT);
     space = H5Screate(H5S_SCALAR);
     if (obj >= 0 && space >= 0)
@@ -308,14 +294,19 @@ out:
         H5Sclose(space);
     if (obj >= 0)
         H5Oclose(obj);
-    pthread_mutex_unlock(&w->lock);
+    bl_results_unlock(w);
     return rc;
 }
 
 int64_t bl_results_file(const bl_results_writer_t *w) { return w ? (int64_t)w->file : -1; }
 
-void bl_results_mark_complete(bl_results_writer_t *w) {
-    pthread_mutex_lock(&w->lock);
+void bl_results_mark_complete_locked(bl_results_writer_t *w) {
+    assert(bl_results_held(w));
     w->written = true;
-    pthread_mutex_unlock(&w->lock);
+}
+
+void bl_results_mark_complete(bl_results_writer_t *w) {
+    (void)bl_results_lock(w, NULL); /* a closed file stays incomplete: commit says so */
+    w->written = true;
+    bl_results_unlock(w);
 }

@@ -1,6 +1,5 @@
 /* The run summary, read back from a results file: see summary.h. */
 #include "results/summary.h"
-#include "results/summary_internal.h"
 
 #include <inttypes.h>
 #include <math.h>

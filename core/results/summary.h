@@ -14,7 +14,7 @@
 
 #include "base/error.h"
 
-struct cJSON;
+#include <cjson/cJSON.h>
 
 /* Check that path is a borderlab results file this build can read: an
  * HDF5 file with a borderlab_schema root attribute from 1 to
@@ -49,5 +49,27 @@ void bl_summary_print_text(const struct cJSON *summary, FILE *fp);
  */
 int bl_summary_checkpoint_json(int64_t file, const char *fname, struct cJSON *o, bl_error_t *err);
 void bl_summary_checkpoint_text(const struct cJSON *summary, FILE *fp);
+
+/* ------------------------------------------------------------------ for job summaries */
+
+/* o[key] as a number; NaN when absent or not a number. */
+double bl_summary_num(const cJSON *o, const char *key);
+
+/* o[key] as text (borrowed from o); "?" when absent or not text. */
+const char *bl_summary_text(const cJSON *o, const char *key);
+
+/* x printed with format into buf (size bytes), or "-" when x is not finite;
+ * returns buf. */
+const char *bl_summary_fmt(char *buf, size_t size, const char *format, double x);
+
+/* A JSON number, or null when x is not finite (cJSON would print invalid
+ * JSON). */
+cJSON *bl_summary_json_num(double x);
+
+/* [lo, hi], or null when either is not finite. */
+cJSON *bl_summary_json_pair(double lo, double hi);
+
+/* o[key] = value as a string, or null when value is NULL. */
+void bl_summary_json_text(cJSON *o, const char *key, const char *value);
 
 #endif

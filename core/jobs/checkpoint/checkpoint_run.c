@@ -28,6 +28,7 @@
 #include "stats/stats.h"
 #include "engine/surrogate.h"
 #include "jobs/checkpoint/surrogate_file.h"
+#include "results/writer.h"
 
 #define CI_LEVEL 0.95
 

@@ -2,6 +2,7 @@
 core_libborderlab_la_SOURCES += \
 	%reldir%/arrival_replay.c %reldir%/arrival_replay.h %reldir%/checkpoint_metrics.c \
 	%reldir%/checkpoint_metrics.h %reldir%/checkpoint_run.c %reldir%/checkpoint_run.h \
-	%reldir%/results_checkpoint.c %reldir%/results_checkpoint.h %reldir%/results_series.c \
+	%reldir%/results_checkpoint.c %reldir%/results_checkpoint.h \
+	%reldir%/results_checkpoint_internal.h %reldir%/results_series.c \
 	%reldir%/scenario_checkpoint.c %reldir%/scenario_classes.c %reldir%/summary_checkpoint.c \
 	%reldir%/surrogate_file.c %reldir%/surrogate_file.h %reldir%/sweep.c

@@ -4,8 +4,8 @@
  * results_series.c.  Sweeps are at the end. */
 #include "jobs/checkpoint/results_checkpoint.h"
 
+#include <assert.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +16,8 @@
 
 #include "jobs/checkpoint/checkpoint_metrics.h"
 #include "stats/histogram.h"
-#include "results/results_internal.h"
+#include "jobs/checkpoint/results_checkpoint_internal.h"
+#include "results/writer.h"
 #include "results/results_schema.h"
 #include "stats/stats.h"
 
@@ -42,7 +43,7 @@ int bl_results_group_path(bl_results_writer_t *w, char *dst, size_t size, const 
                           const bl_results_table_t *t, bl_error_t *err) {
     if (snprintf(dst, size, "%s/%s", group, bl_results_table_name(t)) >= (int)size)
         return bl_error_set(err, BL_EINVAL, "results file %s: group %s: path too long",
-                            w->temp_path, group);
+                            bl_results_temp_path(w), group);
     return 0;
 }
 
@@ -61,7 +62,7 @@ static void replication_row(bl_replication_row_t *rr, const bl_station_def_t *de
                             const bl_replication_result_t *rep, const bl_station_stats_t *st) {
     double win = bl_replication_window(rep);
     rr->replication = rep->replication;
-    copy_text(rr->station, sizeof rr->station, def->name);
+    bl_results_copy_text(rr->station, sizeof rr->station, def->name);
     rr->arrivals = st->arrivals;
     rr->served = st->served;
     rr->in_system = st->in_system;
@@ -99,8 +100,8 @@ static int write_stations(bl_results_writer_t *w, const bl_scenario_t *sc,
         bl_station_row_t *row = &rows[s];
         double queue_sum = 0, officer_sum = 0;
         size_t queue_n = 0, officer_n = 0;
-        copy_text(row->station, sizeof row->station, def->name);
-        copy_text(row->kind, sizeof row->kind, bl_station_kind_name(def->kind));
+        bl_results_copy_text(row->station, sizeof row->station, def->name);
+        bl_results_copy_text(row->kind, sizeof row->kind, bl_station_kind_name(def->kind));
         row->servers = def->servers;
         bl_histogram_init(merged);
         for (size_t i = 0; i < nr; i++) {
@@ -109,7 +110,7 @@ static int write_stations(bl_results_writer_t *w, const bl_scenario_t *sc,
             if (s >= rep->n_stations) {
                 waits[i] = utils[i] = NAN;
                 rr->replication = rep->replication;
-                copy_text(rr->station, sizeof rr->station, def->name);
+                bl_results_copy_text(rr->station, sizeof rr->station, def->name);
                 continue;
             }
             const bl_station_stats_t *st = &rep->stations[s];
@@ -305,7 +306,7 @@ static int write_classes(bl_results_writer_t *w, const bl_scenario_t *sc,
     }
     for (size_t c = 0; c < nc; c++) {
         bl_class_row_t *row = &rows[c];
-        copy_text(row->class, sizeof row->class, sc->classes[c].name);
+        bl_results_copy_text(row->class, sizeof row->class, sc->classes[c].name);
         row->priority = sc->classes[c].priority;
         bl_histogram_init(merged);
         for (size_t i = 0; i < nr; i++) {
@@ -351,7 +352,7 @@ static int write_contraband(bl_results_writer_t *w, const bl_scenario_t *sc,
     }
     for (size_t k = 0; k < nk; k++) {
         bl_contraband_row_t *row = &rows[k];
-        copy_text(row->contraband, sizeof row->contraband, sc->contraband_kinds[k]);
+        bl_results_copy_text(row->contraband, sizeof row->contraband, sc->contraband_kinds[k]);
         for (size_t i = 0; i < nr; i++) {
             seized[i] = through[i] = NAN;
             if (k >= reps[i].n_contraband || reps[i].contraband == NULL)
@@ -381,28 +382,15 @@ out:
 int bl_results_write_checkpoint_locked(bl_results_writer_t *w, const bl_scenario_t *sc,
                                        const bl_replication_result_t *reps, unsigned n_reps,
                                        const char *group, bl_error_t *err) {
-    if (w->file < 0)
-        return bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path);
+    assert(bl_results_held(w));
     if (sc == NULL || group == NULL || group[0] != '/' || (n_reps > 0 && reps == NULL))
         return bl_error_set(err, BL_EINVAL,
                             "results: nothing to write (no scenario, results or group)");
     /* The group exists even when every table is empty. */
     char probe[320];
     int rc = bl_results_group_path(w, probe, sizeof probe, group, &bl_results_stations_table, err);
-    if (rc == 0 && H5Lexists(w->file, group, H5P_DEFAULT) <= 0) {
-        hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
-        hid_t g = lcpl < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0
-                      ? -1
-                      : H5Gcreate2(w->file, group, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-        if (lcpl >= 0)
-            H5Pclose(lcpl);
-        if (g < 0) {
-            char what[300];
-            snprintf(what, sizeof what, "cannot create group %s", group);
-            return hdf5_fail(w, err, what);
-        }
-        H5Gclose(g);
-    }
+    if (rc == 0)
+        rc = bl_results_make_group_locked(w, group, false, err);
     if (rc == 0)
         rc = write_stations(w, sc, reps, n_reps, group, err);
     if (rc == 0)
@@ -419,10 +407,10 @@ int bl_results_write_checkpoint_locked(bl_results_writer_t *w, const bl_scenario
 int bl_results_write_checkpoint(bl_results_writer_t *w, const bl_scenario_t *sc,
                                 const bl_replication_result_t *reps, unsigned n_reps,
                                 const char *group, bl_error_t *err) {
-    pthread_mutex_lock(&w->lock);
-    hdf5_quiet();
-    int rc = bl_results_write_checkpoint_locked(w, sc, reps, n_reps, group, err);
-    pthread_mutex_unlock(&w->lock);
+    int rc = bl_results_lock(w, err);
+    if (rc == 0)
+        rc = bl_results_write_checkpoint_locked(w, sc, reps, n_reps, group, err);
+    bl_results_unlock(w);
     return rc;
 }
 
@@ -447,24 +435,21 @@ size_t bl_results_run_plugins(const bl_plugin_set_t *set, bl_results_plugin_t *p
 }
 
 int bl_results_write_run(bl_results_writer_t *w, const bl_run_t *run, bl_error_t *err) {
-    int rc;
     if (run == NULL || run->scenario == NULL || (run->n_reps > 0 && run->reps == NULL))
         return bl_error_set(err, BL_EINVAL, "results: nothing to write (no scenario or results)");
-    pthread_mutex_lock(&w->lock);
-    hdf5_quiet();
-    if (w->file < 0) {
-        rc = bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path);
+    int rc = bl_results_lock(w, err);
+    if (rc != 0)
         goto out;
-    }
     bl_results_plugin_t plugins[BL_ROLE_COUNT];
     size_t n_plugins = bl_results_run_plugins(run->plugins, plugins, run->reps, run->n_reps);
     rc = bl_results_write_root_locked(w, run, "checkpoint", plugins, n_plugins, err);
     if (rc == 0)
         rc = bl_results_write_checkpoint_locked(w, run->scenario, run->reps, run->n_reps,
                                                 "/checkpoint", err);
-    w->written = rc == 0;
+    if (rc == 0)
+        bl_results_mark_complete_locked(w);
 out:
-    pthread_mutex_unlock(&w->lock);
+    bl_results_unlock(w);
     return rc;
 }
 
@@ -568,9 +553,9 @@ static int write_sweep_tables(bl_results_writer_t *w, const bl_sweep_point_resul
             rc = sweep_point_row(&rows[i], p, i, scratch, err);
         for (size_t a = 0; rc == 0 && a < n_axes; a++) {
             bl_sweep_axis_row_t *ax = &axes[a * n_points + i];
-            copy_text(ax->axis, sizeof ax->axis, p->keys[a]);
+            bl_results_copy_text(ax->axis, sizeof ax->axis, p->keys[a]);
             ax->point = (uint32_t)i;
-            copy_text(ax->value, sizeof ax->value, p->values[a]);
+            bl_results_copy_text(ax->value, sizeof ax->value, p->values[a]);
             ax->value_number = number_or_nan(p->values[a]);
         }
     }
@@ -581,8 +566,8 @@ static int write_sweep_tables(bl_results_writer_t *w, const bl_sweep_point_resul
         rc = bl_results_write_table_locked(w, &bl_results_sweep_axes_table,
                                            bl_results_sweep_axes_table.path, n_points * n_axes,
                                            axes, err);
-    if (rc == 0 && H5LTset_attribute_string(w->file, "/", "sweep", text) < 0)
-        rc = hdf5_fail(w, err, "cannot write root attribute sweep");
+    if (rc == 0)
+        rc = bl_results_set_root_text_locked(w, "sweep", text, err);
 out:
     free(rows);
     free(axes);
@@ -601,12 +586,9 @@ int bl_results_write_sweep(bl_results_writer_t *w, const bl_run_t *run,
         return bl_error_set(err, BL_EINVAL,
                             "a sweep of %zu points: groups are numbered up to p9999; split it",
                             n_points);
-    pthread_mutex_lock(&w->lock);
-    hdf5_quiet();
-    if (w->file < 0) {
-        rc = bl_error_set(err, BL_ESTATE, "results file %s is closed", w->temp_path);
+    rc = bl_results_lock(w, err);
+    if (rc != 0)
         goto out;
-    }
     bl_results_plugin_t plugins[BL_ROLE_COUNT], part[BL_ROLE_COUNT];
     size_t n_plugins = bl_results_run_plugins(run->plugins, plugins, NULL, 0);
     for (size_t i = 0; i < n_points; i++) {
@@ -625,8 +607,9 @@ int bl_results_write_sweep(bl_results_writer_t *w, const bl_run_t *run,
     }
     if (rc == 0)
         rc = write_sweep_tables(w, points, n_points, err);
-    w->written = rc == 0;
+    if (rc == 0)
+        bl_results_mark_complete_locked(w);
 out:
-    pthread_mutex_unlock(&w->lock);
+    bl_results_unlock(w);
     return rc;
 }

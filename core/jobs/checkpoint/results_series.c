@@ -2,6 +2,7 @@
  * length over time, hourly utilisation and throughput, and the wait
  * distributions.  Rows are streamed to the file in batches, one station at
  * a time, so a year of minute bins never sits in memory as rows. */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +10,8 @@
 
 #include "stats/histogram.h"
 #include "jobs/checkpoint/results_checkpoint.h"
-#include "results/results_internal.h"
+#include "jobs/checkpoint/results_checkpoint_internal.h"
+#include "results/writer.h"
 #include "results/results_schema.h"
 #include "stats/stats.h"
 
@@ -111,7 +113,7 @@ static int queue_station(bl_results_stream_t *out, const bl_scenario_t *sc,
         if (row == NULL)
             return err->code;
         bl_interval_t ci = cached_interval(x, k, tq);
-        copy_text(row->station, sizeof row->station, sc->stations[s].name);
+        bl_results_copy_text(row->station, sizeof row->station, sc->stations[s].name);
         row->time = t0;
         row->queue_mean = ci.estimate;
         row->queue_ci_low = ci.low;
@@ -162,7 +164,7 @@ static int hourly_station(bl_results_stream_t *out, const bl_scenario_t *sc,
         double on_duty = 0;
         for (size_t i = 0; i < k; i++)
             on_duty += y[i];
-        copy_text(row->station, sizeof row->station, sc->stations[s].name);
+        bl_results_copy_text(row->station, sizeof row->station, sc->stations[s].name);
         row->hour = (uint32_t)h;
         row->servers_on_duty = k ? on_duty / (double)k : NAN;
         bl_interval_t u = bl_results_interval(x, k), v = bl_results_interval(z, k);
@@ -193,7 +195,7 @@ static int hourly_system(bl_results_stream_t *out, const bl_replication_result_t
         bl_hourly_row_t *row = bl_results_stream_row(out, err);
         if (row == NULL)
             return err->code;
-        copy_text(row->station, sizeof row->station, BL_RESULTS_SYSTEM_ROW);
+        bl_results_copy_text(row->station, sizeof row->station, BL_RESULTS_SYSTEM_ROW);
         row->hour = (uint32_t)h;
         row->utilisation = row->utilisation_ci_low = row->utilisation_ci_high = NAN;
         row->servers_on_duty = NAN;
@@ -213,7 +215,7 @@ static int waits_rows(bl_results_stream_t *out, const char *name, const bl_histo
         bl_waits_row_t *row = bl_results_stream_row(out, err);
         if (row == NULL)
             return err->code;
-        copy_text(row->station, sizeof row->station, name);
+        bl_results_copy_text(row->station, sizeof row->station, name);
         row->quantile = q / 100.0;
         row->wait = bl_results_quantile(h, row->quantile);
     }
@@ -245,6 +247,7 @@ static int waits_all(bl_results_stream_t *out, const bl_scenario_t *sc,
 int bl_results_write_series_locked(bl_results_writer_t *w, const bl_scenario_t *sc,
                                    const bl_replication_result_t *reps, unsigned n_reps,
                                    const char *group, bl_error_t *err) {
+    assert(bl_results_held(w));
     size_t nr = n_reps;
     int rc = 0;
     bl_results_stream_t out;

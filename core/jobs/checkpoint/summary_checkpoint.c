@@ -14,7 +14,6 @@
 
 #include "results/results_schema.h"
 #include "results/summary.h"
-#include "results/summary_internal.h"
 
 /* ------------------------------------------------------------------ JSON helpers */
 

@@ -13,6 +13,7 @@
 #include "jobs/detector/detector_bench.h"
 #include "stats/inference.h"
 #include "io/scan_io.h"
+#include "results/writer.h"
 
 #define LEVEL 0.95
 #define AP_IOU 0.5
@@ -197,23 +198,6 @@ static int group_attributes(bl_results_writer_t *w, const char *group,
 
 /* An empty group whose links remember their creation order, so readers
  * list the detectors in scenario order. */
-static int make_ordered_group(bl_results_writer_t *w, const char *path, bl_error_t *err) {
-    hid_t file = (hid_t)bl_results_file(w);
-    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE), g = -1;
-    if (gcpl >= 0 &&
-        H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0)
-        g = H5Gcreate2(file, path, H5P_DEFAULT, gcpl, H5P_DEFAULT);
-    if (gcpl >= 0)
-        H5Pclose(gcpl);
-    if (g < 0) {
-        char what[160];
-        snprintf(what, sizeof what, "cannot create group %s", path);
-        return bl_results_hdf5_error(w, err, what);
-    }
-    H5Gclose(g);
-    return 0;
-}
-
 static int write_detector(bl_results_writer_t *w, const bl_bench_result_t *res, size_t d,
                           bl_error_t *err) {
     const bl_detector_bench_t *b = res->scenario->bench;
@@ -355,7 +339,7 @@ int bl_bench_results_write(bl_results_writer_t *w, const bl_run_t *run,
     if (rc == 0)
         rc = write_set_tables(w, res, err);
     if (rc == 0)
-        rc = make_ordered_group(w, BL_BENCH_DETECTORS_GROUP, err);
+        rc = bl_results_make_group(w, BL_BENCH_DETECTORS_GROUP, true, err);
     for (size_t d = 0; d < nd && rc == 0; d++)
         rc = write_detector(w, res, d, err);
     if (rc == 0)

@@ -17,6 +17,7 @@
 #include "stats/detection_metrics.h"
 #include "plot/plot.h"
 #include "results/results.h"
+#include "results/writer.h"
 #include "results/results_schema.h"
 
 /* ------------------------------------------------------------------ the output tables */

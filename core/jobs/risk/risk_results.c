@@ -16,6 +16,7 @@
 #include "jobs/risk/risk_validation.h"
 #include "stats/rng.h"
 #include "results/summary.h"
+#include "results/writer.h"
 
 #define LEVEL 0.95
 /* Bootstrap streams of this job, clear of rng.h's ranges (risk_validation.c

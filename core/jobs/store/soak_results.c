@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "results/results.h"
+#include "results/writer.h"
 #include "results/results_schema.h"
 #include "jobs/store/store_soak.h"
 

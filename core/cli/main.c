@@ -32,7 +32,7 @@
 #include "base/paths.h"
 #include "plot/plot.h"
 #include "plot/plot_checkpoint.h"
-#include "run/run.h"
+#include "jobs/jobs.h"
 #include "scenario/scenario.h"
 #include "results/summary.h"
 

@@ -103,9 +103,6 @@ typedef struct bl_run {
     double wall_seconds;
 } bl_run_t;
 
-/* Fill run->host and run->start_time (now, ISO 8601 UTC); run.c. */
-void bl_run_info_fill(bl_run_t *run);
-
 typedef struct bl_results_writer bl_results_writer_t;
 struct bl_results_table;
 

@@ -2,6 +2,10 @@
  * The run summary, read back from a results file: what `borderlab run`
  * prints at the end and what `borderlab show` prints, as text or as one
  * JSON object (cJSON).  Both come from the file so they can never disagree.
+ * This is the part every job shares (the file check, the root attributes,
+ * the plugins, the helpers); each job adds its own part and prints its
+ * summary through its row of the job table (run/run.h), and
+ * jobs/jobs.h's bl_summary_load puts the two together.
  *
  * Refuses files that are not borderlab results (no borderlab_schema
  * attribute, or a newer schema) with a message naming the file.
@@ -24,31 +28,23 @@
  * to do.  Shared by every reader of results files (show, compare). */
 int bl_summary_check_file(const char *path, int *schema, bl_error_t *err);
 
-/* Build the summary object of the results file at path; caller frees with
- * cJSON_Delete. */
-int bl_summary_load(const char *path, struct cJSON **out, bl_error_t *err);
-
-/* Print the summary as indented JSON (one object, newline-terminated). */
-void bl_summary_print_json(const struct cJSON *summary, FILE *fp);
-
-/* Print a short human summary (a table of stations, plugins and totals). */
-void bl_summary_print_text(const struct cJSON *summary, FILE *fp);
+/* The job's part of a summary: add to o what the file (an open hid_t,
+ * fname for messages) holds for job (its root attribute "job"; NULL when
+ * the file has none).  Returns 0 or a BL_E* code with err filled. */
+typedef int (*bl_summary_part_fn)(const char *job, int64_t file, const char *fname, cJSON *o,
+                                  bl_error_t *err);
 
 /*
- * The checkpoint part (summary_checkpoint.c), for summary.c.
- *
- * bl_summary_checkpoint_json adds to o, from the open file (an hid_t):
- * for a plain run "stations", "system", "classes", "contraband" and
- * "entity_table"; for a sweep (root attribute "sweep") "sweep" (the axes
- * text) and "points" (one object per /sweep/points row, with the table's
- * column names: a metric m as m and m_ci [low, high] or null; throughput
- * per hour; and "axes" {key: value}).  Returns 0, BL_EHDF5 (a table is
- * missing or unreadable; the message names fname) or BL_ENOMEM.
- *
- * bl_summary_checkpoint_text prints such a summary (and its plugins).
+ * Build the summary object of the results file at path: file, schema,
+ * harness_version, job, scenario {name, path}, seed, replications, threads,
+ * start_time, wall_seconds, parameters, then the job's part (part), then
+ * plugins.  *out is the caller's (cJSON_Delete).  Returns 0 or a BL_E*
+ * code: the file check's, BL_EHDF5 for an unreadable table, the part's.
  */
-int bl_summary_checkpoint_json(int64_t file, const char *fname, struct cJSON *o, bl_error_t *err);
-void bl_summary_checkpoint_text(const struct cJSON *summary, FILE *fp);
+int bl_summary_read(const char *path, bl_summary_part_fn part, cJSON **out, bl_error_t *err);
+
+/* Print the summary as indented JSON (one object, newline-terminated). */
+void bl_summary_print_json(const cJSON *summary, FILE *fp);
 
 /* ------------------------------------------------------------------ for job summaries */
 
@@ -66,10 +62,18 @@ const char *bl_summary_fmt(char *buf, size_t size, const char *format, double x)
  * JSON). */
 cJSON *bl_summary_json_num(double x);
 
+/* "0.912 [0.890, 0.931]" (o[key] with the pair o[ci_key]), "0.912" when
+ * there is no pair, or "-" into buf (size bytes); returns buf. */
+const char *bl_summary_with_ci(char *buf, size_t size, const cJSON *o, const char *key,
+                               const char *ci_key);
+
 /* [lo, hi], or null when either is not finite. */
 cJSON *bl_summary_json_pair(double lo, double hi);
 
 /* o[key] = value as a string, or null when value is NULL. */
 void bl_summary_json_text(cJSON *o, const char *key, const char *value);
+
+/* The same for a heap string, which it frees (bl_results_root_text's). */
+void bl_summary_json_owned_text(cJSON *o, const char *key, char *value);
 
 #endif

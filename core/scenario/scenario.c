@@ -1,9 +1,7 @@
 /* Scenario structures: see scenario.h. */
 #include "scenario/scenario.h"
 
-#include "jobs/detector/detector_bench.h"
-#include "jobs/risk/risk_validation.h"
-#include "jobs/store/store_soak.h"
+#include "scenario/scenario_convert.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -16,7 +14,7 @@ static void route_fini(bl_route_t *r) {
     memset(r, 0, sizeof *r);
 }
 
-static void plugin_ref_fini(bl_plugin_ref_t *p) {
+void bl_plugin_ref_fini(bl_plugin_ref_t *p) {
     for (size_t i = 0; i < p->n_config; i++) {
         free(p->config_keys[i]);
         free(p->config_values[i]);
@@ -139,24 +137,14 @@ void bl_scenario_free_contents(bl_scenario_t *sc) {
     }
     free(sc->stations);
     for (int r = 0; r < BL_ROLE_COUNT; r++)
-        plugin_ref_fini(&sc->plugins[r]);
+        bl_plugin_ref_fini(&sc->plugins[r]);
     for (size_t i = 0; i < sc->n_params; i++) {
         free(sc->params[i].name);
         free(sc->params[i].value);
     }
     free(sc->params);
-    if (sc->bench != NULL) {
-        bl_detector_bench_free_contents(sc->bench);
-        free(sc->bench);
-    }
-    if (sc->risk != NULL) {
-        bl_risk_validation_free_contents(sc->risk);
-        free(sc->risk);
-    }
-    if (sc->soak != NULL) {
-        bl_store_soak_free_contents(sc->soak);
-        free(sc->soak);
-    }
+    if (sc->settings != NULL && sc->kind != NULL && sc->kind->free_settings != NULL)
+        sc->kind->free_settings(sc->settings);
     memset(sc, 0, sizeof *sc);
 }
 

@@ -14,13 +14,11 @@
 #include "stats/dist.h"
 #include "base/error.h"
 
-/* The kind of run (DESIGN.md "Job"); issue 2 implements checkpoint. */
-typedef enum bl_job_kind {
-    BL_JOB_CHECKPOINT = 1,
-    BL_JOB_DETECTOR_BENCH = 2,
-    BL_JOB_RISK_VALIDATION = 3,
-    BL_JOB_STORE_SOAK = 4
-} bl_job_kind_t;
+/* What a job adds to the scenario language (scenario_convert.h): its
+ * constructor's name, the converter that fills a bl_scenario_t and the
+ * release of the settings it attaches.  One per job, in the job's row of
+ * the job table (run/job.h, jobs/jobs.c). */
+struct bl_scenario_kind;
 
 /* Poisson arrivals with a piecewise-constant rate: segment i covers
  * [i * step, (i + 1) * step) with rate rates[i]; after the last segment the
@@ -220,7 +218,9 @@ typedef struct bl_scenario {
     char *path;   /* as given on the command line */
     char *source; /* the file's text, stored in the results */
     char *name;
-    int job; /* bl_job_kind_t */
+    const struct bl_scenario_kind *kind; /* the job (bl.<kind->name>{...}); set with settings */
+    const struct bl_scenario_kind *const *kinds; /* borrowed: the jobs the loader knew, NULL-ended
+                                                    (a sweep loads the file again with them) */
     uint64_t seed;
     unsigned replications;
     double duration;          /* arrivals stop at this time; 0 = no limit */
@@ -247,9 +247,9 @@ typedef struct bl_scenario {
     bl_plugin_ref_t plugins[BL_ROLE_COUNT];
     size_t n_params;
     bl_param_t *params;
-    struct bl_detector_bench *bench; /* owned; BL_JOB_DETECTOR_BENCH only (detector_bench.h) */
-    struct bl_risk_validation *risk; /* owned; BL_JOB_RISK_VALIDATION only (risk_validation.h) */
-    struct bl_store_soak *soak;      /* owned; BL_JOB_STORE_SOAK only (store_soak.h) */
+    void *settings; /* owned: the job's own settings (a bl_detector_bench_t...), released by
+                       kind->free_settings; NULL for a checkpoint, whose settings are the
+                       fields above */
 } bl_scenario_t;
 
 /*
@@ -263,6 +263,9 @@ void bl_plugin_ref_values_free(char **values, size_t n);
 
 /* Release everything the scenario owns (safe on a zeroed struct). */
 void bl_scenario_free_contents(bl_scenario_t *sc);
+
+/* Release what a plugin reference owns and zero it. */
+void bl_plugin_ref_fini(bl_plugin_ref_t *ref);
 
 /* Station index by name, or -1. */
 int bl_scenario_station_index(const bl_scenario_t *sc, const char *name);

@@ -1,9 +1,11 @@
 /*
- * Converting the table a scenario returns into a bl_scenario_t: the
- * helpers scenario_lua.c (the helpers themselves), scenario_checkpoint.c
- * and scenario_classes.c (checkpoint jobs), scenario_bench.c
- * (detector_bench jobs), scenario_risk.c (risk_validation jobs) and
- * scenario_soak.c (store_soak jobs) share.  Internal to those files.
+ * Converting the table a scenario returns into a bl_scenario_t: what a job
+ * adds to the scenario language (bl_scenario_kind_t) and the helpers its
+ * converter reads the Lua values with.  scenario_lua.c defines the helpers
+ * and calls the converter of the job the script returned; each job's
+ * converter lives in its folder (jobs/checkpoint/scenario_checkpoint.c,
+ * jobs/detector/scenario_bench.c, jobs/risk/scenario_risk.c,
+ * jobs/store/scenario_soak.c).
  *
  * Every function here runs inside the loader's protected conversion call:
  * a malformed value raises a Lua error (message "pre: what was wrong")
@@ -21,6 +23,26 @@
 #include <lua.h>
 
 #include "scenario/scenario.h"
+
+/*
+ * A job as the scenario language knows it: one per job, named by its row
+ * of the job table (run/job.h).  The loader (scenario_lua.h) is handed the
+ * list of them and calls the converter of the one whose constructor the
+ * script returned.
+ */
+typedef struct bl_scenario_kind {
+    /* "checkpoint": the script returns bl.checkpoint{...}; also the job
+     * attribute of its results files. */
+    const char *name;
+    /* Fill sc from the job table at index job (sc->path, name, seed and
+     * kind are set already); pre is "file:line: bl.<name>" for messages.
+     * Raises a Lua error for a malformed value (see below); attaches
+     * sc->settings first, so bl_scenario_free_contents releases what it
+     * made on every path. */
+    void (*convert)(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
+    /* Release sc->settings (NULL when the job keeps none). */
+    void (*free_settings)(void *settings);
+} bl_scenario_kind_t;
 
 /* Raise the formatted message as a Lua error; does not return. */
 int bl_conv_fail(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -98,36 +120,5 @@ void bl_conv_plugin_ref(lua_State *L, int idx, bl_plugin_ref_t *ref, const char 
  * names are found the same way whatever folder borderlab runs from.  The
  * caller owns the result (attach it at once); raises on out of memory. */
 char *bl_conv_path(lua_State *L, const char *scenario, const char *path);
-
-/* The checkpoint job at index job into sc (scenario_checkpoint.c). */
-void bl_conv_checkpoint(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
-
-/* Station index of a route target name (BL_EXIT for "exit"); an unknown
- * name is an error listing the stations (scenario_checkpoint.c).  fname
- * names the field in the message.  Needs the station names converted. */
-int bl_conv_target(lua_State *L, const bl_scenario_t *sc, const char *pre, const char *fname,
-                   const char *name);
-
-/* The classes (classes= or the legacy arrivals= + population= as one class
- * "traveller") into sc->classes, then sc->attributes and
- * sc->contraband_kinds, their unions (scenario_classes.c).  Needs the
- * station names (first=). */
-void bl_conv_classes(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
-
-/* The job's replay= (bl.arrivals_csv) into sc->replay, read and checked
- * now (scenario_classes.c, arrival_replay.c).  Needs the classes. */
-void bl_conv_replay(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
-
-/* The detector_bench job at index job into sc (scenario_bench.c):
- * sc->bench is allocated and attached first. */
-void bl_conv_bench(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
-
-/* The risk_validation job at index job into sc (scenario_risk.c):
- * sc->risk is allocated and attached first. */
-void bl_conv_risk(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
-
-/* The store_soak job at index job into sc (scenario_soak.c): sc->soak is
- * allocated and attached first. */
-void bl_conv_soak(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
 
 #endif

@@ -5,10 +5,9 @@
  * the sandbox the script runs in), closed before returning.  Every call
  * into Lua goes through call_lua(), which turns a failure into BL_ELUA
  * with the script's path:line.  The table the script returns is converted
- * (checkpoint jobs in scenario_checkpoint.c and scenario_classes.c,
- * detector_bench jobs in scenario_bench.c, risk_validation jobs in
- * scenario_risk.c, store_soak jobs in scenario_soak.c, with the helpers
- * defined here and declared in scenario_convert.h) inside a protected call, so a malformed
+ * by its job's converter (bl_scenario_kind_t, each in its job's folder,
+ * with the helpers defined here and declared in scenario_convert.h) inside
+ * a protected call, so a malformed
  * value is an error naming the file:line of the constructor that built it,
  * never a crash; the structures are attached to the scenario as they are
  * built, so the caller's bl_scenario_free_contents releases them on every
@@ -365,6 +364,19 @@ static void convert_identity(lua_State *L, int job, bl_scenario_t *sc, const cha
 
 /* ------------------------------------------------------------ the job */
 
+/* "checkpoint, detector_bench, ..." (the jobs the loader knows), pushed. */
+static const char *push_job_names(lua_State *L, const bl_scenario_kind_t *const *kinds) {
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (size_t i = 0; kinds[i] != NULL; i++) {
+        if (i > 0)
+            luaL_addstring(&b, ", ");
+        luaL_addstring(&b, kinds[i]->name);
+    }
+    luaL_pushresult(&b);
+    return lua_tostring(L, -1);
+}
+
 /* Protected: convert(result, count) fills the scenario from the job. */
 static int convert(lua_State *L) {
     bl_lua_ctx_t *ctx = bl_lua_ctx(L);
@@ -380,25 +392,21 @@ static int convert(lua_State *L) {
             sc->path, got);
     }
     const char *job = bl_conv_str_field(L, 1, "job", sc->path);
-    bool bench = job != NULL && strcmp(job, "detector_bench") == 0;
-    bool risk = job != NULL && strcmp(job, "risk_validation") == 0;
-    bool soak = job != NULL && strcmp(job, "store_soak") == 0;
-    char pre[300];
-    bl_conv_where(L, 1,
-                  bench  ? "bl.detector_bench"
-                  : risk ? "bl.risk_validation"
-                  : soak ? "bl.store_soak"
-                         : "bl.checkpoint",
-                  pre, sizeof pre);
+    const bl_scenario_kind_t *const *kinds = ctx->opts->kinds;
+    const bl_scenario_kind_t *kind = NULL;
+    for (size_t i = 0; job != NULL && kinds[i] != NULL && kind == NULL; i++)
+        if (strcmp(kinds[i]->name, job) == 0)
+            kind = kinds[i];
+    if (kind == NULL)
+        return bl_conv_fail(L, "%s: the script returned a %s job, which this run does not take "
+                               "(jobs: %s)",
+                            sc->path, job != NULL ? job : "nameless", push_job_names(L, kinds));
+    char ctor[64], pre[300];
+    snprintf(ctor, sizeof ctor, "bl.%s", kind->name);
+    bl_conv_where(L, 1, ctor, pre, sizeof pre);
     convert_identity(L, 1, sc, pre);
-    if (bench)
-        bl_conv_bench(L, 1, sc, pre);
-    else if (risk)
-        bl_conv_risk(L, 1, sc, pre);
-    else if (soak)
-        bl_conv_soak(L, 1, sc, pre);
-    else
-        bl_conv_checkpoint(L, 1, sc, pre);
+    sc->kind = kind;
+    kind->convert(L, 1, sc, pre);
     return 0;
 }
 
@@ -473,9 +481,11 @@ static int check_sets(const bl_scenario_t *sc, const bl_scenario_options_t *opts
 
 int bl_scenario_load(bl_scenario_t *sc, const char *path, const bl_scenario_options_t *opts,
                      bl_error_t *err) {
-    static const bl_scenario_options_t no_options;
-    if (opts == NULL)
-        opts = &no_options;
+    if (opts == NULL || opts->kinds == NULL || opts->kinds[0] == NULL)
+        return bl_error_set(err, BL_EINVAL,
+                            "scenario %s: no job to load it as (the loader needs the job table)",
+                            path);
+    sc->kinds = opts->kinds;
     bl_lua_ctx_t ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.sc = sc;

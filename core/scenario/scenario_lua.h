@@ -19,7 +19,12 @@
 #include "base/error.h"
 #include "scenario/scenario.h"
 
+struct bl_scenario_kind;
+
 typedef struct bl_scenario_options {
+    /* The jobs a script may return, NULL-ended (jobs/jobs.h has them all);
+     * borrowed, and kept in the scenario (sc->kinds). */
+    const struct bl_scenario_kind *const *kinds;
     size_t n_sets; /* --set key=value pairs */
     const char *const *set_keys;
     const char *const *set_values;
@@ -29,9 +34,10 @@ typedef struct bl_scenario_options {
 
 /*
  * Load the scenario at path into *sc (zeroed by the caller; release with
- * bl_scenario_free_contents, also after a failure).  A --set key that the
- * scenario does not declare as a parameter is BL_EINVAL with a message
- * listing the known parameters.
+ * bl_scenario_free_contents, also after a failure).  opts->kinds is
+ * required: the script must return the constructor of one of them.  A
+ * --set key that the scenario does not declare as a parameter is BL_EINVAL
+ * with a message listing the known parameters.
  */
 int bl_scenario_load(bl_scenario_t *sc, const char *path, const bl_scenario_options_t *opts,
                      bl_error_t *err);

@@ -20,6 +20,7 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
+#include "jobs/jobs.h"
 #include "jobs/checkpoint/checkpoint_run.h"
 #include "results/results_schema.h"
 #include "run/run.h"

@@ -22,6 +22,7 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
+#include "jobs/jobs.h"
 #include "jobs/detector/bench_results.h"
 #include "jobs/detector/detector_bench.h"
 #include "image_fixtures.h"
@@ -68,12 +69,12 @@ static void make_scenario(bl_scenario_t *sc, const char *const *specs, size_t n_
     sc->path = strdup("unit_bench.lua");
     sc->source = strdup("-- a hand-built detector_bench\n");
     sc->name = strdup("unit_bench");
-    sc->job = BL_JOB_DETECTOR_BENCH;
+    sc->kind = &bl_detector_bench_kind;
     sc->seed = 20240611;
     sc->replications = 1;
     bl_detector_bench_t *b = calloc(1, sizeof *b);
     assert_non_null(b);
-    sc->bench = b;
+    sc->settings = b;
     b->scans = N_SCANS;
     bl_xray_config_default(&b->xray);
     b->xray.width = b->xray.height = SIDE;
@@ -241,7 +242,7 @@ static void test_detector_bench_metrics_have_intervals(void **state) {
     const char *specs[] = {f->dual};
     bl_scenario_t sc;
     make_scenario(&sc, specs, 1);
-    sc.bench->clopper_pearson = true;
+    bl_detector_bench_of(&sc)->clopper_pearson = true;
     bl_bench_result_t res;
     bl_error_t err;
     char path[700];
@@ -333,7 +334,7 @@ static void test_detector_bench_threads_identical(void **state) {
     const char *specs[] = {f->dual, f->bad, f->dual};
     bl_scenario_t sc;
     make_scenario(&sc, specs, 3);
-    sc.bench->pool = 0; /* accuracy only */
+    bl_detector_bench_of(&sc)->pool = 0; /* accuracy only */
     char paths[2][700];
     bl_bench_result_t res[2];
     bl_error_t err;
@@ -486,9 +487,9 @@ static void test_detector_bench_save_scans(void **state) {
     const char *specs[] = {"builtin:noop"};
     bl_scenario_t sc;
     make_scenario(&sc, specs, 1);
-    sc.bench->scans = 12;
-    sc.bench->save_scans = true;
-    sc.bench->pool = 0;
+    bl_detector_bench_of(&sc)->scans = 12;
+    bl_detector_bench_of(&sc)->save_scans = true;
+    bl_detector_bench_of(&sc)->pool = 0;
     bl_bench_result_t res;
     bl_error_t err;
     char path[700];

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "jobs/checkpoint/checkpoint_run.h"
 #include "engine/engine.h"
 #include "engine/surrogate.h"
 #include "gen/xray.h"
@@ -48,7 +49,7 @@ static bl_scenario_t *scenario_new(uint64_t seed, double rate, uint64_t max_enti
     bl_scenario_t *sc = calloc(1, sizeof *sc);
     assert_non_null(sc);
     sc->name = strdup("test");
-    sc->job = BL_JOB_CHECKPOINT;
+    sc->kind = &bl_checkpoint_kind;
     sc->seed = seed;
     sc->replications = 1;
     sc->max_entities = max_entities;

@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include "jobs/checkpoint/checkpoint_run.h"
+#include "jobs/jobs.h"
 #include "io/csv_reader.h"
 #include "jobs/detector/detector_bench.h"
 #include "jobs/risk/risk_validation.h"
@@ -76,7 +78,7 @@ static void load_text(run_t *r, const char *name, const char *text, const char *
     }
     memset(r, 0, sizeof *r);
     bl_error_clear(&r->err);
-    r->rc = bl_scenario_load(&r->sc, write_script(name, text), &opts, &r->err);
+    r->rc = bl_jobs_load_scenario(&r->sc, write_script(name, text), &opts, &r->err);
 }
 
 static void expect_error(run_t *r, int code, const char *needle) {
@@ -135,7 +137,7 @@ static void test_lua_valid_scenario_converts(void **state) {
     assert_string_equal(sc->name, "full");
     assert_non_null(strstr(sc->path, "full.lua"));
     assert_non_null(strstr(sc->source, "bl.checkpoint"));
-    assert_int_equal(sc->job, BL_JOB_CHECKPOINT);
+    assert_ptr_equal(sc->kind, &bl_checkpoint_kind);
     assert_int_equal(sc->seed, 7);
     assert_int_equal(sc->replications, 3);
     assert_float_equal(sc->duration, 7200, 1e-9);
@@ -356,7 +358,7 @@ static void test_lua_missing_file_is_not_found(void **state) {
     bl_error_t err;
     memset(&sc, 0, sizeof sc);
     bl_error_clear(&err);
-    assert_int_equal(bl_scenario_load(&sc, "scenarios/nope.lua", NULL, &err), BL_ENOTFOUND);
+    assert_int_equal(bl_jobs_load_scenario(&sc, "scenarios/nope.lua", NULL, &err), BL_ENOTFOUND);
     assert_string_equal(err.message, "scenario scenarios/nope.lua: No such file or directory");
     bl_scenario_free_contents(&sc);
 }
@@ -528,12 +530,12 @@ static void test_lua_detector_bench_converts(void **state) {
         print_error("%s\n", r.err.message);
     assert_int_equal(r.rc, 0);
     bl_scenario_t *sc = &r.sc;
-    assert_int_equal(sc->job, BL_JOB_DETECTOR_BENCH);
+    assert_ptr_equal(sc->kind, &bl_detector_bench_kind);
     assert_string_equal(sc->name, "xb");
     assert_int_equal(sc->seed, 11);
     assert_int_equal(sc->replications, 1);
     assert_non_null(strstr(sc->source, "bl.detector_bench"));
-    const bl_detector_bench_t *b = sc->bench;
+    const bl_detector_bench_t *b = bl_detector_bench_of(sc);
     assert_non_null(b);
     assert_int_equal(b->scans, 900); /* --set n=900 */
     assert_float_equal(b->threshold, 0.4, 0);
@@ -581,7 +583,6 @@ static void test_lua_detector_bench_converts(void **state) {
     assert_float_equal(b->server_rate, 20, 0);
     assert_float_equal(b->server_bound, 0.25, 0);
     bl_scenario_free_contents(sc);
-    assert_null(sc->bench);
 }
 
 static void test_lua_detector_bench_defaults(void **state) {
@@ -592,7 +593,7 @@ static void test_lua_detector_bench_defaults(void **state) {
     if (r.rc != 0)
         print_error("%s\n", r.err.message);
     assert_int_equal(r.rc, 0);
-    const bl_detector_bench_t *b = r.sc.bench;
+    const bl_detector_bench_t *b = bl_detector_bench_of(&r.sc);
     assert_string_equal(r.sc.name, "plain");
     assert_int_equal(r.sc.seed, 42); /* --seed */
     assert_int_equal(r.sc.replications, 1);
@@ -619,7 +620,7 @@ static void test_lua_detector_bench_defaults(void **state) {
               " server = {rate = 5, p99_bound = 1}} }\n",
               NULL, NULL);
     assert_int_equal(r.rc, 0);
-    b = r.sc.bench;
+    b = bl_detector_bench_of(&r.sc);
     assert_false(b->clopper_pearson);
     assert_int_equal(b->offline_scans, 512);
     assert_int_equal(b->n_offline_batches, 3);
@@ -700,10 +701,10 @@ static void test_lua_replay_paths_relative_to_scenario(void **state) {
         print_error("%s\n", r.err.message);
     assert_int_equal(r.rc, 0);
     snprintf(path, sizeof path, "%s/images", dir);
-    assert_string_equal(r.sc.bench->replay_folder, path);
+    assert_string_equal(bl_detector_bench_of(&r.sc)->replay_folder, path);
     snprintf(path, sizeof path, "%s/images/coco.json", dir);
-    assert_string_equal(r.sc.bench->replay_annotations, path);
-    assert_true(r.sc.bench->replay_pixel_mm == 0); /* from the images */
+    assert_string_equal(bl_detector_bench_of(&r.sc)->replay_annotations, path);
+    assert_true(bl_detector_bench_of(&r.sc)->replay_pixel_mm == 0); /* from the images */
     bl_scenario_free_contents(&r.sc);
 
     char text[1200];
@@ -715,10 +716,10 @@ static void test_lua_replay_paths_relative_to_scenario(void **state) {
     load_text(&r, "site/abs.lua", text, NULL, NULL);
     assert_int_equal(r.rc, 0);
     snprintf(path, sizeof path, "%s/images", dir); /* absolute: as given */
-    assert_string_equal(r.sc.bench->replay_folder, path);
+    assert_string_equal(bl_detector_bench_of(&r.sc)->replay_folder, path);
     snprintf(path, sizeof path, "%s/labels.CSV", dir);
-    assert_string_equal(r.sc.bench->replay_annotations, path);
-    assert_true(r.sc.bench->replay_pixel_mm == 0.7);
+    assert_string_equal(bl_detector_bench_of(&r.sc)->replay_annotations, path);
+    assert_true(bl_detector_bench_of(&r.sc)->replay_pixel_mm == 0.7);
     bl_scenario_free_contents(&r.sc);
 
     /* relative to the scenario, not to where borderlab runs */
@@ -854,12 +855,11 @@ static void test_lua_risk_validation_converts(void **state) {
         print_error("%s\n", r.err.message);
     assert_int_equal(r.rc, 0);
     bl_scenario_t *sc = &r.sc;
-    assert_int_equal(sc->job, BL_JOB_RISK_VALIDATION);
-    assert_null(sc->bench);
+    assert_ptr_equal(sc->kind, &bl_risk_validation_kind);
     assert_string_equal(sc->name, "cargo");
     assert_int_equal(sc->seed, 11);
     assert_int_equal(sc->replications, 1);
-    bl_risk_validation_t *v = sc->risk;
+    bl_risk_validation_t *v = bl_risk_validation_of(sc);
     assert_non_null(v);
 
     /* the generator: the fields given, declaration_gen.c's defaults for the rest */
@@ -938,7 +938,7 @@ static void test_lua_risk_validation_converts(void **state) {
               "return bl.risk_validation{ models = {bl.plugin{'logistic', intercept = 0}} }\n",
               NULL, NULL);
     assert_int_equal(r.rc, 0);
-    v = r.sc.risk;
+    v = bl_risk_validation_of(&r.sc);
     assert_int_equal(v->generator.records, def.records);
     assert_float_equal(v->generator.undervaluation_share, def.undervaluation_share, 0);
     assert_int_equal(v->generator.world_seed, -1);
@@ -973,7 +973,7 @@ static void test_lua_risk_csv_source_converts(void **state) {
     if (r.rc != 0)
         print_error("%s\n", r.err.message);
     assert_int_equal(r.rc, 0);
-    bl_risk_validation_t *v = r.sc.risk;
+    bl_risk_validation_t *v = bl_risk_validation_of(&r.sc);
     assert_string_equal(v->csv_path, in_tmp(path, sizeof path, "team/data/decl.csv"));
     assert_int_equal(v->n_csv_columns, 5); /* by name */
     assert_string_equal(v->csv_names[0], "declared value");
@@ -1003,9 +1003,9 @@ static void test_lua_risk_csv_source_converts(void **state) {
               "'categorical'}, label = 'fraud'} }\n",
               NULL, NULL);
     assert_int_equal(r.rc, 0);
-    assert_int_equal(r.sc.risk->on_bad_row, BL_CSV_FAIL_ON_BAD_ROWS);
-    assert_null(r.sc.risk->revenue_column);
-    assert_null(r.sc.risk->week_column);
+    assert_int_equal(bl_risk_validation_of(&r.sc)->on_bad_row, BL_CSV_FAIL_ON_BAD_ROWS);
+    assert_null(bl_risk_validation_of(&r.sc)->revenue_column);
+    assert_null(bl_risk_validation_of(&r.sc)->week_column);
     bl_scenario_free_contents(&r.sc);
 
     static const struct {
@@ -1155,7 +1155,7 @@ static void load_shipped(const char *rel, bl_scenario_t *sc) {
     bl_error_t err;
     bl_error_clear(&err);
     memset(sc, 0, sizeof *sc);
-    int rc = bl_scenario_load(sc, path, NULL, &err);
+    int rc = bl_jobs_load_scenario(sc, path, NULL, &err);
     if (rc != 0)
         print_error("%s\n", err.message);
     assert_int_equal(rc, 0);
@@ -1204,26 +1204,26 @@ static void test_lua_shipped_scenarios_load(void **state) {
 
     load_shipped("scenarios/xray_bench.lua", &sc);
     assert_string_equal(sc.name, "xray_bench");
-    assert_int_equal(sc.job, BL_JOB_DETECTOR_BENCH);
+    assert_ptr_equal(sc.kind, &bl_detector_bench_kind);
     assert_int_equal(sc.replications, 1);
-    assert_int_equal(sc.bench->scans, 5000);
-    assert_int_equal(sc.bench->xray.width, 512);
-    assert_int_equal(sc.bench->xray.height, 512);
-    assert_int_equal(sc.bench->xray.subject, BL_SUBJECT_BAG);
-    assert_true(sc.bench->xray.dual_energy);
-    assert_int_equal(sc.bench->n_detectors, 2);
-    assert_string_equal(sc.bench->detectors[0].spec, "dual_energy");
-    assert_string_equal(sc.bench->detectors[1].spec, "density");
-    assert_true(sc.bench->offline_scans > 0);
-    assert_true(sc.bench->single_stream_queries > 0);
-    assert_true(sc.bench->server_queries > 0);
+    assert_int_equal(bl_detector_bench_of(&sc)->scans, 5000);
+    assert_int_equal(bl_detector_bench_of(&sc)->xray.width, 512);
+    assert_int_equal(bl_detector_bench_of(&sc)->xray.height, 512);
+    assert_int_equal(bl_detector_bench_of(&sc)->xray.subject, BL_SUBJECT_BAG);
+    assert_true(bl_detector_bench_of(&sc)->xray.dual_energy);
+    assert_int_equal(bl_detector_bench_of(&sc)->n_detectors, 2);
+    assert_string_equal(bl_detector_bench_of(&sc)->detectors[0].spec, "dual_energy");
+    assert_string_equal(bl_detector_bench_of(&sc)->detectors[1].spec, "density");
+    assert_true(bl_detector_bench_of(&sc)->offline_scans > 0);
+    assert_true(bl_detector_bench_of(&sc)->single_stream_queries > 0);
+    assert_true(bl_detector_bench_of(&sc)->server_queries > 0);
     bl_scenario_free_contents(&sc);
 
     load_shipped("scenarios/cargo_risk.lua", &sc);
     assert_string_equal(sc.name, "cargo_risk");
-    assert_int_equal(sc.job, BL_JOB_RISK_VALIDATION);
+    assert_ptr_equal(sc.kind, &bl_risk_validation_kind);
     assert_int_equal(sc.seed, 2026);
-    const bl_risk_validation_t *v = sc.risk;
+    const bl_risk_validation_t *v = bl_risk_validation_of(&sc);
     assert_null(v->csv_path);
     assert_int_equal(v->generator.records, 200000);
     assert_int_equal(v->generator.world_seed, 7); /* the world the xgboost model was trained on */

@@ -44,6 +44,7 @@
 
 #include <cmocka.h>
 
+#include "jobs/checkpoint/checkpoint_run.h"
 #include "engine/engine.h"
 #include "stats/inference.h"
 #include "stats/stats.h"
@@ -131,7 +132,7 @@ static bl_scenario_t *scenario_new(uint64_t seed) {
     bl_scenario_t *sc = calloc(1, sizeof *sc);
     assert_non_null(sc);
     sc->name = strdup("queueing");
-    sc->job = BL_JOB_CHECKPOINT;
+    sc->kind = &bl_checkpoint_kind;
     sc->seed = seed;
     sc->replications = 1;
     sc->series_step = 60.0;

@@ -19,6 +19,8 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
+#include "jobs/checkpoint/checkpoint_run.h"
+#include "jobs/jobs.h"
 #include "engine/engine.h"
 #include "stats/histogram.h"
 #include "results/results.h"
@@ -58,7 +60,7 @@ static int setup(void **state) {
     bl_scenario_t *sc = &f->sc;
     sc->path = "scenarios/unit.lua";
     sc->name = "unit";
-    sc->job = BL_JOB_CHECKPOINT;
+    sc->kind = &bl_checkpoint_kind;
     sc->seed = 12345678901234567890ull; /* above 2^63: checks all 64 bits survive */
     sc->replications = N_REPS;
     /* A source larger than the 64 KiB compact attribute limit. */

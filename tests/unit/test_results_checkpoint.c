@@ -16,6 +16,8 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
+#include "jobs/checkpoint/checkpoint_run.h"
+#include "jobs/jobs.h"
 #include "engine/engine.h"
 #include "stats/histogram.h"
 #include "results/results.h"
@@ -86,7 +88,7 @@ static void rich_init(rich_t *r) {
     r->sc = (bl_scenario_t){.path = "rich.lua",
                             .name = "rich",
                             .source = "-- rich\n",
-                            .job = BL_JOB_CHECKPOINT,
+                            .kind = &bl_checkpoint_kind,
                             .replications = 2,
                             .series_step = 60};
     r->stations[0] = (bl_station_def_t){.name = "desk", .kind = BL_STATION_SERVICE, .servers = 2};

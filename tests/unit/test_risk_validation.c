@@ -19,6 +19,7 @@
 #include <cmocka.h>
 #include <hdf5.h>
 
+#include "jobs/jobs.h"
 #include "results/results_schema.h"
 #include "jobs/risk/risk_results.h"
 #include "jobs/risk/risk_validation.h"
@@ -68,12 +69,12 @@ static void add_model(bl_risk_validation_t *v, size_t n, const char *const *keys
 static void generated_scenario(bl_scenario_t *sc, uint64_t seed) {
     memset(sc, 0, sizeof *sc);
     sc->name = strdup("risk_test");
-    sc->job = BL_JOB_RISK_VALIDATION;
+    sc->kind = &bl_risk_validation_kind;
     sc->seed = seed;
     sc->replications = 1;
     bl_risk_validation_t *v = calloc(1, sizeof *v);
     assert_non_null(v);
-    sc->risk = v;
+    sc->settings = v;
     bl_declaration_gen_config_default(&v->generator);
     v->generator.records = RECORDS;
     v->generator.importers = 400;
@@ -383,11 +384,11 @@ static void test_risk_validation_csv(void **state) {
     bl_scenario_t sc;
     memset(&sc, 0, sizeof sc);
     sc.name = strdup("risk_csv");
-    sc.job = BL_JOB_RISK_VALIDATION;
+    sc.kind = &bl_risk_validation_kind;
     sc.seed = 1;
     sc.replications = 1;
     bl_risk_validation_t *v = calloc(1, sizeof *v);
-    sc.risk = v;
+    sc.settings = v;
     const char *keys[] = {"weights.value per kg"}, *values[] = {"0.3"};
     add_model(v, 1, keys, values);
     v->csv_path = strdup(csv);
@@ -481,9 +482,9 @@ static void test_risk_validation_csv_truth_refused(void **state) {
     bl_scenario_t sc;
     memset(&sc, 0, sizeof sc);
     sc.name = strdup("risk_csv_truth");
-    sc.job = BL_JOB_RISK_VALIDATION;
+    sc.kind = &bl_risk_validation_kind;
     bl_risk_validation_t *v = calloc(1, sizeof *v);
-    sc.risk = v;
+    sc.settings = v;
     const char *keys[] = {"weights.fraud"}, *values[] = {"1"};
     add_model(v, 1, keys, values);
     v->csv_path = strdup(csv);

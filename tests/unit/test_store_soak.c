@@ -19,6 +19,7 @@
 #include <cmocka.h>
 #include <hdf5.h>
 
+#include "jobs/jobs.h"
 #include "results/results_schema.h"
 #include "run/run.h"
 #include "jobs/store/store_soak.h"
@@ -43,7 +44,7 @@ static void hand_scenario(bl_scenario_t *sc, uint64_t ops) {
     memset(sc, 0, sizeof *sc);
     sc->name = strdup("soak");
     sc->path = strdup("test_store_soak.lua");
-    sc->job = BL_JOB_STORE_SOAK;
+    sc->kind = &bl_store_soak_kind;
     sc->seed = 5;
     sc->replications = 1;
     bl_store_soak_t *s = calloc(1, sizeof *s);
@@ -60,7 +61,7 @@ static void hand_scenario(bl_scenario_t *sc, uint64_t ops) {
     s->inventory_every = 500;
     s->sync_every = 50;
     s->mix[BL_SOAK_VERIFY] = 0.1;
-    sc->soak = s;
+    sc->settings = s;
 }
 
 /* Every operation is accounted for, the chain verifies, the custody log

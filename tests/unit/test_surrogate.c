@@ -21,6 +21,7 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
+#include "jobs/jobs.h"
 #include "jobs/detector/bench_results.h"
 #include "plugin/loader.h"
 #include "stats/rng.h"

@@ -196,9 +196,15 @@ static int reload_point(const bl_scenario_t *base, const bl_run_options_t *opts,
         rc = bl_error_set(err, BL_ENOMEM, "out of memory");
         goto out;
     }
-    bl_scenario_options_t so = {n, keys, values, true, base->seed};
+    if (base->kinds == NULL) {
+        rc = bl_error_set(err, BL_EINVAL,
+                          "--sweep of a parameter needs a scenario loaded from its file; this "
+                          "scenario was built in C");
+        goto out;
+    }
+    bl_scenario_options_t so = {base->kinds, n, keys, values, true, base->seed};
     rc = bl_scenario_load(p->loaded, base->path, &so, err);
-    if (rc == 0 && p->loaded->job != BL_JOB_CHECKPOINT)
+    if (rc == 0 && p->loaded->kind != base->kind)
         rc = bl_error_set(err, BL_EINVAL, "%s is no longer a checkpoint with these parameters",
                           base->path);
     if (rc != 0)

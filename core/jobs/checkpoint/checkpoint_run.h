@@ -85,4 +85,11 @@ void bl_sweep_fini(bl_sweep_t *sw);
 int bl_checkpoint_run(bl_scenario_t *sc, const bl_run_options_t *opts,
                       bl_results_writer_t **writerp, bl_error_t *err);
 
+/* The checkpoint job in the scenario language: bl.checkpoint{...}
+ * (scenario_checkpoint.c). */
+extern const struct bl_scenario_kind bl_checkpoint_kind;
+
+/* The checkpoint job's row of the job table (run/run.h; checkpoint_job.c). */
+extern const struct bl_job bl_job_checkpoint;
+
 #endif

@@ -30,11 +30,14 @@
 #define BL_RESULTS_CHECKPOINT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "engine/engine.h"
 #include "base/error.h"
 #include "results/results.h"
 #include "scenario/scenario.h"
+
+struct cJSON;
 
 /* All the tables above for the replications reps[0..n_reps-1] of sc,
  * under the absolute group path ("/checkpoint", "/sweep/p0003"), which is
@@ -65,5 +68,19 @@ typedef struct bl_sweep_point_result {
 int bl_results_write_sweep(bl_results_writer_t *w, const bl_run_t *run,
                            const bl_sweep_point_result_t *points, size_t n_points,
                            bl_error_t *err);
+
+/*
+ * The checkpoint part of a run summary (summary_checkpoint.c; results/summary.h
+ * has the part every job shares): from the open file (an hid_t), for a
+ * plain run "stations", "system", "classes", "contraband" and
+ * "entity_table"; for a sweep (root attribute "sweep") "sweep" (the axes
+ * text) and "points" (one object per /sweep/points row, with the table's
+ * column names: a metric m as m and m_ci [low, high] or null; throughput
+ * per hour; and "axes" {key: value}).  Returns 0, BL_EHDF5 (a table is
+ * missing or unreadable; the message names fname) or BL_ENOMEM.
+ * bl_checkpoint_summary_text prints such a summary (and its plugins).
+ */
+int bl_checkpoint_summary_json(int64_t file, const char *fname, struct cJSON *o, bl_error_t *err);
+void bl_checkpoint_summary_text(const struct cJSON *summary, FILE *fp);
 
 #endif

@@ -16,7 +16,8 @@
 #include <lauxlib.h>
 #include <lua.h>
 
-#include "scenario/scenario_convert.h"
+#include "jobs/checkpoint/checkpoint_run.h"
+#include "jobs/checkpoint/scenario_checkpoint_internal.h"
 
 /* ------------------------------------------------------------ targets */
 
@@ -619,8 +620,7 @@ static void check_metric_station(lua_State *L, int job, const bl_scenario_t *sc)
     lua_pop(L, 1);
 }
 
-void bl_conv_checkpoint(lua_State *L, int job, bl_scenario_t *sc, const char *pre) {
-    sc->job = BL_JOB_CHECKPOINT;
+static void convert_checkpoint(lua_State *L, int job, bl_scenario_t *sc, const char *pre) {
     long long v = 1;
     convert_replications(L, job, sc, pre);
     bool has_duration = bl_conv_num_field(L, job, "duration", pre, &sc->duration);
@@ -679,3 +679,5 @@ void bl_conv_checkpoint(lua_State *L, int job, bl_scenario_t *sc, const char *pr
     convert_stations(L, job, sc);
     check_metric_station(L, job, sc);
 }
+
+const bl_scenario_kind_t bl_checkpoint_kind = {"checkpoint", convert_checkpoint, NULL};

@@ -17,8 +17,7 @@
 #include <lua.h>
 
 #include "jobs/checkpoint/arrival_replay.h"
-#include "scenario/lua_bl.h"
-#include "scenario/scenario_convert.h"
+#include "jobs/checkpoint/scenario_checkpoint_internal.h"
 #include "data/scan.h"
 
 /* ------------------------------------------------------------ arrivals */

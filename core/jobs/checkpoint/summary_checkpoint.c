@@ -223,7 +223,7 @@ static int sweep_json(hid_t file, const char *fname, const char *sweep, cJSON *o
     return rc;
 }
 
-int bl_summary_checkpoint_json(int64_t file, const char *fname, struct cJSON *o, bl_error_t *err) {
+int bl_checkpoint_summary_json(int64_t file, const char *fname, struct cJSON *o, bl_error_t *err) {
     char *sweep = bl_results_root_text(file, "sweep");
     int rc =
         sweep != NULL ? sweep_json(file, fname, sweep, o, err) : plain_json(file, fname, o, err);
@@ -379,7 +379,7 @@ static void sweep_text(const cJSON *summary, FILE *fp) {
     }
 }
 
-void bl_summary_checkpoint_text(const struct cJSON *summary, FILE *fp) {
+void bl_checkpoint_summary_text(const struct cJSON *summary, FILE *fp) {
     if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(summary, "sweep"))) {
         sweep_text(summary, fp);
     } else {

@@ -278,7 +278,7 @@ static int overhead(const bl_bench_pool_t *pool, uint64_t seed, uint32_t batch,
 int bl_bench_performance(bl_bench_result_t *res, bl_bench_source_t *src, unsigned threads,
                          bl_error_t *err) {
     const bl_scenario_t *sc = res->scenario;
-    const bl_detector_bench_t *b = sc->bench;
+    const bl_detector_bench_t *b = bl_detector_bench_of(sc);
     if (b->pool == 0)
         return 0;
     bl_bench_pool_t pool;

@@ -20,7 +20,7 @@
 #define BL_BENCH_DETS_PER_SCAN 256 /* output capacity per scan in a batch */
 
 /*
- * Run the performance modes res->scenario->bench asks for on every
+ * Run the performance modes bl_detector_bench_of(res->scenario) asks for on every
  * detector of res (loaded), over a pool of bench->pool scans of src
  * generated on `threads` workers, then the no-op overhead at batch 1 and
  * bench->batch.  Fills the detectors' offline, single and server rows and

@@ -200,7 +200,7 @@ static int group_attributes(bl_results_writer_t *w, const char *group,
  * list the detectors in scenario order. */
 static int write_detector(bl_results_writer_t *w, const bl_bench_result_t *res, size_t d,
                           bl_error_t *err) {
-    const bl_detector_bench_t *b = res->scenario->bench;
+    const bl_detector_bench_t *b = bl_detector_bench_of(res->scenario);
     const bl_bench_detector_t *det = &res->detectors[d];
     char group[256];
     snprintf(group, sizeof group, "%s/%s", BL_BENCH_DETECTORS_GROUP, det->label);
@@ -287,8 +287,8 @@ static int write_scan_set(bl_results_writer_t *w, const bl_bench_result_t *res, 
     bl_scan_writer_t *sw = NULL;
     bl_scan_buffer_t buf;
     memset(&buf, 0, sizeof buf);
-    char *gen = sc->bench->replay_folder ? NULL : generator_json(sc->bench, sc->seed);
-    int rc = bl_bench_source_open(&src, sc->bench, sc->seed, err);
+    char *gen = bl_detector_bench_of(sc)->replay_folder ? NULL : generator_json(bl_detector_bench_of(sc), sc->seed);
+    int rc = bl_bench_source_open(&src, bl_detector_bench_of(sc), sc->seed, err);
     for (uint64_t i = 0; rc == 0 && i < res->n_scans; i++) {
         bl_scan_t scan;
         bl_scan_truth_t truth;
@@ -313,9 +313,9 @@ static int write_scan_set(bl_results_writer_t *w, const bl_bench_result_t *res, 
 
 int bl_bench_results_write(bl_results_writer_t *w, const bl_run_t *run,
                            const bl_bench_result_t *res, bl_error_t *err) {
-    if (res == NULL || res->scenario == NULL || res->scenario->bench == NULL)
+    if (res == NULL || res->scenario == NULL || bl_detector_bench_of(res->scenario) == NULL)
         return bl_error_set(err, BL_EINVAL, "results: no detector_bench results to write");
-    const bl_detector_bench_t *b = res->scenario->bench;
+    const bl_detector_bench_t *b = bl_detector_bench_of(res->scenario);
     size_t nd = res->n_detectors;
     /* Root attributes plugin_detector_id for the first, plugin_detector2_id... after. */
     bl_results_plugin_t *plugins = calloc(nd ? nd : 1, sizeof *plugins);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "borderlab/plugin.h"
 #include "stats/detection_metrics.h"
@@ -18,6 +19,8 @@
 #include "results/results.h"
 #include "results/detector_tables.h"
 #include "results/results_schema.h"
+
+struct cJSON;
 
 struct bl_bench_result;
 
@@ -46,11 +49,16 @@ void bl_bench_metrics_fini(bl_bench_metrics_t *m);
  * Write a finished detector_bench run into w: the common root attributes
  * (bl_results_write_root, job "detector_bench", one /plugins row per
  * detector), scan_set_sha256, scans, threshold, interval_method, and the
- * /detector tables; with sc->bench->save_scans also /detector/set (the
+ * /detector tables; with bl_detector_bench_of(sc)->save_scans also /detector/set (the
  * scans regenerated or replayed by index, scan_io.h).  Marks the file
  * complete.  run, sc and res are borrowed.
  */
 int bl_bench_results_write(bl_results_writer_t *w, const bl_run_t *run,
                            const struct bl_bench_result *res, bl_error_t *err);
+
+/* The detector_bench part of a run summary (results/summary.h: bl_summary_part_fn
+ * without the job name) and its text (bench_summary.c). */
+int bl_bench_summary_json(int64_t file, const char *fname, struct cJSON *o, bl_error_t *err);
+void bl_bench_summary_text(const struct cJSON *summary, FILE *fp);
 
 #endif

@@ -419,7 +419,7 @@ static int accuracy_detect(accuracy_ctx_t *c, uint64_t chunk, size_t d, void *in
 static int accuracy_task(void *arg, unsigned chunk) {
     accuracy_ctx_t *c = arg;
     bl_bench_result_t *res = c->res;
-    const bl_detector_bench_t *b = res->scenario->bench;
+    const bl_detector_bench_t *b = bl_detector_bench_of(res->scenario);
     bl_error_t *err = &c->errors[chunk];
     size_t nd = res->n_detectors;
     uint64_t lo = (uint64_t)chunk * CHUNK_SCANS;
@@ -497,7 +497,7 @@ static int accuracy_gather(accuracy_ctx_t *c) {
 
 static int accuracy(bl_bench_result_t *res, bl_bench_source_t *src, unsigned threads,
                     bl_progress_t *progress, bl_error_t *err) {
-    const bl_detector_bench_t *b = res->scenario->bench;
+    const bl_detector_bench_t *b = bl_detector_bench_of(res->scenario);
     accuracy_ctx_t c;
     memset(&c, 0, sizeof c);
     c.res = res;
@@ -592,7 +592,7 @@ out:
 /* Load every detector; labels are ids with "-2", "-3"... on repeats. */
 static int load_detectors(bl_bench_result_t *res, bl_error_t *err) {
     const bl_scenario_t *sc = res->scenario;
-    const bl_detector_bench_t *b = sc->bench;
+    const bl_detector_bench_t *b = bl_detector_bench_of(sc);
     char *base = bl_path_dir(sc->path ? sc->path : ".");
     int rc = 0;
     for (size_t d = 0; d < b->n_detectors && rc == 0; d++) {
@@ -630,11 +630,11 @@ static int load_detectors(bl_bench_result_t *res, bl_error_t *err) {
 int bl_detector_bench_run(const bl_scenario_t *sc, unsigned threads, bl_progress_t *progress,
                           bl_bench_result_t *out, bl_error_t *err) {
     memset(out, 0, sizeof *out);
-    if (sc == NULL || sc->bench == NULL || sc->bench->n_detectors == 0)
+    if (sc == NULL || bl_detector_bench_of(sc) == NULL || bl_detector_bench_of(sc)->n_detectors == 0)
         return bl_error_set(err, BL_EINVAL,
                             "detector_bench: the scenario names no detectors: give detectors = "
                             "{bl.plugin{\"dual_energy\"}}");
-    const bl_detector_bench_t *b = sc->bench;
+    const bl_detector_bench_t *b = bl_detector_bench_of(sc);
     bl_bench_source_t *src = NULL;
     out->scenario = sc;
     if (threads == 0)
@@ -655,7 +655,7 @@ int bl_detector_bench_run(const bl_scenario_t *sc, unsigned threads, bl_progress
         rc = accuracy(out, src, threads, progress, err);
     if (rc == 0)
         rc = scan_set_digest(out, src, err);
-    if (rc == 0 && progress != NULL && sc->bench->pool > 0)
+    if (rc == 0 && progress != NULL && bl_detector_bench_of(sc)->pool > 0)
         __atomic_store_n(&progress->phase, "timing (offline, single-stream, server)",
                          __ATOMIC_RELAXED);
     if (rc == 0)

@@ -67,7 +67,7 @@
 #include <stdint.h>
 
 #include "jobs/detector/bench_results.h"
-#include "engine/engine.h"
+#include "base/progress.h"
 #include "base/error.h"
 #include "plugin/loader.h"
 #include "scenario/scenario.h"
@@ -184,7 +184,7 @@ typedef struct bl_bench_result {
 } bl_bench_result_t;
 
 /*
- * Run the detector_bench job of sc (sc->bench must be set): load every
+ * Run the detector_bench job of sc (bl_detector_bench_of(sc) must be set): load every
  * detector (specs relative to the scenario's folder; a refusal names the
  * file and the reason), run accuracy mode on `threads` workers (0: one per
  * processor) in chunks of scans, then the performance modes and the no-op
@@ -198,5 +198,17 @@ int bl_detector_bench_run(const bl_scenario_t *sc, unsigned threads, bl_progress
                           bl_bench_result_t *out, bl_error_t *err);
 
 void bl_bench_result_fini(bl_bench_result_t *r); /* zeroed struct is fine */
+
+/* The detector_bench job in the scenario language: bl.detector_bench{...}
+ * (scenario_bench.c); its settings are a bl_detector_bench_t. */
+extern const struct bl_scenario_kind bl_detector_bench_kind;
+
+/* The bench settings of a detector_bench scenario (borrowed). */
+static inline bl_detector_bench_t *bl_detector_bench_of(const bl_scenario_t *sc) {
+    return (bl_detector_bench_t *)sc->settings;
+}
+
+/* The detector_bench job's row of the job table (run/run.h; detector_job.c). */
+extern const struct bl_job bl_job_detector_bench;
 
 #endif

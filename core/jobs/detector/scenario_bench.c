@@ -218,11 +218,10 @@ static void convert_performance(lua_State *L, int job, bl_detector_bench_t *b, c
     lua_pop(L, 1);
 }
 
-void bl_conv_bench(lua_State *L, int job, bl_scenario_t *sc, const char *pre) {
-    sc->job = BL_JOB_DETECTOR_BENCH;
+static void convert(lua_State *L, int job, bl_scenario_t *sc, const char *pre) {
     sc->replications = 1;
     bl_detector_bench_t *b = bl_conv_alloc(L, 1, sizeof *b);
-    sc->bench = b;
+    sc->settings = b;
     long long v;
     b->scans = 5000;
     bool has_scans = bl_conv_int_field(L, job, "scans", pre, 1, LLONG_MAX, &v);
@@ -287,3 +286,10 @@ void bl_conv_bench(lua_State *L, int job, bl_scenario_t *sc, const char *pre) {
     lua_pop(L, 1);
     convert_performance(L, job, b, pre);
 }
+
+static void free_settings(void *settings) {
+    bl_detector_bench_free_contents(settings);
+    free(settings);
+}
+
+const bl_scenario_kind_t bl_detector_bench_kind = {"detector_bench", convert, free_settings};

@@ -545,7 +545,7 @@ static int metrics(metrics_ctx_t *c, unsigned threads, bl_error_t *err) {
 
 int bl_risk_metrics_compute(bl_risk_result_t *r, const bl_risk_baseline_t *baseline,
                             unsigned threads, bl_error_t *err) {
-    const bl_risk_validation_t *v = r->scenario->risk;
+    const bl_risk_validation_t *v = bl_risk_validation_of(r->scenario);
     metrics_ctx_t c;
     memset(&c, 0, sizeof c);
     c.r = r;
@@ -630,7 +630,7 @@ static char *json_list(const double *x, const char *const *s, size_t n, size_t s
 }
 
 static int root_attributes(bl_results_writer_t *w, const bl_risk_result_t *res, bl_error_t *err) {
-    const bl_risk_validation_t *v = res->scenario->risk;
+    const bl_risk_validation_t *v = bl_risk_validation_of(res->scenario);
     const char **labels = calloc(res->n_models + 1, sizeof *labels);
     if (labels == NULL)
         return bl_error_set(err, BL_ENOMEM, "out of memory");
@@ -685,7 +685,7 @@ static int write_truth(bl_results_writer_t *w, const bl_risk_result_t *res, bl_e
 
 int bl_risk_results_write(bl_results_writer_t *w, const bl_run_t *run, const bl_risk_result_t *res,
                           bl_error_t *err) {
-    if (res == NULL || res->scenario == NULL || res->scenario->risk == NULL)
+    if (res == NULL || res->scenario == NULL || bl_risk_validation_of(res->scenario) == NULL)
         return bl_error_set(err, BL_EINVAL, "results: no risk_validation results to write");
     size_t nm = res->n_models;
     /* Root attributes plugin_risk_id for the first, plugin_risk2_id... after. */

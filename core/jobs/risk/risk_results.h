@@ -17,11 +17,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "base/error.h"
 #include "results/results.h"
 #include "results/results_schema.h"
 #include "stats/risk_metrics.h"
+
+struct cJSON;
 
 struct bl_risk_result;
 
@@ -127,7 +130,7 @@ struct bl_risk_baseline;
 
 /*
  * Compute every model's figures from what the runner kept in r (scores and
- * truth of r->n evaluated declarations; r->scenario->risk for weekly_rate
+ * truth of r->n evaluated declarations; bl_risk_validation_of(r->scenario) for weekly_rate
  * and bootstrap): the ranking (order), at_rate, summary, reliability,
  * breakdown tables and weekly simulation, then the comparisons of every
  * pair of models and, with baseline (may be NULL; its scores are for the
@@ -165,5 +168,10 @@ typedef struct bl_risk_baseline {
  */
 int bl_risk_baseline_read(const char *path, bl_risk_baseline_t *out, bl_error_t *err);
 void bl_risk_baseline_fini(bl_risk_baseline_t *b);
+
+/* The risk_validation part of a run summary (results/summary.h: bl_summary_part_fn
+ * without the job name) and its text (risk_summary.c). */
+int bl_risk_summary_json(int64_t file, const char *fname, struct cJSON *o, bl_error_t *err);
+void bl_risk_summary_text(const struct cJSON *summary, FILE *fp);
 
 #endif

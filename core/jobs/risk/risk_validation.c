@@ -237,7 +237,7 @@ static int find_breakdown(source_t *s, const bl_risk_validation_t *v, bl_error_t
 }
 
 static int open_generator(source_t *s, const bl_scenario_t *sc, uint32_t batch, bl_error_t *err) {
-    const bl_risk_validation_t *v = sc->risk;
+    const bl_risk_validation_t *v = bl_risk_validation_of(sc);
     int rc = bl_declaration_gen_new(&v->generator, sc->seed, 0, &s->gen, err);
     if (rc != 0) {
         bl_error_prefix(err, "risk_validation generator");
@@ -272,7 +272,7 @@ static int csv_extra(bl_csv_column_t *cols, size_t *n, const char *name, int typ
 }
 
 static int open_csv(source_t *s, const bl_scenario_t *sc, bl_error_t *err) {
-    const bl_risk_validation_t *v = sc->risk;
+    const bl_risk_validation_t *v = bl_risk_validation_of(sc);
     if (v->label_column == NULL)
         return bl_error_set(err, BL_EINVAL,
                             "risk_validation: CSV %s needs label_column = the column of truth "
@@ -338,7 +338,7 @@ out:
 
 static int source_open(source_t *s, const bl_scenario_t *sc, uint32_t batch, bl_error_t *err) {
     memset(s, 0, sizeof *s);
-    const bl_risk_validation_t *v = sc->risk;
+    const bl_risk_validation_t *v = bl_risk_validation_of(sc);
     int rc = v->csv_path ? open_csv(s, sc, err) : open_generator(s, sc, batch, err);
     if (rc == 0)
         rc = find_breakdown(s, v, err);
@@ -504,7 +504,7 @@ out:
 /* ------------------------------------------------------------------ models */
 
 static int load_models(bl_risk_result_t *r, const bl_scenario_t *sc, bl_error_t *err) {
-    const bl_risk_validation_t *v = sc->risk;
+    const bl_risk_validation_t *v = bl_risk_validation_of(sc);
     char *base = bl_path_dir(sc->path ? sc->path : ".");
     int rc = 0;
     for (size_t m = 0; m < v->n_models && rc == 0; m++) {
@@ -631,7 +631,7 @@ typedef struct stream_state {
 
 static int stream(bl_risk_result_t *r, const bl_scenario_t *sc, unsigned threads,
                   bl_progress_t *progress, bl_error_t *err) {
-    const bl_risk_validation_t *v = sc->risk;
+    const bl_risk_validation_t *v = bl_risk_validation_of(sc);
     uint32_t batch = v->batch ? v->batch : DEFAULT_BATCH;
     size_t nm = r->n_models, cap = 0;
     source_t src;
@@ -694,7 +694,7 @@ static int stream(bl_risk_result_t *r, const bl_scenario_t *sc, unsigned threads
         for (size_t i = 0; i < n && rc == 0; i++) {
             row_truth_t t;
             uint64_t record = r->n_read + i;
-            rc = row_truth(&src, sc->risk, i, record, &t, err);
+            rc = row_truth(&src, bl_risk_validation_of(sc), i, record, &t, err);
             if (rc != 0 || !t.labelled)
                 continue;
             size_t j = r->n++;
@@ -735,7 +735,7 @@ static int stream(bl_risk_result_t *r, const bl_scenario_t *sc, unsigned threads
     }
     if (rc == 0 && src.csv != NULL && bl_csv_skipped(src.csv) > 0)
         fprintf(stderr, "borderlab: %s: %" PRIu64 " bad rows skipped (on_bad_row = \"skip\")\n",
-                sc->risk->csv_path, bl_csv_skipped(src.csv));
+                bl_risk_validation_of(sc)->csv_path, bl_csv_skipped(src.csv));
     if (rc == 0)
         rc = digest(r, src.origin, err);
 out:
@@ -832,7 +832,7 @@ void bl_risk_gate_failures(const bl_risk_result_t *r, char *buf, size_t size) {
 /* ------------------------------------------------------------------ the job */
 
 static int setup(bl_risk_result_t *r, const bl_scenario_t *sc, bl_error_t *err) {
-    const bl_risk_validation_t *v = sc->risk;
+    const bl_risk_validation_t *v = bl_risk_validation_of(sc);
     r->scenario = sc;
     snprintf(r->source, sizeof r->source, "%s", v->csv_path ? v->csv_path : "generator");
     if (v->n_rates > BL_RISK_MAX_RATES)
@@ -874,11 +874,11 @@ static int setup(bl_risk_result_t *r, const bl_scenario_t *sc, bl_error_t *err) 
 int bl_risk_validation_run(const bl_scenario_t *sc, unsigned threads, bl_progress_t *progress,
                            bl_risk_result_t *out, bl_error_t *err) {
     memset(out, 0, sizeof *out);
-    if (sc == NULL || sc->risk == NULL || sc->risk->n_models == 0)
+    if (sc == NULL || bl_risk_validation_of(sc) == NULL || bl_risk_validation_of(sc)->n_models == 0)
         return bl_error_set(err, BL_EINVAL,
                             "risk_validation: the scenario names no models: give models = "
                             "{bl.plugin{\"logistic\", model = \"model.json\"}}");
-    const bl_risk_validation_t *v = sc->risk;
+    const bl_risk_validation_t *v = bl_risk_validation_of(sc);
     bl_risk_baseline_t base;
     memset(&base, 0, sizeof base);
     if (threads == 0)

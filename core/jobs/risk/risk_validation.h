@@ -98,7 +98,7 @@
 #include <stdint.h>
 
 #include "gen/declaration_gen.h"
-#include "engine/engine.h"
+#include "base/progress.h"
 #include "base/error.h"
 #include "plugin/loader.h"
 #include "jobs/risk/risk_results.h"
@@ -199,7 +199,7 @@ typedef struct bl_risk_result {
 } bl_risk_result_t;
 
 /*
- * Run the risk_validation job of sc (sc->risk must be set): load every
+ * Run the risk_validation job of sc (bl_risk_validation_of(sc) must be set): load every
  * model (specs relative to the scenario's folder; a refusal names the file
  * and the reason), stream the declarations (generated from sc->seed, or
  * read from the CSV) in batches of risk->batch, score every batch with
@@ -226,5 +226,17 @@ void bl_risk_result_fini(bl_risk_result_t *r); /* zeroed struct is fine */
  * is 0.807 short of 0.99", joined by newlines into buf (truncated with a
  * closing "... and N more" line when it does not fit). */
 void bl_risk_gate_failures(const bl_risk_result_t *r, char *buf, size_t size);
+
+/* The risk_validation job in the scenario language: bl.risk_validation{...}
+ * (scenario_risk.c); its settings are a bl_risk_validation_t. */
+extern const struct bl_scenario_kind bl_risk_validation_kind;
+
+/* The settings of a risk_validation scenario (borrowed). */
+static inline bl_risk_validation_t *bl_risk_validation_of(const bl_scenario_t *sc) {
+    return (bl_risk_validation_t *)sc->settings;
+}
+
+/* The risk_validation job's row of the job table (run/run.h; risk_job.c). */
+extern const struct bl_job bl_job_risk_validation;
 
 #endif

@@ -597,11 +597,10 @@ static void convert_gate(lua_State *L, int job, bl_risk_validation_t *v, const c
 
 /* ------------------------------------------------------------ the job */
 
-void bl_conv_risk(lua_State *L, int job, bl_scenario_t *sc, const char *pre) {
-    sc->job = BL_JOB_RISK_VALIDATION;
+static void convert(lua_State *L, int job, bl_scenario_t *sc, const char *pre) {
     sc->replications = 1;
     bl_risk_validation_t *v = bl_conv_alloc(L, 1, sizeof *v);
-    sc->risk = v;
+    sc->settings = v;
     bl_declaration_gen_config_default(&v->generator);
 
     int type = bl_conv_field(L, job, "declarations");
@@ -639,3 +638,10 @@ void bl_conv_risk(lua_State *L, int job, bl_scenario_t *sc, const char *pre) {
         v->bootstrap = (unsigned)n;
     convert_gate(L, job, v, pre);
 }
+
+static void free_settings(void *settings) {
+    bl_risk_validation_free_contents(settings);
+    free(settings);
+}
+
+const bl_scenario_kind_t bl_risk_validation_kind = {"risk_validation", convert, free_settings};

@@ -122,11 +122,10 @@ static void convert_mix(lua_State *L, int job, bl_store_soak_t *s, const char *j
     lua_pop(L, 1);
 }
 
-void bl_conv_soak(lua_State *L, int job, bl_scenario_t *sc, const char *pre) {
-    sc->job = BL_JOB_STORE_SOAK;
+static void convert(lua_State *L, int job, bl_scenario_t *sc, const char *pre) {
     sc->replications = 1;
     bl_store_soak_t *s = bl_conv_alloc(L, 1, sizeof *s);
-    sc->soak = s;
+    sc->settings = s;
     bl_store_soak_defaults(s);
 
     if (bl_conv_field(L, job, "store") != LUA_TNIL)
@@ -163,3 +162,10 @@ void bl_conv_soak(lua_State *L, int job, bl_scenario_t *sc, const char *pre) {
     if (policy != NULL && (s->policy = bl_storage_policy_parse(policy)) == 0)
         bl_conv_fail(L, "%s: policy '%s' is not first_fit, best_fit or by_class", pre, policy);
 }
+
+static void free_settings(void *settings) {
+    bl_store_soak_free_contents(settings);
+    free(settings);
+}
+
+const bl_scenario_kind_t bl_store_soak_kind = {"store_soak", convert, free_settings};

@@ -68,7 +68,7 @@ static double q_or_nan(const bl_histogram_t *h, double q) {
 
 int bl_soak_results_write(bl_results_writer_t *w, const bl_run_t *run, const bl_soak_result_t *res,
                           bl_error_t *err) {
-    const bl_store_soak_t *cfg = res->scenario->soak;
+    const bl_store_soak_t *cfg = bl_store_soak_of(res->scenario);
     uint64_t calls = 0, errors = 0;
     for (int v = 0; v < BL_SOAK_VERBS; v++) {
         calls += res->verbs[v].ops;

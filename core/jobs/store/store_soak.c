@@ -397,7 +397,7 @@ static void *client_main(void *arg) {
 /* ------------------------------------------------------------------ run */
 
 static int load_store(const bl_scenario_t *sc, bl_soak_result_t *res, bl_error_t *err) {
-    const bl_plugin_ref_t *ref = &sc->soak->store;
+    const bl_plugin_ref_t *ref = &bl_store_soak_of(sc)->store;
     char *base = bl_path_dir(sc->path ? sc->path : ".");
     char *path = bl_plugin_resolve(ref->spec ? ref->spec : "", BL_KIND_STORE, base, err);
     free(base);
@@ -415,7 +415,7 @@ static int load_store(const bl_scenario_t *sc, bl_soak_result_t *res, bl_error_t
 int bl_store_soak_run(const bl_scenario_t *sc, unsigned threads, bl_progress_t *progress,
                       bl_soak_result_t *res, bl_error_t *err) {
     (void)threads; /* the job's own clients= decides its threads */
-    const bl_store_soak_t *cfg = sc->soak;
+    const bl_store_soak_t *cfg = bl_store_soak_of(sc);
     res->scenario = sc;
     if (cfg == NULL || cfg->clients == 0)
         return bl_error_set(err, BL_EINVAL, "%s: a store_soak without its settings",

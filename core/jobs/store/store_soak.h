@@ -45,13 +45,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
-#include "engine/engine.h"
+#include "base/progress.h"
 #include "base/error.h"
 #include "stats/histogram.h"
 #include "plugin/loader.h"
 #include "scenario/scenario.h"
 #include "jobs/store/storage.h"
+
+struct cJSON;
 
 /* The verbs measured, in /store/verbs order; the mix covers all but sync. */
 enum {
@@ -109,7 +112,7 @@ typedef struct bl_soak_result {
     bl_histogram_t retrieve_time; /* simulated seconds */
 } bl_soak_result_t;
 
-/* Run sc->soak (progress counts operations) into *res (zeroed by the
+/* Run bl_store_soak_of(sc) (progress counts operations) into *res (zeroed by the
  * caller; release with bl_soak_result_fini, also on failure).  Returns 0,
  * BL_EINVAL, BL_ENOMEM, BL_EPLUGIN (create failed; the message names the
  * plugin), or the loader's codes. */
@@ -146,5 +149,22 @@ typedef struct bl_soak_summary_row {
 struct bl_results_table;
 extern const struct bl_results_table bl_soak_verbs_table;   /* bl_soak_verb_row_t */
 extern const struct bl_results_table bl_soak_summary_table; /* bl_soak_summary_row_t */
+
+/* The store_soak job in the scenario language: bl.store_soak{...}
+ * (scenario_soak.c); its settings are a bl_store_soak_t. */
+extern const struct bl_scenario_kind bl_store_soak_kind;
+
+/* The settings of a store_soak scenario (borrowed). */
+static inline bl_store_soak_t *bl_store_soak_of(const bl_scenario_t *sc) {
+    return (bl_store_soak_t *)sc->settings;
+}
+
+/* The store_soak part of a run summary (results/summary.h: bl_summary_part_fn
+ * without the job name) and its text (soak_summary.c). */
+int bl_soak_summary_json(int64_t file, const char *fname, struct cJSON *o, bl_error_t *err);
+void bl_soak_summary_text(const struct cJSON *summary, FILE *fp);
+
+/* The store_soak job's row of the job table (run/run.h; store_job.c). */
+extern const struct bl_job bl_job_store_soak;
 
 #endif

@@ -8,6 +8,7 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
+#include "scenario/fields.h"
 #include "stats/dist.h"
 #include "scenario/prelude.h"
 #include "data/scan.h"
@@ -54,6 +55,29 @@ static int core_threats(lua_State *L) {
         lua_rawseti(L, -2, (lua_Integer)c);
     }
     return 1;
+}
+
+/* ------------------------------------------------------------ field tables */
+
+/* core.fields(ctor) -> {names}, open: the fields a constructor takes, from
+ * the one table the C converter reads through too (fields.h), and whether
+ * it takes keys beyond them.  An unknown constructor is the library's own
+ * mistake. */
+static int core_fields(lua_State *L) {
+    const char *name = luaL_checkstring(L, 1);
+    const bl_ctor_t *c = bl_ctor_find(bl_lua_ctx(L)->opts->kinds, name);
+    if (c == NULL)
+        return luaL_error(L, "core.fields: no field table for '%s' (scenario/fields.h)", name);
+    lua_newtable(L);
+    lua_Integer n = 0;
+    const bl_field_t *lists[] = {c->shared, c->fields};
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; lists[k] != NULL && lists[k][i].name != NULL; i++) {
+            lua_pushstring(L, lists[k][i].name);
+            lua_rawseti(L, -2, ++n);
+        }
+    lua_pushboolean(L, c->open);
+    return 2;
 }
 
 /* ------------------------------------------------------------ distributions */
@@ -583,6 +607,7 @@ void bl_lua_push_sandbox(lua_State *L) { lua_rawgetp(L, LUA_REGISTRYINDEX, &env_
 static const luaL_Reg core_funcs[] = {
     {"where", core_where},
     {"threats", core_threats},
+    {"fields", core_fields},
     {"dist", core_dist},
     {"empirical", core_empirical},
     {"parameter", core_parameter},

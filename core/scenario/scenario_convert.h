@@ -42,6 +42,9 @@ typedef struct bl_scenario_kind {
     void (*convert)(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
     /* Release sc->settings (NULL when the job keeps none). */
     void (*free_settings)(void *settings);
+    /* The constructors the job adds to the language (its own first, then
+     * those it takes inside), NULL-ended: their field tables (fields.h). */
+    const struct bl_ctor *const *ctors;
 } bl_scenario_kind_t;
 
 /* Raise the formatted message as a Lua error; does not return. */

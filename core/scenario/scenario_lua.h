@@ -20,6 +20,8 @@
 #include "scenario/scenario.h"
 
 struct bl_scenario_kind;
+struct bl_ctor;
+struct bl_field;
 
 typedef struct bl_scenario_options {
     /* The jobs a script may return, NULL-ended (jobs/jobs.h has them all);
@@ -30,6 +32,10 @@ typedef struct bl_scenario_options {
     const char *const *set_values;
     bool has_seed; /* --seed given: overrides the scenario's seed */
     uint64_t seed;
+    /* Called for every field a converter reads (NULL: none); the test that
+     * the Lua allow-lists and the C readers agree counts them (fields.h). */
+    void (*on_read)(void *ud, const struct bl_ctor *ctor, const struct bl_field *field);
+    void *on_read_ud;
 } bl_scenario_options_t;
 
 /*

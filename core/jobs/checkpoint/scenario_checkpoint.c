@@ -6,6 +6,8 @@
  * patience and routes.  Classes, arrivals and populations are
  * scenario_classes.c's.  Runs inside the loader's protected call (see
  * scenario_convert.h): a bad value raises an error naming file:line.
+ * Every field is read through its constructor's table
+ * (checkpoint_fields.c), which holds its default and its doc.
  */
 #include <limits.h>
 #include <math.h>
@@ -16,6 +18,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include "jobs/checkpoint/checkpoint_fields.h"
 #include "jobs/checkpoint/checkpoint_run.h"
 #include "jobs/checkpoint/scenario_checkpoint_internal.h"
 
@@ -48,20 +51,26 @@ int bl_conv_target(lua_State *L, const bl_scenario_t *sc, const char *pre, const
                         name, lua_tostring(L, -1));
 }
 
-/* A target field: a station name or "exit"; def when absent (< -1: required). */
-static int target_field(lua_State *L, int t, const bl_scenario_t *sc, const char *pre,
-                        const char *name, int def) {
-    int type = bl_conv_field(L, t, name);
-    if (type == LUA_TNIL && def >= BL_EXIT) {
-        lua_pop(L, 1);
-        return def;
-    }
+/* A target field: a station name or "exit" (the index, or BL_EXIT). */
+static int read_target(const bl_fields_t *f, const bl_scenario_t *sc, const char *name) {
+    int type = bl_push(f, name);
     if (type != LUA_TSTRING)
-        bl_conv_fail(L, "%s: %s must be a station name or 'exit' (got %s)", pre, name,
-                     type == LUA_TNIL ? "nothing" : bl_conv_show(L, -1));
-    int i = bl_conv_target(L, sc, pre, name, lua_tostring(L, -1));
-    lua_pop(L, 1);
+        bl_conv_fail(f->L, "%s: %s must be a station name or 'exit' (got %s)", f->pre, name,
+                     type == LUA_TNIL ? "nothing" : bl_conv_show(f->L, -1));
+    int i = bl_conv_target(f->L, sc, f->pre, name, lua_tostring(f->L, -1));
+    lua_pop(f->L, 1);
     return i;
+}
+
+/* A required target. */
+static int check_target(const bl_fields_t *f, const bl_scenario_t *sc, const char *name) {
+    return read_target(f, sc, name);
+}
+
+/* An optional target; def when absent (the following station: where a
+ * station sits is the table's "the following station" default). */
+static int opt_target(const bl_fields_t *f, const bl_scenario_t *sc, const char *name, int def) {
+    return bl_has(f, name) ? read_target(f, sc, name) : def;
 }
 
 /* Push "foot, car" (the class names). */
@@ -122,15 +131,13 @@ static void route_class(lua_State *L, int rt, const bl_scenario_t *sc, const cha
     /* scratch owned by the Lua state, so a raise below leaks nothing */
     bool *given = lua_newuserdatauv(L, n > 0 ? n : 1, 0);
     memset(given, 0, n > 0 ? n : 1);
-    int dflt = def;
-    bool has_default = false;
-    if (bl_conv_field(L, rt, "default") != LUA_TNIL) {
-        if (lua_type(L, -1) != LUA_TSTRING)
-            bl_conv_fail(L, "%s: default must be a station name or 'exit' (got %s)", pre,
-                         bl_conv_show(L, -1));
-        has_default = true;
-    }
-    lua_pop(L, 1);
+    bl_fields_t f = bl_fields(L, rt, &bl_by_class_ctor, pre);
+    bool has_default = bl_has(&f, "default");
+    if (has_default && bl_push(&f, "default") != LUA_TSTRING)
+        bl_conv_fail(L, "%s: default must be a station name or 'exit' (got %s)", pre,
+                     bl_conv_show(L, -1));
+    if (has_default)
+        lua_pop(L, 1);
     bl_conv_field(L, rt, "map");
     int m = lua_gettop(L);
     lua_pushnil(L);
@@ -149,11 +156,7 @@ static void route_class(lua_State *L, int rt, const bl_scenario_t *sc, const cha
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
-    if (has_default) {
-        bl_conv_field(L, rt, "default");
-        dflt = bl_conv_target(L, sc, pre, "default", lua_tostring(L, -1));
-        lua_pop(L, 1);
-    }
+    int dflt = opt_target(&f, sc, "default", def);
     for (size_t c = 0; c < n; c++)
         if (!given[c])
             r->target[c] = dflt;
@@ -164,7 +167,8 @@ static void route_class(lua_State *L, int rt, const bl_scenario_t *sc, const cha
 static void route_attribute(lua_State *L, int rt, const bl_scenario_t *sc, int def, bl_route_t *r) {
     char pre[400];
     bl_conv_where(L, rt, "bl.by_attribute", pre, sizeof pre);
-    const char *name = bl_conv_str_field(L, rt, "attribute", pre);
+    bl_fields_t f = bl_fields(L, rt, &bl_by_attribute_ctor, pre);
+    const char *name = bl_opt_string(&f, "attribute");
     int a = -1;
     for (size_t i = 0; name != NULL && i < sc->n_attributes; i++)
         if (strcmp(sc->attributes[i], name) == 0)
@@ -176,17 +180,17 @@ static void route_attribute(lua_State *L, int rt, const bl_scenario_t *sc, int d
                                           : "none: declare them in bl.population{attributes=}");
     r->kind = BL_ROUTE_ATTRIBUTE;
     r->attribute = a;
-    if (!bl_conv_num_field(L, rt, "at_least", pre, &r->threshold))
-        bl_conv_fail(L, "%s: at_least= is required (the value from which yes= applies)", pre);
+    r->threshold = bl_check_number(&f, "at_least");
     r->target = bl_conv_alloc(L, 2, sizeof *r->target);
     r->n = 2;
-    r->target[0] = target_field(L, rt, sc, pre, "yes", -2);
-    r->target[1] = target_field(L, rt, sc, pre, "no", def);
+    r->target[0] = check_target(&f, sc, "yes");
+    r->target[1] = opt_target(&f, sc, "no", def);
 }
 
-static void convert_route(lua_State *L, int s, const bl_scenario_t *sc, const char *pre, int def,
-                          bl_route_t *r) {
-    int type = bl_conv_field(L, s, "next");
+static void convert_route(const bl_fields_t *st, const bl_scenario_t *sc, int def, bl_route_t *r) {
+    lua_State *L = st->L;
+    const char *pre = st->pre;
+    int type = bl_push(st, "next");
     int rt = lua_gettop(L);
     const char *tag = bl_conv_tag(L, rt);
     if (type == LUA_TNIL || type == LUA_TSTRING) {
@@ -228,8 +232,9 @@ static void convert_shifts(lua_State *L, int sh, bl_station_def_t *st) {
     char pre[400], what[460];
     bl_conv_where(L, sh, "bl.shifts", pre, sizeof pre);
     bl_schedule_t *s = &st->shifts;
-    s->period = 86400;
-    if (bl_conv_num_field(L, sh, "period", pre, &s->period) && !(s->period >= 0))
+    bl_fields_t sched = bl_fields(L, sh, &bl_shifts_ctor, pre);
+    s->period = bl_opt_number(&sched, "period");
+    if (!(s->period >= 0))
         bl_conv_fail(L, "%s: period must be >= 0 seconds (0: the schedule runs once; got %g)", pre,
                      s->period);
     bl_conv_field(L, sh, "list");
@@ -245,11 +250,10 @@ static void convert_shifts(lua_State *L, int sh, bl_station_def_t *st) {
         lua_rawgeti(L, list, (lua_Integer)i + 1);
         int e = lua_gettop(L);
         snprintf(what, sizeof what, "%s: shift %zu", pre, i + 1);
-        long long servers = -1;
-        if (!bl_conv_num_field(L, e, "from", what, &f->start) ||
-            !bl_conv_num_field(L, e, "to", what, &f->end) ||
-            !bl_conv_int_field(L, e, "servers", what, 0, 1000000, &servers))
-            bl_conv_fail(L, "%s: needs from=, to= and servers=", what);
+        bl_fields_t sf = bl_fields(L, e, &bl_shift_ctor, what);
+        f->start = bl_check_number(&sf, "from");
+        f->end = bl_check_number(&sf, "to");
+        long long servers = bl_check_integer(&sf, "servers", 0, 1000000);
         if (!(f->start >= 0 && f->start < f->end))
             bl_conv_fail(L, "%s: from must be >= 0 and before to (got from = %g, to = %g)", what,
                          f->start, f->end);
@@ -301,9 +305,11 @@ static void convert_shifts(lua_State *L, int sh, bl_station_def_t *st) {
     st->servers = top;
 }
 
-/* servers = n | bl.shifts{...}; risk checks default to 1. */
-static void convert_servers(lua_State *L, int s, bl_station_def_t *st, const char *pre) {
-    int type = bl_conv_field(L, s, "servers");
+/* servers = n | bl.shifts{...} (the table says whether it is required:
+ * a risk check has 1 unless told). */
+static void convert_servers(const bl_fields_t *f, bl_station_def_t *st) {
+    lua_State *L = f->L;
+    int type = bl_push(f, "servers");
     const char *tag = bl_conv_tag(L, -1);
     if (tag != NULL && strcmp(tag, "shifts") == 0) {
         convert_shifts(L, lua_gettop(L), st);
@@ -311,29 +317,23 @@ static void convert_servers(lua_State *L, int s, bl_station_def_t *st, const cha
         return;
     }
     lua_pop(L, 1);
-    long long servers = 0;
-    if (type == LUA_TNIL && st->kind == BL_STATION_RISK)
-        servers = 1; /* a risk check takes no time by default */
-    else if (type == LUA_TNIL)
-        bl_conv_fail(
-            L, "%s: servers= is required (officers, lanes or machines working in parallel)", pre);
-    else if (type == LUA_TTABLE)
-        bl_conv_fail(L, "%s: servers must be a number or bl.shifts{...} (got %s)", pre,
+    if (type == LUA_TTABLE)
+        bl_conv_fail(L, "%s: servers must be a number or bl.shifts{...} (got %s)", f->pre,
                      bl_conv_show(L, -1));
-    else
-        bl_conv_int_field(L, s, "servers", pre, 1, 1000000, &servers);
-    st->servers = (unsigned)servers;
+    st->servers = (unsigned)bl_opt_integer(f, "servers", 1, 1000000);
 }
 
-/* service = dist | {default = dist, <class> = dist, ...}. */
-static void convert_service(lua_State *L, int s, const bl_scenario_t *sc, bl_station_def_t *st,
-                            const char *pre) {
-    const double zero = 0;
-    const double *def = st->kind == BL_STATION_RISK ? &zero : NULL;
-    int type = bl_conv_field(L, s, "service");
+/* service = dist | {default = dist, <class> = dist, ...} (the table says
+ * whether it is required: a risk check takes no time unless told). */
+static void convert_service(const bl_fields_t *f, const bl_scenario_t *sc, bl_station_def_t *st) {
+    lua_State *L = f->L;
+    const char *pre = f->pre;
+    int type = bl_push(f, "service");
     if (type != LUA_TTABLE || bl_conv_tag(L, -1) != NULL) {
         lua_pop(L, 1);
-        bl_conv_dist_field(L, s, "service", pre, &st->service, def);
+        bl_opt_dist(f, "service", &st->service);
+        if (st->service.kind == 0)
+            bl_check_dist(f, "service", &st->service);
         return;
     }
     int t = lua_gettop(L);
@@ -363,12 +363,9 @@ static void convert_service(lua_State *L, int s, const bl_scenario_t *sc, bl_sta
         return;
     for (size_t c = 0; c < n; c++)
         if (st->service_by_class[c].kind == 0) {
-            if (def != NULL) {
-                bl_error_t e;
-                if (bl_dist_deterministic(&st->service, *def, &e) != 0)
-                    bl_conv_nomem(L);
+            /* the classes without their own take the table's default, when it has one */
+            if (bl_default_dist(f, "service", &st->service))
                 return;
-            }
             bl_conv_fail(L, "%s: service: no time for class '%s': give default = or %s =", pre,
                          sc->classes[c].name, sc->classes[c].name);
         }
@@ -379,18 +376,30 @@ static void convert_service(lua_State *L, int s, const bl_scenario_t *sc, bl_sta
 
 /* ------------------------------------------------------------ stations */
 
+/* The station constructors: the kind their objects carry, the station
+ * kind, and the field table each is read through. */
 static const struct {
-    const char *kind, *ctor;
+    const char *kind;
     int code;
-} kinds[] = {{"service", "bl.station", BL_STATION_SERVICE},
-             {"risk", "bl.risk_check", BL_STATION_RISK},
-             {"scan", "bl.scan", BL_STATION_SCAN},
-             {"search", "bl.search", BL_STATION_SEARCH},
-             {"review", "bl.review", BL_STATION_REVIEW}};
+    const bl_ctor_t *ctor;
+} kinds[] = {{"service", BL_STATION_SERVICE, &bl_station_ctor},
+             {"risk", BL_STATION_RISK, &bl_risk_check_ctor},
+             {"scan", BL_STATION_SCAN, &bl_scan_ctor},
+             {"search", BL_STATION_SEARCH, &bl_search_ctor},
+             {"review", BL_STATION_REVIEW, &bl_review_ctor}};
+
+/* The field table of a station kind. */
+static const bl_ctor_t *station_ctor(int code) {
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        if (kinds[k].code == code)
+            return kinds[k].ctor;
+    return &bl_station_ctor;
+}
 
 /* The stations' names, kinds and lines (routes and classes point at them). */
 static void station_names(lua_State *L, int job, bl_scenario_t *sc, const char *jpre) {
-    if (bl_conv_field(L, job, "stations") != LUA_TTABLE || lua_rawlen(L, -1) == 0)
+    bl_fields_t f = bl_fields(L, job, &bl_checkpoint_ctor, jpre);
+    if (bl_push(&f, "stations") != LUA_TTABLE || lua_rawlen(L, -1) == 0)
         bl_conv_fail(L,
                      "%s: stations= needs a list of at least one station, as in stations = "
                      "{bl.station{\"counter\", servers = 2, service = bl.exponential{mean = 60}}}",
@@ -411,16 +420,17 @@ static void station_names(lua_State *L, int job, bl_scenario_t *sc, const char *
                 jpre, i + 1, bl_conv_show(L, -1));
         char pre[300];
         bl_conv_where(L, -1, "station", pre, sizeof pre);
-        const char *name = bl_conv_str_field(L, lua_gettop(L), "name", pre);
         const char *kind = bl_conv_str_field(L, lua_gettop(L), "kind", pre);
+        for (size_t k = 0; kind != NULL && k < sizeof kinds / sizeof kinds[0]; k++)
+            if (strcmp(kind, kinds[k].kind) == 0)
+                st->kind = kinds[k].code;
+        bl_fields_t sf = bl_fields(L, -1, station_ctor(st->kind), pre);
+        const char *name = bl_opt_string(&sf, "name");
         if (name == NULL || kind == NULL || strcmp(name, "exit") == 0)
             bl_conv_fail(L, "%s: 'exit' is where entities leave: name the station otherwise", pre);
         if (station_index(sc, name) >= 0)
             bl_conv_fail(L, "%s '%s': a station with this name is already declared", pre, name);
         st->name = bl_conv_dup(L, name);
-        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
-            if (strcmp(kind, kinds[k].kind) == 0)
-                st->kind = kinds[k].code;
         bl_conv_field(L, -1, "_line");
         st->line = (int)lua_tointeger(L, -1);
         lua_pop(L, 2);
@@ -428,60 +438,62 @@ static void station_names(lua_State *L, int job, bl_scenario_t *sc, const char *
     lua_pop(L, 1);
 }
 
-static double unit_field(lua_State *L, int s, const char *name, const char *pre, double def) {
-    double v = def;
-    if (bl_conv_num_field(L, s, name, pre, &v) && !(v >= 0 && v <= 1))
-        bl_conv_fail(L, "%s: %s must be a probability from 0 to 1 (got %g)", pre, name, v);
+/* A probability from 0 to 1 (the table's default when absent). */
+static double opt_probability(const bl_fields_t *f, const char *name) {
+    double v = bl_opt_number(f, name);
+    if (!(v >= 0 && v <= 1))
+        bl_conv_fail(f->L, "%s: %s must be a probability from 0 to 1 (got %g)", f->pre, name, v);
     return v;
 }
 
 static void convert_station(lua_State *L, int s, bl_scenario_t *sc, size_t i) {
     bl_station_def_t *st = &sc->stations[i];
-    int def = i + 1 < sc->n_stations ? (int)i + 1 : BL_EXIT;
+    int def = i + 1 < sc->n_stations ? (int)i + 1 : BL_EXIT; /* the following station */
     char pre[400], what[200];
     snprintf(what, sizeof what, "station '%s'", st->name);
     bl_conv_where(L, s, what, pre, sizeof pre);
-    convert_servers(L, s, st, pre);
-    convert_service(L, s, sc, st, pre);
-    bool patient = bl_conv_dist_opt(L, s, "patience", pre, &st->patience);
-    st->on_renege = target_field(L, s, sc, pre, "reneged", BL_EXIT);
-    if (!patient && st->on_renege != BL_EXIT)
+    bl_fields_t f = bl_fields(L, s, station_ctor(st->kind), pre);
+    convert_servers(&f, st);
+    convert_service(&f, sc, st);
+    bl_opt_dist(&f, "patience", &st->patience);
+    st->on_renege = opt_target(&f, sc, "reneged", BL_EXIT);
+    if (st->patience.kind == 0 && st->on_renege != BL_EXIT)
         bl_conv_fail(L, "%s: reneged= says where impatient entities go: give patience= too", pre);
     switch (st->kind) {
     case BL_STATION_SERVICE:
-        convert_route(L, s, sc, pre, def, &st->next);
+        convert_route(&f, sc, def, &st->next);
         break;
     case BL_STATION_RISK:
-        if (bl_conv_num_field(L, s, "budget_per_hour", pre, &st->budget_per_hour) &&
-            !(st->budget_per_hour >= 0))
+        st->budget_per_hour = bl_opt_number(&f, "budget_per_hour");
+        if (!(st->budget_per_hour >= 0))
             bl_conv_fail(L, "%s: budget_per_hour must be >= 0 (got %g)", pre, st->budget_per_hour);
-        if (!bl_conv_num_field(L, s, "threshold", pre, &st->threshold) &&
-            !(st->budget_per_hour > 0))
+        if (bl_has(&f, "threshold"))
+            st->threshold = bl_check_number(&f, "threshold");
+        else if (!(st->budget_per_hour > 0))
             bl_conv_fail(L,
                          "%s: threshold= is required (a risk score from 0 to 1), or "
                          "budget_per_hour= (the riskiest k an hour)",
                          pre);
-        st->on_yes = target_field(L, s, sc, pre, "selected", -2);
-        st->on_no = target_field(L, s, sc, pre, "otherwise", def);
+        st->on_yes = check_target(&f, sc, "selected");
+        st->on_no = opt_target(&f, sc, "otherwise", def);
         break;
     case BL_STATION_SCAN:
-        if (!bl_conv_num_field(L, s, "threshold", pre, &st->threshold))
-            st->threshold = 0.5;
-        st->on_yes = target_field(L, s, sc, pre, "alarm", -2);
-        st->on_no = target_field(L, s, sc, pre, "clear", def);
+        st->threshold = bl_opt_number(&f, "threshold");
+        st->on_yes = check_target(&f, sc, "alarm");
+        st->on_no = opt_target(&f, sc, "clear", def);
         break;
     case BL_STATION_SEARCH:
-        if (!bl_conv_num_field(L, s, "find_probability", pre, &st->find_probability) ||
-            st->find_probability < 0 || st->find_probability > 1)
+        st->find_probability = bl_check_number(&f, "find_probability");
+        if (st->find_probability < 0 || st->find_probability > 1)
             bl_conv_fail(L, "%s: find_probability= is required, from 0 to 1", pre);
-        st->on_yes = target_field(L, s, sc, pre, "found", def);
-        st->on_no = target_field(L, s, sc, pre, "not_found", def);
+        st->on_yes = opt_target(&f, sc, "found", def);
+        st->on_no = opt_target(&f, sc, "not_found", def);
         break;
     case BL_STATION_REVIEW:
-        st->confirm_carrier = unit_field(L, s, "confirm_carrier", pre, 1);
-        st->confirm_clean = unit_field(L, s, "confirm_clean", pre, 0);
-        st->on_yes = target_field(L, s, sc, pre, "confirmed", def);
-        st->on_no = target_field(L, s, sc, pre, "overridden", def);
+        st->confirm_carrier = opt_probability(&f, "confirm_carrier");
+        st->confirm_clean = opt_probability(&f, "confirm_clean");
+        st->on_yes = opt_target(&f, sc, "confirmed", def);
+        st->on_no = opt_target(&f, sc, "overridden", def);
         break;
     default:
         bl_conv_fail(L, "%s: unknown station kind", pre);
@@ -504,8 +516,9 @@ static void convert_station(lua_State *L, int s, bl_scenario_t *sc, size_t i) {
                 needs[k].ctor, needs[k].what, bl_role_name(needs[k].role));
 }
 
-static void convert_stations(lua_State *L, int job, bl_scenario_t *sc) {
-    bl_conv_field(L, job, "stations");
+static void convert_stations(const bl_fields_t *job, bl_scenario_t *sc) {
+    lua_State *L = job->L;
+    bl_push(job, "stations");
     int list = lua_gettop(L);
     for (size_t i = 0; i < sc->n_stations; i++) {
         lua_rawgeti(L, list, (lua_Integer)i + 1);
@@ -517,17 +530,21 @@ static void convert_stations(lua_State *L, int job, bl_scenario_t *sc) {
 
 /* ------------------------------------------------------------ the job */
 
-static void convert_plugins(lua_State *L, int job, bl_scenario_t *sc, const char *jpre) {
-    if (bl_conv_field(L, job, "plugins") == LUA_TNIL) {
+/* plugins = {detector = bl.plugin{...}, risk = ..., store = ...}. */
+static void convert_plugins(const bl_fields_t *job, bl_scenario_t *sc) {
+    lua_State *L = job->L;
+    if (bl_push(job, "plugins") == LUA_TNIL) {
         lua_pop(L, 1);
         return;
     }
-    int t = lua_gettop(L);
+    char what[360];
+    snprintf(what, sizeof what, "%s: plugins", job->pre);
+    bl_fields_t f = bl_fields(L, -1, &bl_checkpoint_plugins_ctor, what);
     for (int role = 0; role < BL_ROLE_COUNT; role++) {
-        if (bl_conv_field(L, t, bl_role_name(role)) != LUA_TNIL) {
-            char what[64];
-            snprintf(what, sizeof what, "plugins.%s", bl_role_name(role));
-            bl_conv_plugin_ref(L, -1, &sc->plugins[role], jpre, what);
+        if (bl_push(&f, bl_role_name(role)) != LUA_TNIL) {
+            char field[64];
+            snprintf(field, sizeof field, "plugins.%s", bl_role_name(role));
+            bl_conv_plugin_ref(L, -1, &sc->plugins[role], job->pre, field);
         }
         lua_pop(L, 1);
     }
@@ -535,45 +552,47 @@ static void convert_plugins(lua_State *L, int job, bl_scenario_t *sc, const char
 }
 
 /* surrogate = bl.surrogate{results = "xray.h5", detector = "...", latency = true}. */
-static void convert_surrogate(lua_State *L, int job, bl_scenario_t *sc, const char *jpre) {
-    if (bl_conv_field(L, job, "surrogate") == LUA_TNIL) {
+static void convert_surrogate(const bl_fields_t *job, bl_scenario_t *sc) {
+    lua_State *L = job->L;
+    if (bl_push(job, "surrogate") == LUA_TNIL) {
         lua_pop(L, 1);
         return;
     }
     int t = lua_gettop(L);
     const char *tag = bl_conv_tag(L, t);
     if (tag == NULL || strcmp(tag, "surrogate") != 0)
-        bl_conv_fail(L, "%s: surrogate must be bl.surrogate{results = \"bench.h5\"} (got %s)", jpre,
-                     bl_conv_show(L, t));
+        bl_conv_fail(L, "%s: surrogate must be bl.surrogate{results = \"bench.h5\"} (got %s)",
+                     job->pre, bl_conv_show(L, t));
     char pre[300];
     bl_conv_where(L, t, "bl.surrogate", pre, sizeof pre);
-    const char *results = bl_conv_str_field(L, t, "results", pre);
-    if (results == NULL || results[0] == '\0')
+    bl_fields_t f = bl_fields(L, t, &bl_surrogate_ctor, pre);
+    const char *results = bl_check_string(&f, "results");
+    if (results[0] == '\0')
         bl_conv_fail(L, "%s: results= is required: a detector_bench results file", pre);
     sc->surrogate.path = bl_conv_path(L, sc->path, results);
-    const char *det = bl_conv_str_field(L, t, "detector", pre);
+    const char *det = bl_opt_string(&f, "detector");
     if (det != NULL)
         sc->surrogate.detector = bl_conv_dup(L, det);
-    sc->surrogate.latency = bl_conv_bool_field(L, t, "latency", pre, true);
+    sc->surrogate.latency = bl_opt_boolean(&f, "latency");
     lua_pop(L, 1);
 }
 
 /* replications = n | bl.sequential{...}. */
-static void convert_replications(lua_State *L, int job, bl_scenario_t *sc, const char *jpre) {
-    bl_conv_field(L, job, "replications");
+static void convert_replications(const bl_fields_t *job, bl_scenario_t *sc) {
+    lua_State *L = job->L;
+    bl_push(job, "replications");
     int t = lua_gettop(L);
     const char *tag = bl_conv_tag(L, t);
     if (tag == NULL || strcmp(tag, "sequential") != 0) {
         lua_pop(L, 1);
-        long long v = 1;
-        bl_conv_int_field(L, job, "replications", jpre, 1, 1000000, &v);
-        sc->replications = (unsigned)v;
+        sc->replications = (unsigned)bl_opt_integer(job, "replications", 1, 1000000);
         return;
     }
     bl_sequential_t *q = &sc->sequential;
     char pre[300];
     bl_conv_where(L, t, "bl.sequential", pre, sizeof pre);
-    const char *metric = bl_conv_str_field(L, t, "metric", pre);
+    bl_fields_t f = bl_fields(L, t, &bl_sequential_ctor, pre);
+    const char *metric = bl_opt_string(&f, "metric");
     if (metric == NULL || metric[0] == '\0')
         bl_conv_fail(L,
                      "%s: metric= is required, such as \"sojourn_mean\" or "
@@ -581,23 +600,20 @@ static void convert_replications(lua_State *L, int job, bl_scenario_t *sc, const
                      pre);
     q->metric = bl_conv_dup(L, metric);
     q->enabled = true;
-    double hw = 0, rel = 0;
-    bool has_hw = bl_conv_num_field(L, t, "half_width", pre, &hw);
-    bool has_rel = bl_conv_num_field(L, t, "relative", pre, &rel);
+    bool has_hw = bl_has(&f, "half_width"), has_rel = bl_has(&f, "relative");
     if (has_hw == has_rel)
         bl_conv_fail(L,
                      "%s: give half_width= (in the metric's unit) or relative= (a share of the "
                      "mean), exactly one",
                      pre);
-    if (!((has_hw ? hw : rel) > 0))
-        bl_conv_fail(L, "%s: %s must be > 0 (got %g)", pre, has_hw ? "half_width" : "relative",
-                     has_hw ? hw : rel);
+    double v = bl_check_number(&f, has_hw ? "half_width" : "relative");
+    if (!(v > 0))
+        bl_conv_fail(L, "%s: %s must be > 0 (got %g)", pre, has_hw ? "half_width" : "relative", v);
     q->relative = has_rel;
-    q->half_width = has_hw ? hw : rel;
-    long long mn = 5, mx = 100, batch = 2;
-    bl_conv_int_field(L, t, "min", pre, 2, 1000000, &mn);
-    bl_conv_int_field(L, t, "max", pre, 2, 1000000, &mx);
-    bl_conv_int_field(L, t, "batch", pre, 1, 1000000, &batch);
+    q->half_width = v;
+    long long mn = bl_opt_integer(&f, "min", 2, 1000000);
+    long long mx = bl_opt_integer(&f, "max", 2, 1000000);
+    long long batch = bl_opt_integer(&f, "batch", 1, 1000000);
     if (mn > mx)
         bl_conv_fail(L, "%s: min = %lld is more than max = %lld", pre, mn, mx);
     q->min_replications = (unsigned)mn;
@@ -608,67 +624,81 @@ static void convert_replications(lua_State *L, int job, bl_scenario_t *sc, const
 }
 
 /* A metric naming a station ("wait_mean:xray") must name one. */
-static void check_metric_station(lua_State *L, int job, const bl_scenario_t *sc) {
+static void check_metric_station(const bl_fields_t *job, const bl_scenario_t *sc) {
     const char *m = sc->sequential.metric;
     const char *colon = m != NULL ? strchr(m, ':') : NULL;
     if (colon == NULL)
         return;
-    bl_conv_field(L, job, "replications");
+    bl_push(job, "replications");
     char pre[300];
-    bl_conv_where(L, -1, "bl.sequential", pre, sizeof pre);
-    bl_conv_target(L, sc, pre, "metric", colon + 1);
+    bl_conv_where(job->L, -1, "bl.sequential", pre, sizeof pre);
+    bl_conv_target(job->L, sc, pre, "metric", colon + 1);
+    lua_pop(job->L, 1);
+}
+
+/* warmup = {time = ...} | {entities = ...}. */
+static void convert_warmup(const bl_fields_t *job, bl_scenario_t *sc) {
+    lua_State *L = job->L;
+    if (bl_push(job, "warmup") == LUA_TTABLE) {
+        char what[360];
+        snprintf(what, sizeof what, "%s: warmup", job->pre);
+        bl_fields_t f = bl_fields(L, -1, &bl_checkpoint_warmup_ctor, what);
+        sc->warmup_time = bl_opt_number(&f, "time");
+        if (sc->warmup_time < 0)
+            bl_conv_fail(L, "%s: time must be >= 0", what);
+        sc->warmup_entities = (uint64_t)bl_opt_integer(&f, "entities", 0, LLONG_MAX);
+    }
     lua_pop(L, 1);
 }
 
-static void convert_checkpoint(lua_State *L, int job, bl_scenario_t *sc, const char *pre) {
-    long long v = 1;
-    convert_replications(L, job, sc, pre);
-    bool has_duration = bl_conv_num_field(L, job, "duration", pre, &sc->duration);
-    if (has_duration && !(sc->duration > 0))
-        bl_conv_fail(L, "%s: duration must be > 0 (got %g)", pre, sc->duration);
-    if (bl_conv_int_field(L, job, "max_entities", pre, 1, LLONG_MAX, &v))
-        sc->max_entities = (uint64_t)v;
-    bool has_replay = bl_conv_field(L, job, "replay") != LUA_TNIL;
+/* scan = {width =, height =, pixel_mm =}: the synthetic scans.  pixel_mm
+ * 0 (the default) fits a whole bag (600 mm) in the image; a fixed 2 mm at
+ * 64 pixels would show a 128 mm crop of it. */
+static void convert_scan(const bl_fields_t *job, bl_scenario_t *sc) {
+    lua_State *L = job->L;
+    char what[360];
+    snprintf(what, sizeof what, "%s: scan", job->pre);
+    bool given = bl_push(job, "scan") == LUA_TTABLE;
+    if (!given) { /* the table's defaults, read from an empty table */
+        lua_pop(L, 1);
+        lua_newtable(L);
+    }
+    bl_fields_t f = bl_fields(L, -1, &bl_checkpoint_scan_ctor, what);
+    sc->scan.width = (uint32_t)bl_opt_integer(&f, "width", 8, 8192);
+    sc->scan.height = (uint32_t)bl_opt_integer(&f, "height", 8, 8192);
+    bool has_pixel = bl_has(&f, "pixel_mm");
+    sc->scan.pixel_mm = bl_opt_number(&f, "pixel_mm");
+    if (has_pixel && !(sc->scan.pixel_mm > 0))
+        bl_conv_fail(L, "%s: pixel_mm must be > 0", what);
     lua_pop(L, 1);
-    if (!has_duration && sc->max_entities == 0 && !has_replay)
+}
+
+static void convert_checkpoint(lua_State *L, int t, bl_scenario_t *sc, const char *pre) {
+    bl_fields_t job = bl_fields(L, t, &bl_checkpoint_ctor, pre);
+    convert_replications(&job, sc);
+    bool has_duration = bl_has(&job, "duration");
+    if (has_duration) {
+        sc->duration = bl_check_number(&job, "duration");
+        if (!(sc->duration > 0))
+            bl_conv_fail(L, "%s: duration must be > 0 (got %g)", pre, sc->duration);
+    }
+    if (bl_has(&job, "max_entities"))
+        sc->max_entities = (uint64_t)bl_check_integer(&job, "max_entities", 1, LLONG_MAX);
+    if (!has_duration && sc->max_entities == 0 && !bl_has(&job, "replay"))
         bl_conv_fail(
             L, "%s: say when arrivals stop: duration = bl.hours(8), max_entities = 100000, or both",
             pre);
-    if (bl_conv_field(L, job, "warmup") == LUA_TTABLE) {
-        char what[360];
-        snprintf(what, sizeof what, "%s: warmup", pre);
-        if (bl_conv_num_field(L, lua_gettop(L), "time", what, &sc->warmup_time) &&
-            sc->warmup_time < 0)
-            bl_conv_fail(L, "%s: time must be >= 0", what);
-        if (bl_conv_int_field(L, lua_gettop(L), "entities", what, 0, LLONG_MAX, &v))
-            sc->warmup_entities = (uint64_t)v;
-    }
-    lua_pop(L, 1);
-    sc->entity_table = bl_conv_bool_field(L, job, "entity_table", pre, false);
-    sc->series_step = 60;
-    if (bl_conv_num_field(L, job, "series_step", pre, &sc->series_step) && !(sc->series_step > 0))
+    convert_warmup(&job, sc);
+    sc->entity_table = bl_opt_boolean(&job, "entity_table");
+    sc->series_step = bl_opt_number(&job, "series_step");
+    if (!(sc->series_step > 0))
         bl_conv_fail(L, "%s: series_step must be > 0 seconds (got %g)", pre, sc->series_step);
-    /* pixel_mm 0: the synthesizer fits a whole bag (600 mm) in the image;
-     * a fixed 2 mm at 64 pixels would show a 128 mm crop of it. */
-    sc->scan = (bl_scan_spec_t){.width = 64, .height = 64, .pixel_mm = 0};
-    if (bl_conv_field(L, job, "scan") == LUA_TTABLE) {
-        char what[360];
-        snprintf(what, sizeof what, "%s: scan", pre);
-        int t = lua_gettop(L);
-        if (bl_conv_int_field(L, t, "width", what, 8, 8192, &v))
-            sc->scan.width = (uint32_t)v;
-        if (bl_conv_int_field(L, t, "height", what, 8, 8192, &v))
-            sc->scan.height = (uint32_t)v;
-        if (bl_conv_num_field(L, t, "pixel_mm", what, &sc->scan.pixel_mm) &&
-            !(sc->scan.pixel_mm > 0))
-            bl_conv_fail(L, "%s: pixel_mm must be > 0", what);
-    }
-    lua_pop(L, 1);
-    convert_plugins(L, job, sc, pre); /* before the stations, which check their roles */
-    convert_surrogate(L, job, sc, pre);
-    station_names(L, job, sc, pre);   /* routes, first= and metrics point at them */
-    bl_conv_classes(L, job, sc, pre); /* service tables and routes by class need them */
-    bl_conv_replay(L, job, sc, pre);
+    convert_scan(&job, sc);
+    convert_plugins(&job, sc); /* before the stations, which check their roles */
+    convert_surrogate(&job, sc);
+    station_names(L, t, sc, pre);   /* routes, first= and metrics point at them */
+    bl_conv_classes(&job, sc);      /* service tables and routes by class need them */
+    bl_conv_replay(&job, sc);
     if (!has_duration && sc->max_entities == 0)
         for (size_t c = 0; c < sc->n_classes; c++)
             if (sc->classes[c].arrivals.n_segments > 0)
@@ -676,8 +706,13 @@ static void convert_checkpoint(lua_State *L, int job, bl_scenario_t *sc, const c
                              "%s: say when arrivals stop: class '%s' has arrivals=, give "
                              "duration = bl.hours(8), max_entities = 100000, or both",
                              pre, sc->classes[c].name);
-    convert_stations(L, job, sc);
-    check_metric_station(L, job, sc);
+    convert_stations(&job, sc);
+    check_metric_station(&job, sc);
 }
 
-const bl_scenario_kind_t bl_checkpoint_kind = {"checkpoint", convert_checkpoint, NULL};
+const bl_scenario_kind_t bl_checkpoint_kind = {
+    .name = "checkpoint",
+    .convert = convert_checkpoint,
+    .free_settings = NULL,
+    .ctors = bl_checkpoint_ctors,
+};

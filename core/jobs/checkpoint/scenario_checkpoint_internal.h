@@ -11,6 +11,7 @@
 #include <lua.h>
 
 #include "scenario/scenario.h"
+#include "scenario/fields.h"
 #include "scenario/scenario_convert.h"
 
 /* Station index of a route target name (BL_EXIT for "exit"); an unknown
@@ -20,13 +21,13 @@ int bl_conv_target(lua_State *L, const bl_scenario_t *sc, const char *pre, const
                    const char *name);
 
 /* The classes (classes= or the legacy arrivals= + population= as one class
- * "traveller") into sc->classes, then sc->attributes and
- * sc->contraband_kinds, their unions (scenario_classes.c).  Needs the
- * station names (first=). */
-void bl_conv_classes(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
+ * "traveller") of the job read through job into sc->classes, then
+ * sc->attributes and sc->contraband_kinds, their unions
+ * (scenario_classes.c).  Needs the station names (first=). */
+void bl_conv_classes(const bl_fields_t *job, bl_scenario_t *sc);
 
 /* The job's replay= (bl.arrivals_csv) into sc->replay, read and checked
  * now (scenario_classes.c, arrival_replay.c).  Needs the classes. */
-void bl_conv_replay(lua_State *L, int job, bl_scenario_t *sc, const char *pre);
+void bl_conv_replay(const bl_fields_t *job, bl_scenario_t *sc);
 
 #endif

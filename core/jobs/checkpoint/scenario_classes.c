@@ -6,7 +6,8 @@
  * attributes), then the unions the risk model and the results see:
  * sc->attributes and sc->contraband_kinds.  Also replay = bl.arrivals_csv
  * (arrival_replay.c reads the file).  Runs inside the loader's protected
- * call (see scenario_convert.h).
+ * call (see scenario_convert.h); every field is read through its
+ * constructor's table (checkpoint_fields.c).
  */
 #include <math.h>
 #include <stdio.h>
@@ -17,16 +18,20 @@
 #include <lua.h>
 
 #include "jobs/checkpoint/arrival_replay.h"
+#include "jobs/checkpoint/checkpoint_fields.h"
 #include "jobs/checkpoint/scenario_checkpoint_internal.h"
 #include "data/scan.h"
 
 /* ------------------------------------------------------------ arrivals */
 
-/* bl.poisson / bl.weekly at index a into *arr. */
+/* bl.poisson / bl.weekly at index a into *arr.  Both are read through
+ * bl.poisson's table: the Lua library makes either into a profile (rates)
+ * with its step and periodic. */
 static void convert_arrivals(lua_State *L, int a, bl_arrivals_t *arr) {
     const char *ctor = bl_conv_str_field(L, a, "ctor", "arrivals");
     char pre[300];
     bl_conv_where(L, a, ctor != NULL ? ctor : "bl.poisson", pre, sizeof pre);
+    bl_fields_t f = bl_fields(L, a, &bl_poisson_ctor, pre);
     bl_conv_field(L, a, "rates");
     size_t n = lua_rawlen(L, -1);
     if (n == 0)
@@ -47,18 +52,21 @@ static void convert_arrivals(lua_State *L, int a, bl_arrivals_t *arr) {
     lua_pop(L, 1);
     if (top <= 0)
         bl_conv_fail(L, "%s: every rate is 0: nobody would arrive", pre);
-    bool has_step = bl_conv_num_field(L, a, "step", pre, &arr->step);
+    bool has_step = bl_has(&f, "step");
+    if (has_step)
+        arr->step = bl_check_number(&f, "step");
     if (n > 1 && (!has_step || arr->step <= 0))
         bl_conv_fail(
             L, "%s: a profile needs step= > 0, the length of each segment (e.g. bl.hours(1))", pre);
-    arr->periodic = bl_conv_bool_field(L, a, "periodic", pre, true);
+    arr->periodic = bl_opt_boolean(&f, "periodic");
 }
 
-/* The arrivals field `name` of table t: bl.poisson/bl.weekly, or nothing
+/* The arrivals= field read through f: bl.poisson/bl.weekly, or nothing
  * when optional (a replay gives them). */
-static void arrivals_field(lua_State *L, int t, const char *pre, bool optional,
-                           bl_arrivals_t *arr) {
-    int type = bl_conv_field(L, t, "arrivals");
+static void arrivals_field(const bl_fields_t *f, bool optional, bl_arrivals_t *arr) {
+    lua_State *L = f->L;
+    const char *pre = f->pre;
+    int type = bl_push(f, "arrivals");
     const char *tag = bl_conv_tag(L, -1);
     if (type == LUA_TNIL && optional) {
         lua_pop(L, 1);
@@ -78,8 +86,9 @@ static void arrivals_field(lua_State *L, int t, const char *pre, bool optional,
 
 /* ------------------------------------------------------------ population */
 
-static void convert_concealments(lua_State *L, int e, bl_contraband_t *c, const char *what) {
-    if (bl_conv_field(L, e, "concealment") == LUA_TNIL) {
+static void convert_concealments(const bl_fields_t *cf, bl_contraband_t *c, const char *what) {
+    lua_State *L = cf->L;
+    if (bl_push(cf, "concealment") == LUA_TNIL) {
         lua_pop(L, 1);
         return;
     }
@@ -94,7 +103,8 @@ static void convert_concealments(lua_State *L, int e, bl_contraband_t *c, const 
         lua_rawgeti(L, list, (lua_Integer)i + 1);
         int t = lua_gettop(L);
         snprintf(cw, sizeof cw, "%s: concealment[%zu]", what, i + 1);
-        const char *name = bl_conv_str_field(L, t, "name", cw);
+        bl_fields_t f = bl_fields(L, t, &bl_concealment_ctor, cw);
+        const char *name = bl_opt_string(&f, "name");
         if (name == NULL || name[0] == '\0')
             bl_conv_fail(
                 L, "%s: the first element must be its name, as in {\"luggage\", share = 1}", cw);
@@ -102,14 +112,13 @@ static void convert_concealments(lua_State *L, int e, bl_contraband_t *c, const 
             if (strcmp(c->concealments[j].name, name) == 0)
                 bl_conv_fail(L, "%s: '%s' is listed twice", cw, name);
         k->name = bl_conv_dup(L, name);
-        k->share = 1;
-        if (bl_conv_num_field(L, t, "share", cw, &k->share) && !(k->share >= 0))
+        k->share = bl_opt_number(&f, "share");
+        if (!(k->share >= 0))
             bl_conv_fail(L, "%s: share must be >= 0 (got %g)", cw, k->share);
-        k->find_factor = 1;
-        if (bl_conv_num_field(L, t, "find", cw, &k->find_factor) &&
-            !(k->find_factor >= 0 && k->find_factor <= 1))
+        k->find_factor = bl_opt_number(&f, "find");
+        if (!(k->find_factor >= 0 && k->find_factor <= 1))
             bl_conv_fail(L, "%s: find must be from 0 to 1 (got %g)", cw, k->find_factor);
-        k->in_scan = bl_conv_bool_field(L, t, "in_scan", cw, true);
+        k->in_scan = bl_opt_boolean(&f, "in_scan");
         sum += k->share;
         lua_pop(L, 1);
     }
@@ -123,7 +132,8 @@ static void convert_concealments(lua_State *L, int e, bl_contraband_t *c, const 
 static void convert_contraband(lua_State *L, int e, bl_population_t *p, size_t i,
                                const char *what) {
     bl_contraband_t *c = &p->contraband[i];
-    const char *name = bl_conv_str_field(L, e, "name", what);
+    bl_fields_t f = bl_fields(L, e, &bl_contraband_ctor, what);
+    const char *name = bl_opt_string(&f, "name");
     if (name == NULL || name[0] == '\0')
         bl_conv_fail(L, "%s: the first element must be its name, as in {\"cigarettes\", share = 1}",
                      what);
@@ -131,7 +141,7 @@ static void convert_contraband(lua_State *L, int e, bl_population_t *p, size_t i
         if (strcmp(p->contraband[k].name, name) == 0)
             bl_conv_fail(L, "%s: '%s' is listed twice", what, name);
     c->name = bl_conv_dup(L, name);
-    const char *looks = bl_conv_str_field(L, e, "looks_like", what);
+    const char *looks = bl_opt_string(&f, "looks_like");
     if (looks == NULL) {
         int threat = bl_threat_by_name(name);
         if (threat <= 0)
@@ -149,16 +159,13 @@ static void convert_contraband(lua_State *L, int e, bl_population_t *p, size_t i
                          what, looks, bl_conv_push_threat_list(L));
         c->threat = (uint32_t)threat;
     }
-    if (!bl_conv_num_field(L, e, "share", what, &c->share))
-        c->share = 1;
-    if (!bl_conv_num_field(L, e, "quantity", what, &c->quantity))
-        c->quantity = 1;
-    bl_conv_num_field(L, e, "value", what, &c->value);
+    c->share = bl_opt_number(&f, "share");
+    c->quantity = bl_opt_number(&f, "quantity");
+    c->value = bl_opt_number(&f, "value");
     if (c->share < 0 || c->quantity < 0 || c->value < 0)
         bl_conv_fail(L, "%s: share, value and quantity must be >= 0", what);
-    const char *unit = bl_conv_str_field(L, e, "unit", what);
-    c->unit = bl_conv_dup(L, unit != NULL ? unit : "item");
-    convert_concealments(L, e, c, what);
+    c->unit = bl_conv_dup(L, bl_opt_text(&f, "unit"));
+    convert_concealments(&f, c, what);
 }
 
 /* bl.population at index t into *p (an absent population: nobody carries). */
@@ -169,10 +176,11 @@ static void convert_population(lua_State *L, int t, bl_population_t *p, const ch
                      bl_conv_show(L, t));
     char pre[300], what[360];
     bl_conv_where(L, t, "bl.population", pre, sizeof pre);
-    if (bl_conv_num_field(L, t, "carriers", pre, &p->carrier_share) &&
-        !(p->carrier_share >= 0 && p->carrier_share <= 1))
+    bl_fields_t f = bl_fields(L, t, &bl_population_ctor, pre);
+    p->carrier_share = bl_opt_number(&f, "carriers");
+    if (!(p->carrier_share >= 0 && p->carrier_share <= 1))
         bl_conv_fail(L, "%s: carriers must be a share from 0 to 1 (got %g)", pre, p->carrier_share);
-    bl_conv_field(L, t, "contraband");
+    bl_push(&f, "contraband");
     size_t n = lua_rawlen(L, -1);
     p->contraband = bl_conv_alloc(L, n, sizeof *p->contraband);
     p->n_contraband = n;
@@ -193,7 +201,7 @@ static void convert_population(lua_State *L, int t, bl_population_t *p, const ch
         bl_conv_fail(L, "%s: carriers = %g but no contraband = {...} says what they carry", pre,
                      p->carrier_share);
 
-    bl_conv_field(L, t, "attributes");
+    bl_push(&f, "attributes");
     n = lua_rawlen(L, -1);
     p->attributes = bl_conv_alloc(L, n, sizeof *p->attributes);
     p->n_attributes = n;
@@ -202,46 +210,52 @@ static void convert_population(lua_State *L, int t, bl_population_t *p, const ch
         lua_rawgeti(L, -1, (lua_Integer)i + 1);
         int e = lua_gettop(L);
         snprintf(what, sizeof what, "%s: attributes[%zu]", pre, i + 1);
-        const char *name = bl_conv_str_field(L, e, "name", what);
+        bl_fields_t af = bl_fields(L, e, &bl_attribute_ctor, what);
+        const char *name = bl_opt_string(&af, "name");
         if (name == NULL || name[0] == '\0')
             bl_conv_fail(L, "%s: the first element must be the attribute's name", what);
         for (size_t k = 0; k < i; k++)
             if (strcmp(p->attributes[k].name, name) == 0)
                 bl_conv_fail(L, "%s: attribute '%s' is declared twice", what, name);
         at->name = bl_conv_dup(L, name);
-        bl_conv_dist_field(L, e, "clean", what, &at->clean, NULL);
-        bl_conv_dist_field(L, e, "carrier", what, &at->carrier, NULL);
+        bl_check_dist(&af, "clean", &at->clean);
+        bl_check_dist(&af, "carrier", &at->carrier);
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
 }
 
-static void population_field(lua_State *L, int t, bl_population_t *p, const char *owner) {
-    if (bl_conv_field(L, t, "population") != LUA_TNIL)
-        convert_population(L, lua_gettop(L), p, owner);
-    lua_pop(L, 1);
+static void population_field(const bl_fields_t *f, bl_population_t *p) {
+    if (bl_push(f, "population") != LUA_TNIL)
+        convert_population(f->L, lua_gettop(f->L), p, f->pre);
+    lua_pop(f->L, 1);
 }
 
 /* ------------------------------------------------------------ classes */
 
-/* group = 50 | dist (entities per arrival event), occupants likewise. */
-static void size_field(lua_State *L, int t, const char *name, const char *pre, bl_dist_t *out) {
-    int type = bl_conv_field(L, t, name);
+/* group = 50 | dist (entities per arrival event), occupants likewise;
+ * absent: none (kind 0), which the engine takes as 1 (the table's
+ * default) without drawing. */
+static void size_field(const bl_fields_t *f, const char *name, bl_dist_t *out) {
+    int type = bl_push(f, name);
     if (type == LUA_TNUMBER) {
-        double v = lua_tonumber(L, -1);
+        double v = lua_tonumber(f->L, -1);
         if (!(v >= 1 && v <= 1e6 && v == floor(v)))
-            bl_conv_fail(L, "%s: %s must be a whole number >= 1 or a distribution (got %s)", pre,
-                         name, bl_conv_show(L, -1));
+            bl_conv_fail(f->L, "%s: %s must be a whole number >= 1 or a distribution (got %s)",
+                         f->pre, name, bl_conv_show(f->L, -1));
     }
-    lua_pop(L, 1);
-    bl_conv_dist_opt(L, t, name, pre, out);
+    lua_pop(f->L, 1);
+    memset(out, 0, sizeof *out);
+    if (type != LUA_TNIL)
+        bl_check_dist(f, name, out);
 }
 
 static void convert_class(lua_State *L, int t, bl_scenario_t *sc, size_t i, bool replay) {
     bl_entity_class_t *c = &sc->classes[i];
     char pre[300];
     bl_conv_where(L, t, "bl.class", pre, sizeof pre);
-    const char *name = bl_conv_str_field(L, t, "name", pre);
+    bl_fields_t f = bl_fields(L, t, &bl_class_ctor, pre);
+    const char *name = bl_opt_string(&f, "name");
     if (name == NULL || name[0] == '\0')
         bl_conv_fail(L, "%s: the first element must be the class's name, as in bl.class{\"foot\"}",
                      pre);
@@ -251,20 +265,18 @@ static void convert_class(lua_State *L, int t, bl_scenario_t *sc, size_t i, bool
     bl_conv_field(L, t, "_line");
     c->line = (int)lua_tointeger(L, -1);
     lua_pop(L, 1);
-    arrivals_field(L, t, pre, replay, &c->arrivals);
-    size_field(L, t, "group", pre, &c->group);
-    size_field(L, t, "occupants", pre, &c->occupants);
-    population_field(L, t, &c->population, pre);
-    const char *first = bl_conv_str_field(L, t, "first", pre);
+    arrivals_field(&f, replay, &c->arrivals);
+    size_field(&f, "group", &c->group);
+    size_field(&f, "occupants", &c->occupants);
+    population_field(&f, &c->population);
+    const char *first = bl_opt_string(&f, "first");
     c->first_station = 0;
     if (first != NULL) {
         c->first_station = bl_conv_target(L, sc, pre, "first", first);
         if (c->first_station == BL_EXIT)
             bl_conv_fail(L, "%s: first must be a station, not 'exit'", pre);
     }
-    long long prio = 0;
-    bl_conv_int_field(L, t, "priority", pre, -1000000, 1000000, &prio);
-    c->priority = (int)prio;
+    c->priority = (int)bl_opt_integer(&f, "priority", -1000000, 1000000);
 }
 
 /* sc->attributes and sc->contraband_kinds: unions in first-seen order. */
@@ -298,18 +310,20 @@ static void unions(lua_State *L, bl_scenario_t *sc) {
     }
 }
 
-void bl_conv_classes(lua_State *L, int job, bl_scenario_t *sc, const char *jpre) {
-    bool replay = bl_conv_field(L, job, "replay") != LUA_TNIL;
-    lua_pop(L, 1);
-    int type = bl_conv_field(L, job, "classes");
+void bl_conv_classes(const bl_fields_t *jf, bl_scenario_t *sc) {
+    lua_State *L = jf->L;
+    int job = jf->t;
+    const char *jpre = jf->pre;
+    bool replay = bl_has(jf, "replay");
+    int type = bl_push(jf, "classes");
     int list = lua_gettop(L);
     if (type == LUA_TNIL) { /* legacy: one class "traveller" */
         sc->classes = bl_conv_alloc(L, 1, sizeof *sc->classes);
         sc->n_classes = 1;
         bl_entity_class_t *c = &sc->classes[0];
         c->name = bl_conv_dup(L, "traveller");
-        arrivals_field(L, job, jpre, replay, &c->arrivals);
-        population_field(L, job, &c->population, jpre);
+        arrivals_field(jf, replay, &c->arrivals);
+        population_field(jf, &c->population);
         c->first_station = 0;
         bl_conv_field(L, job, "_line");
         c->line = (int)lua_tointeger(L, -1);
@@ -317,9 +331,8 @@ void bl_conv_classes(lua_State *L, int job, bl_scenario_t *sc, const char *jpre)
         unions(L, sc);
         return;
     }
-    bool legacy_a = bl_conv_field(L, job, "arrivals") != LUA_TNIL;
-    bool legacy_p = bl_conv_field(L, job, "population") != LUA_TNIL;
-    lua_pop(L, 2);
+    bool legacy_a = bl_has(jf, "arrivals");
+    bool legacy_p = bl_has(jf, "population");
     if (legacy_a || legacy_p)
         bl_conv_fail(L,
                      "%s: %s= goes inside each bl.class{...} when classes= is given (or drop "
@@ -346,8 +359,10 @@ void bl_conv_classes(lua_State *L, int job, bl_scenario_t *sc, const char *jpre)
 
 /* ------------------------------------------------------------ replay */
 
-void bl_conv_replay(lua_State *L, int job, bl_scenario_t *sc, const char *jpre) {
-    if (bl_conv_field(L, job, "replay") == LUA_TNIL) {
+void bl_conv_replay(const bl_fields_t *jf, bl_scenario_t *sc) {
+    lua_State *L = jf->L;
+    const char *jpre = jf->pre;
+    if (bl_push(jf, "replay") == LUA_TNIL) {
         lua_pop(L, 1);
         return;
     }
@@ -358,18 +373,15 @@ void bl_conv_replay(lua_State *L, int job, bl_scenario_t *sc, const char *jpre) 
                      jpre, bl_conv_show(L, t));
     char pre[300];
     bl_conv_where(L, t, "bl.arrivals_csv", pre, sizeof pre);
-    const char *path = bl_conv_str_field(L, t, "path", pre);
+    bl_fields_t f = bl_fields(L, t, &bl_arrivals_csv_ctor, pre);
+    const char *path = bl_opt_string(&f, "path");
     if (path == NULL || path[0] == '\0')
         bl_conv_fail(L, "%s: path= is required (a CSV file of arrival times and classes)", pre);
-    bl_replay_columns_t cols = {.time = bl_conv_str_field(L, t, "time", pre),
-                                .class_name = bl_conv_str_field(L, t, "class", pre),
-                                .group = bl_conv_str_field(L, t, "group", pre),
+    bl_replay_columns_t cols = {.time = bl_opt_text(&f, "time"),
+                                .class_name = bl_opt_text(&f, "class"),
+                                .group = bl_opt_string(&f, "group"),
                                 .unit = 1};
-    if (cols.time == NULL)
-        cols.time = "time";
-    if (cols.class_name == NULL)
-        cols.class_name = "class";
-    const char *unit = bl_conv_str_field(L, t, "unit", pre);
+    const char *unit = bl_opt_text(&f, "unit");
     if (unit != NULL && strcmp(unit, "seconds") != 0) {
         if (strcmp(unit, "minutes") == 0)
             cols.unit = 60;

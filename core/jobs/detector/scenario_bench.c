@@ -3,7 +3,8 @@
  * generator or bl.replay folder, detectors and performance modes) into the
  * scenario's bl_detector_bench_t: see scenario_convert.h.  Called by
  * scenario_lua.c's protected conversion, so every malformed value is a Lua
- * error naming the file:line of its constructor.
+ * error naming the file:line of its constructor.  Every field is read
+ * through its constructor's table (detector_fields.c).
  */
 #include "scenario/scenario_convert.h"
 
@@ -19,34 +20,34 @@
 
 #include <lua.h>
 
-#include "jobs/detector/detector_bench.h"
 #include "gen/xray.h"
+#include "jobs/detector/detector_bench.h"
+#include "jobs/detector/detector_fields.h"
 
-/* The bl.xray object at x over the defaults already in *cfg; the result
- * is checked by bl_xray_config_validate. */
+/* The bl.xray object at x over the generator's defaults, which *cfg holds
+ * already (bl_xray_config_default: the table's defaults too); the result is
+ * checked by bl_xray_config_validate. */
 static void convert_xray(lua_State *L, int x, bl_xray_config_t *cfg) {
     char pre[300];
     bl_conv_where(L, x, "bl.xray", pre, sizeof pre);
-    long long v;
-    if (bl_conv_int_field(L, x, "width", pre, 1, UINT32_MAX, &v))
-        cfg->width = (uint32_t)v;
-    if (bl_conv_int_field(L, x, "height", pre, 1, UINT32_MAX, &v))
-        cfg->height = (uint32_t)v;
-    bl_conv_num_field(L, x, "pixel_mm", pre, &cfg->pixel_mm);
-    bl_conv_num_field(L, x, "clutter", pre, &cfg->clutter);
-    bl_conv_num_field(L, x, "occlusion", pre, &cfg->occlusion);
-    bl_conv_num_field(L, x, "object_scale", pre, &cfg->object_scale);
-    bl_conv_num_field(L, x, "photons", pre, &cfg->photons);
-    bl_conv_num_field(L, x, "blur", pre, &cfg->blur_px);
-    cfg->dual_energy = bl_conv_bool_field(L, x, "dual_energy", pre, cfg->dual_energy);
-    const char *subject = bl_conv_str_field(L, x, "subject", pre);
-    if (subject != NULL && strcmp(subject, "bag") == 0)
+    bl_fields_t f = bl_fields(L, x, &bl_xray_ctor, pre);
+    cfg->width = (uint32_t)bl_opt_integer(&f, "width", 1, UINT32_MAX);
+    cfg->height = (uint32_t)bl_opt_integer(&f, "height", 1, UINT32_MAX);
+    cfg->pixel_mm = bl_opt_number(&f, "pixel_mm");
+    cfg->clutter = bl_opt_number(&f, "clutter");
+    cfg->occlusion = bl_opt_number(&f, "occlusion");
+    cfg->object_scale = bl_opt_number(&f, "object_scale");
+    cfg->photons = bl_opt_number(&f, "photons");
+    cfg->blur_px = bl_opt_number(&f, "blur");
+    cfg->dual_energy = bl_opt_boolean(&f, "dual_energy");
+    const char *subject = bl_opt_text(&f, "subject");
+    if (strcmp(subject, "bag") == 0)
         cfg->subject = BL_SUBJECT_BAG;
-    else if (subject != NULL && strcmp(subject, "container") == 0)
+    else if (strcmp(subject, "container") == 0)
         cfg->subject = BL_SUBJECT_CONTAINER;
-    else if (subject != NULL)
+    else
         bl_conv_fail(L, "%s: subject must be 'bag' or 'container' (got '%s')", pre, subject);
-    int type = bl_conv_field(L, x, "prevalence");
+    int type = bl_push(&f, "prevalence");
     if (type == LUA_TTABLE) { /* the classes listed; the others never appear */
         int t = lua_gettop(L);
         for (uint32_t c = 0; c < BL_THREAT_CLASS_COUNT; c++)
@@ -89,17 +90,20 @@ static bool has_extension(const char *name, const char *ext) {
 static void convert_replay(lua_State *L, int r, const bl_scenario_t *sc, bl_detector_bench_t *b) {
     char pre[300];
     bl_conv_where(L, r, "bl.replay", pre, sizeof pre);
-    const char *folder = bl_conv_str_field(L, r, "folder", pre);
-    const char *annotations = bl_conv_str_field(L, r, "annotations", pre);
+    bl_fields_t f = bl_fields(L, r, &bl_replay_ctor, pre);
+    const char *folder = bl_opt_string(&f, "folder");
+    const char *annotations = bl_opt_string(&f, "annotations");
     if (folder == NULL || folder[0] == '\0' || annotations == NULL || annotations[0] == '\0')
         bl_conv_fail(L, "%s: needs folder= (the images) and annotations= (COCO .json or .csv)",
                      pre);
     b->replay_folder = bl_conv_path(L, sc->path, folder);
     b->replay_annotations = bl_conv_path(L, sc->path, annotations);
-    if (bl_conv_num_field(L, r, "pixel_mm", pre, &b->replay_pixel_mm) &&
-        !(b->replay_pixel_mm > 0 && isfinite(b->replay_pixel_mm)))
-        bl_conv_fail(L, "%s: pixel_mm must be the size of a pixel in mm, > 0 (got %g)", pre,
-                     b->replay_pixel_mm);
+    if (bl_has(&f, "pixel_mm")) {
+        b->replay_pixel_mm = bl_check_number(&f, "pixel_mm");
+        if (!(b->replay_pixel_mm > 0 && isfinite(b->replay_pixel_mm)))
+            bl_conv_fail(L, "%s: pixel_mm must be the size of a pixel in mm, > 0 (got %g)", pre,
+                         b->replay_pixel_mm);
+    }
     if (!has_extension(annotations, ".json") && !has_extension(annotations, ".csv"))
         bl_conv_fail(L, "%s: annotations = '%s': give a COCO .json or a .csv file", pre,
                      annotations);
@@ -120,13 +124,17 @@ static void convert_replay(lua_State *L, int r, const bl_scenario_t *sc, bl_dete
 }
 
 /* A list of distinct integers from min to max, at most BL_BENCH_MAX_LIST;
- * def (ndef values) when absent. */
-static void list_field(lua_State *L, int t, const char *name, const char *pre, long long min,
-                       long long max, uint32_t *out, size_t *n, const uint32_t *def, size_t ndef) {
-    int type = bl_conv_field(L, t, name);
+ * the table's default list when absent. */
+static void list_field(const bl_fields_t *f, const char *name, long long min, long long max,
+                       uint32_t *out, size_t *n) {
+    lua_State *L = f->L;
+    const char *pre = f->pre;
+    int type = bl_push(f, name);
     if (type == LUA_TNIL) {
-        memcpy(out, def, ndef * sizeof *out);
-        *n = ndef;
+        double def[BL_BENCH_MAX_LIST];
+        *n = bl_opt_default_list(f, name, def, BL_BENCH_MAX_LIST);
+        for (size_t i = 0; i < *n; i++)
+            out[i] = (uint32_t)def[i];
         lua_pop(L, 1);
         return;
     }
@@ -154,104 +162,98 @@ static void list_field(lua_State *L, int t, const char *name, const char *pre, l
     lua_pop(L, 1);
 }
 
-/* Push performance.<mode> and return its index, or 0 (nothing pushed)
- * when the mode is off. */
-static int perf_mode(lua_State *L, int perf, const char *mode, const char *pre, char *what,
-                     size_t n) {
-    int type = bl_conv_field(L, perf, mode);
+/* Push performance.<mode> and return its fields (t 0 and nothing pushed
+ * when the mode is off); what receives its message prefix. */
+static bl_fields_t perf_mode(const bl_fields_t *perf, const char *mode, const bl_ctor_t *ctor,
+                             const char *pre, char *what, size_t n) {
+    lua_State *L = perf->L;
+    int type = bl_push(perf, mode);
+    bl_fields_t none = {L, 0, ctor, what};
     if (type == LUA_TNIL) {
         lua_pop(L, 1);
-        return 0;
+        return none;
     }
     snprintf(what, n, "%s: performance.%s", pre, mode);
     if (type != LUA_TTABLE)
         bl_conv_fail(L, "%s must be a table (got %s)", what, bl_conv_show(L, -1));
-    return lua_gettop(L);
+    return bl_fields(L, -1, ctor, what);
 }
 
-static void convert_performance(lua_State *L, int job, bl_detector_bench_t *b, const char *pre) {
-    static const uint32_t batches[] = {1, 16, 64}, threads[] = {1};
-    b->pool = 64;
-    int type = bl_conv_field(L, job, "performance");
-    if (type == LUA_TNIL) {
+/* A positive number a mode requires. */
+static double positive(const bl_fields_t *f, const char *name) {
+    double v = bl_has(f, name) ? bl_check_number(f, name) : 0;
+    if (!(v > 0))
+        bl_conv_fail(f->L, "%s: %s= is required: %s, > 0", f->pre, name,
+                     bl_ctor_field(f->ctor, name)->doc);
+    return v;
+}
+
+static void convert_performance(const bl_fields_t *job, bl_detector_bench_t *b) {
+    lua_State *L = job->L;
+    const char *pre = job->pre;
+    int type = bl_push(job, "performance");
+    if (type == LUA_TNIL) { /* the table's defaults, read from an empty table */
         lua_pop(L, 1);
-        return;
-    }
-    if (type != LUA_TTABLE)
+        lua_newtable(L);
+    } else if (type != LUA_TTABLE) {
         bl_conv_fail(L, "%s: performance must be a table such as {offline = {...}} (got %s)", pre,
                      bl_conv_show(L, -1));
-    int perf = lua_gettop(L);
-    char what[400];
+    }
+    char what[400], mode[400];
     snprintf(what, sizeof what, "%s: performance", pre);
-    long long v;
-    if (bl_conv_int_field(L, perf, "pool", what, 1, 1 << 20, &v))
-        b->pool = (uint32_t)v;
-    int t;
-    if ((t = perf_mode(L, perf, "offline", pre, what, sizeof what)) != 0) {
-        b->offline_scans = 512;
-        if (bl_conv_int_field(L, t, "scans", what, 1, UINT32_MAX, &v))
-            b->offline_scans = (uint32_t)v;
-        list_field(L, t, "batch_sizes", what, 1, 65536, b->offline_batches, &b->n_offline_batches,
-                   batches, 3);
-        list_field(L, t, "threads", what, 1, 1024, b->offline_threads, &b->n_offline_threads,
-                   threads, 1);
+    bl_fields_t perf = bl_fields(L, -1, &bl_performance_ctor, what);
+    b->pool = (uint32_t)bl_opt_integer(&perf, "pool", 1, 1 << 20);
+    bl_fields_t t = perf_mode(&perf, "offline", &bl_offline_ctor, pre, mode, sizeof mode);
+    if (t.t != 0) {
+        b->offline_scans = (uint32_t)bl_opt_integer(&t, "scans", 1, UINT32_MAX);
+        list_field(&t, "batch_sizes", 1, 65536, b->offline_batches, &b->n_offline_batches);
+        list_field(&t, "threads", 1, 1024, b->offline_threads, &b->n_offline_threads);
         lua_pop(L, 1);
     }
-    if ((t = perf_mode(L, perf, "single_stream", pre, what, sizeof what)) != 0) {
-        b->single_stream_queries = 300;
-        if (bl_conv_int_field(L, t, "queries", what, 1, UINT32_MAX, &v))
-            b->single_stream_queries = (uint32_t)v;
+    t = perf_mode(&perf, "single_stream", &bl_single_stream_ctor, pre, mode, sizeof mode);
+    if (t.t != 0) {
+        b->single_stream_queries = (uint32_t)bl_opt_integer(&t, "queries", 1, UINT32_MAX);
         lua_pop(L, 1);
     }
-    if ((t = perf_mode(L, perf, "server", pre, what, sizeof what)) != 0) {
-        b->server_queries = 300;
-        if (bl_conv_int_field(L, t, "queries", what, 1, UINT32_MAX, &v))
-            b->server_queries = (uint32_t)v;
-        if (!bl_conv_num_field(L, t, "rate", what, &b->server_rate) || !(b->server_rate > 0))
-            bl_conv_fail(L, "%s: rate= is required: the target queries per second, > 0", what);
-        if (!bl_conv_num_field(L, t, "p99_bound", what, &b->server_bound) || !(b->server_bound > 0))
-            bl_conv_fail(
-                L, "%s: p99_bound= is required: the 99th-percentile latency bound in seconds, > 0",
-                what);
+    t = perf_mode(&perf, "server", &bl_server_ctor, pre, mode, sizeof mode);
+    if (t.t != 0) {
+        b->server_queries = (uint32_t)bl_opt_integer(&t, "queries", 1, UINT32_MAX);
+        b->server_rate = positive(&t, "rate");
+        b->server_bound = positive(&t, "p99_bound");
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
 }
 
-static void convert(lua_State *L, int job, bl_scenario_t *sc, const char *pre) {
+static void convert(lua_State *L, int t, bl_scenario_t *sc, const char *pre) {
     sc->replications = 1;
     bl_detector_bench_t *b = bl_conv_alloc(L, 1, sizeof *b);
     sc->settings = b;
-    long long v;
-    b->scans = 5000;
-    bool has_scans = bl_conv_int_field(L, job, "scans", pre, 1, LLONG_MAX, &v);
-    if (has_scans)
-        b->scans = (uint64_t)v;
-    b->threshold = 0.5;
-    if (bl_conv_num_field(L, job, "threshold", pre, &b->threshold) &&
-        !(b->threshold >= 0 && b->threshold <= 1))
+    bl_fields_t job = bl_fields(L, t, &bl_detector_bench_ctor, pre);
+    bool has_scans = bl_has(&job, "scans");
+    b->scans = (uint64_t)bl_opt_integer(&job, "scans", 1, LLONG_MAX);
+    b->threshold = bl_opt_number(&job, "threshold");
+    if (!(b->threshold >= 0 && b->threshold <= 1))
         bl_conv_fail(L, "%s: threshold must be a confidence from 0 to 1 (got %g)", pre,
                      b->threshold);
-    b->batch = 16;
-    if (bl_conv_int_field(L, job, "batch", pre, 1, 65536, &v))
-        b->batch = (uint32_t)v;
-    const char *intervals = bl_conv_str_field(L, job, "intervals", pre);
-    if (intervals != NULL && strcmp(intervals, "clopper-pearson") == 0)
+    b->batch = (uint32_t)bl_opt_integer(&job, "batch", 1, 65536);
+    const char *intervals = bl_opt_text(&job, "intervals");
+    if (strcmp(intervals, "clopper-pearson") == 0)
         b->clopper_pearson = true;
-    else if (intervals != NULL && strcmp(intervals, "wilson") != 0)
+    else if (strcmp(intervals, "wilson") != 0)
         bl_conv_fail(L, "%s: intervals must be 'wilson' or 'clopper-pearson' (got '%s')", pre,
                      intervals);
-    b->save_scans = bl_conv_bool_field(L, job, "save_scans", pre, false);
+    b->save_scans = bl_opt_boolean(&job, "save_scans");
 
     bl_xray_config_default(&b->xray);
-    int type = bl_conv_field(L, job, "generator");
+    int type = bl_push(&job, "generator");
     const char *tag = bl_conv_tag(L, -1);
     if (type != LUA_TNIL && (tag == NULL || strcmp(tag, "xray") != 0))
         bl_conv_fail(L, "%s: generator must be bl.xray{...} (got %s)", pre, bl_conv_show(L, -1));
     if (type != LUA_TNIL)
         convert_xray(L, lua_gettop(L), &b->xray);
     lua_pop(L, 1);
-    type = bl_conv_field(L, job, "replay");
+    type = bl_push(&job, "replay");
     tag = bl_conv_tag(L, -1);
     if (type != LUA_TNIL && (tag == NULL || strcmp(tag, "replay") != 0))
         bl_conv_fail(L, "%s: replay must be bl.replay{folder = ..., annotations = ...} (got %s)",
@@ -267,7 +269,7 @@ static void convert(lua_State *L, int job, bl_scenario_t *sc, const char *pre) {
     }
     lua_pop(L, 1);
 
-    if (bl_conv_field(L, job, "detectors") != LUA_TTABLE || lua_rawlen(L, -1) == 0)
+    if (bl_push(&job, "detectors") != LUA_TTABLE || lua_rawlen(L, -1) == 0)
         bl_conv_fail(L,
                      "%s: detectors= needs a list of at least one detector, as in detectors = "
                      "{bl.plugin{\"dual_energy\"}, bl.plugin{\"density\"}}",
@@ -284,7 +286,7 @@ static void convert(lua_State *L, int job, bl_scenario_t *sc, const char *pre) {
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
-    convert_performance(L, job, b, pre);
+    convert_performance(&job, b);
 }
 
 static void free_settings(void *settings) {
@@ -292,4 +294,9 @@ static void free_settings(void *settings) {
     free(settings);
 }
 
-const bl_scenario_kind_t bl_detector_bench_kind = {"detector_bench", convert, free_settings};
+const bl_scenario_kind_t bl_detector_bench_kind = {
+    .name = "detector_bench",
+    .convert = convert,
+    .free_settings = free_settings,
+    .ctors = bl_detector_ctors,
+};

@@ -132,7 +132,7 @@ typedef struct bl_risk_validation {
     int on_bad_row;        /* bl_csv_bad_rows_t */
     uint32_t batch;        /* scoring batch size (4096) */
     size_t n_rates;
-    double rates[BL_RISK_MAX_RATES]; /* percent; default 1, 2, 5, 10 */
+    double rates[BL_RISK_MAX_RATES]; /* percent (default: risk_fields.c) */
     size_t n_breakdown;
     char **breakdown;   /* owned; categorical column names */
     double weekly_rate; /* percent of each week inspected; 0 = no weekly simulation */

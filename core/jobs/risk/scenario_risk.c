@@ -13,7 +13,8 @@
  * loader rewrites them here).  A relative path becomes the scenario's
  * folder joined to it (kept as given when the scenario is in the current
  * folder), and every such file must exist when the scenario loads, so a
- * wrong path is reported at its line before anything runs.
+ * wrong path is reported at its line before anything runs.  Every field is
+ * read through its constructor's table (risk_fields.c).
  */
 #include "scenario/scenario_convert.h"
 
@@ -28,8 +29,9 @@
 
 #include <lua.h>
 
-#include "io/csv_reader.h"
 #include "gen/declaration_gen.h"
+#include "io/csv_reader.h"
+#include "jobs/risk/risk_fields.h"
 #include "jobs/risk/risk_validation.h"
 
 #define MAX_MODELS 16
@@ -55,14 +57,18 @@ static void require_file(lua_State *L, const char *pre, const char *what, const 
 
 /* ------------------------------------------------------------ bl.declarations */
 
-/* A share from 0 to 1 at t[name] into *out (left as it is when nil). */
-static void share_field(lua_State *L, int t, const char *name, const char *pre, double *out) {
-    if (bl_conv_num_field(L, t, name, pre, out) && !(*out >= 0 && *out <= 1))
-        bl_conv_fail(L, "%s: %s must be a share from 0 to 1 (got %g)", pre, name, *out);
+/* A share from 0 to 1 (the generator's default when absent). */
+static double opt_share(const bl_fields_t *f, const char *name) {
+    double v = bl_opt_number(f, name);
+    if (!(v >= 0 && v <= 1))
+        bl_conv_fail(f->L, "%s: %s must be a share from 0 to 1 (got %g)", f->pre, name, v);
+    return v;
 }
 
-static void convert_patterns(lua_State *L, int d, const char *pre, bl_declaration_gen_config_t *g) {
-    int type = bl_conv_field(L, d, "patterns");
+static void convert_patterns(const bl_fields_t *d, bl_declaration_gen_config_t *g) {
+    lua_State *L = d->L;
+    const char *pre = d->pre;
+    int type = bl_push(d, "patterns");
     if (type == LUA_TNIL) {
         lua_pop(L, 1);
         return;
@@ -77,6 +83,7 @@ static void convert_patterns(lua_State *L, int d, const char *pre, bl_declaratio
                        &g->false_origin_share, &g->prohibited_share};
     char what[360];
     snprintf(what, sizeof what, "%s: patterns", pre);
+    bl_fields_t pf = bl_fields(L, t, &bl_patterns_ctor, what);
     double w[4] = {0, 0, 0, 0}, sum = 0;
     lua_pushnil(L);
     while (lua_next(L, t) != 0) {
@@ -93,8 +100,9 @@ static void convert_patterns(lua_State *L, int d, const char *pre, bl_declaratio
         }
         lua_pop(L, 1);
     }
-    for (size_t k = 0; k < 4; k++) { /* a pattern not listed gets 0 */
-        if (bl_conv_num_field(L, t, names[k], what, &w[k]) && !(w[k] >= 0))
+    for (size_t k = 0; k < 4; k++) { /* a pattern not listed gets the table's 0 */
+        w[k] = bl_opt_number(&pf, names[k]);
+        if (!(w[k] >= 0))
             bl_conv_fail(L, "%s.%s must be a weight >= 0 (got %g)", what, names[k], w[k]);
         sum += w[k];
     }
@@ -105,21 +113,21 @@ static void convert_patterns(lua_State *L, int d, const char *pre, bl_declaratio
     lua_pop(L, 1);
 }
 
-/* The bl.declarations object at d over the defaults already in *g. */
-static void convert_declarations(lua_State *L, int d, bl_declaration_gen_config_t *g) {
+/* The bl.declarations object at t over the generator's defaults, which *g
+ * holds already (bl_declaration_gen_config_default: the table's defaults
+ * too); the result is checked by bl_declaration_gen_config_validate. */
+static void convert_declarations(lua_State *L, int t, bl_declaration_gen_config_t *g) {
     char pre[300];
-    bl_conv_where(L, d, "bl.declarations", pre, sizeof pre);
-    long long v;
-    if (bl_conv_int_field(L, d, "records", pre, 1, INT32_MAX, &v))
-        g->records = (uint64_t)v;
-    if (bl_conv_int_field(L, d, "weeks", pre, 1, 10000, &v))
-        g->weeks = (uint32_t)v;
-    if (bl_conv_int_field(L, d, "seed_world", pre, 0, LLONG_MAX, &v))
-        g->world_seed = v;
-    bl_conv_num_field(L, d, "fraud_rate", pre, &g->fraud_rate);
-    convert_patterns(L, d, pre, g);
-    share_field(L, d, "critical", pre, &g->critical_share);
-    share_field(L, d, "unlabelled", pre, &g->unlabelled_share);
+    bl_conv_where(L, t, "bl.declarations", pre, sizeof pre);
+    bl_fields_t d = bl_fields(L, t, &bl_declarations_ctor, pre);
+    g->records = (uint64_t)bl_opt_integer(&d, "records", 1, INT32_MAX);
+    g->weeks = (uint32_t)bl_opt_integer(&d, "weeks", 1, 10000);
+    if (bl_has(&d, "seed_world")) /* the default (< 0: a world per seed) cannot be given */
+        g->world_seed = bl_check_integer(&d, "seed_world", 0, LLONG_MAX);
+    g->fraud_rate = bl_opt_number(&d, "fraud_rate");
+    convert_patterns(&d, g);
+    g->critical_share = opt_share(&d, "critical");
+    g->unlabelled_share = opt_share(&d, "unlabelled");
     if (!(g->critical_share >= g->prohibited_share - 1e-12))
         bl_conv_fail(L,
                      "%s: critical = %g is below the share of prohibited goods (%g, from "
@@ -128,32 +136,28 @@ static void convert_declarations(lua_State *L, int d, bl_declaration_gen_config_
     if (g->critical_share < g->prohibited_share) /* within rounding of the normalisation */
         g->critical_share = g->prohibited_share;
 
-    bl_conv_num_field(L, d, "seasonal_amplitude", pre, &g->seasonal_amplitude);
-    bl_conv_num_field(L, d, "seasonal_peak_week", pre, &g->seasonal_peak_week);
-    if (bl_conv_int_field(L, d, "importers", pre, 1, 10000000, &v))
-        g->importers = (uint32_t)v;
-    bl_conv_num_field(L, d, "importer_size_shape", pre, &g->importer_size_shape);
-    bl_conv_num_field(L, d, "importer_risk_sigma", pre, &g->importer_risk_sigma);
-    bl_conv_num_field(L, d, "habitual_share", pre, &g->habitual_share);
-    bl_conv_num_field(L, d, "habitual_factor", pre, &g->habitual_factor);
-    if (bl_conv_int_field(L, d, "importer_codes", pre, 1, 64, &v))
-        g->importer_codes = (uint32_t)v;
-    bl_conv_num_field(L, d, "importer_focus", pre, &g->importer_focus);
-    if (bl_conv_int_field(L, d, "declarants", pre, 1, 10000000, &v))
-        g->declarants = (uint32_t)v;
-    bl_conv_num_field(L, d, "declarant_size_shape", pre, &g->declarant_size_shape);
-    bl_conv_num_field(L, d, "lax_declarant_share", pre, &g->lax_declarant_share);
-    bl_conv_num_field(L, d, "lax_declarant_factor", pre, &g->lax_declarant_factor);
-    bl_conv_num_field(L, d, "preferential_factor", pre, &g->preferential_factor);
-    bl_conv_num_field(L, d, "consignment_value", pre, &g->consignment_value);
-    bl_conv_num_field(L, d, "quantity_sigma", pre, &g->quantity_sigma);
-    bl_conv_num_field(L, d, "max_fraud_probability", pre, &g->max_fraud_probability);
-    bl_conv_num_field(L, d, "undervaluation_min", pre, &g->undervaluation_min);
-    bl_conv_num_field(L, d, "undervaluation_max", pre, &g->undervaluation_max);
-    bl_conv_num_field(L, d, "prohibited_penalty", pre, &g->prohibited_penalty);
-    if (bl_conv_int_field(L, d, "history_lag_weeks", pre, 0, 10000, &v))
-        g->history_lag_weeks = (uint32_t)v;
-    g->declaration_ids = bl_conv_bool_field(L, d, "declaration_ids", pre, g->declaration_ids != 0);
+    g->seasonal_amplitude = bl_opt_number(&d, "seasonal_amplitude");
+    g->seasonal_peak_week = bl_opt_number(&d, "seasonal_peak_week");
+    g->importers = (uint32_t)bl_opt_integer(&d, "importers", 1, 10000000);
+    g->importer_size_shape = bl_opt_number(&d, "importer_size_shape");
+    g->importer_risk_sigma = bl_opt_number(&d, "importer_risk_sigma");
+    g->habitual_share = bl_opt_number(&d, "habitual_share");
+    g->habitual_factor = bl_opt_number(&d, "habitual_factor");
+    g->importer_codes = (uint32_t)bl_opt_integer(&d, "importer_codes", 1, 64);
+    g->importer_focus = bl_opt_number(&d, "importer_focus");
+    g->declarants = (uint32_t)bl_opt_integer(&d, "declarants", 1, 10000000);
+    g->declarant_size_shape = bl_opt_number(&d, "declarant_size_shape");
+    g->lax_declarant_share = bl_opt_number(&d, "lax_declarant_share");
+    g->lax_declarant_factor = bl_opt_number(&d, "lax_declarant_factor");
+    g->preferential_factor = bl_opt_number(&d, "preferential_factor");
+    g->consignment_value = bl_opt_number(&d, "consignment_value");
+    g->quantity_sigma = bl_opt_number(&d, "quantity_sigma");
+    g->max_fraud_probability = bl_opt_number(&d, "max_fraud_probability");
+    g->undervaluation_min = bl_opt_number(&d, "undervaluation_min");
+    g->undervaluation_max = bl_opt_number(&d, "undervaluation_max");
+    g->prohibited_penalty = bl_opt_number(&d, "prohibited_penalty");
+    g->history_lag_weeks = (uint32_t)bl_opt_integer(&d, "history_lag_weeks", 0, 10000);
+    g->declaration_ids = bl_opt_boolean(&d, "declaration_ids");
 
     bl_error_t e;
     bl_error_clear(&e);
@@ -183,9 +187,11 @@ static int compare_names(const void *a, const void *b) {
 /* A truth column name at c[field] into *out (owned), NULL when absent;
  * it must not be one of the model columns (the host reads it, models
  * never see it) unless shareable. */
-static void truth_field(lua_State *L, int c, const char *field, const char *pre,
-                        const bl_risk_validation_t *v, bool shareable, char **out) {
-    const char *name = bl_conv_str_field(L, c, field, pre);
+static void truth_field(const bl_fields_t *f, const char *field, const bl_risk_validation_t *v,
+                        bool shareable, char **out) {
+    lua_State *L = f->L;
+    const char *pre = f->pre;
+    const char *name = bl_opt_string(f, field);
     if (name == NULL)
         return;
     if (name[0] == '\0')
@@ -203,12 +209,13 @@ static void truth_field(lua_State *L, int c, const char *field, const char *pre,
 static void convert_csv(lua_State *L, int c, const bl_scenario_t *sc, bl_risk_validation_t *v) {
     char pre[300];
     bl_conv_where(L, c, "bl.csv", pre, sizeof pre);
-    const char *path = bl_conv_str_field(L, c, "path", pre);
+    bl_fields_t f = bl_fields(L, c, &bl_csv_ctor, pre);
+    const char *path = bl_opt_string(&f, "path");
     if (path == NULL || path[0] == '\0')
         bl_conv_fail(L, "%s: path= must name the CSV file of declarations", pre);
     v->csv_path = bl_conv_path(L, sc->path, path);
 
-    if (bl_conv_field(L, c, "columns") != LUA_TTABLE)
+    if (bl_push(&f, "columns") != LUA_TTABLE)
         bl_conv_fail(L, "%s: columns= must be a table such as {origin = \"categorical\"} (got %s)",
                      pre, bl_conv_show(L, -1));
     int t = lua_gettop(L);
@@ -238,7 +245,7 @@ static void convert_csv(lua_State *L, int c, const bl_scenario_t *sc, bl_risk_va
     lua_pop(L, 1);
     /* The schema's order: by name, since a Lua table has none. */
     qsort(v->csv_names, v->n_csv_columns, sizeof *v->csv_names, compare_names);
-    bl_conv_field(L, c, "columns");
+    bl_push(&f, "columns");
     for (size_t i = 0; i < v->n_csv_columns; i++) {
         bl_conv_field(L, -1, v->csv_names[i]);
         v->csv_types[i] = column_type(lua_tostring(L, -1));
@@ -246,15 +253,15 @@ static void convert_csv(lua_State *L, int c, const bl_scenario_t *sc, bl_risk_va
     }
     lua_pop(L, 1);
 
-    truth_field(L, c, "label", pre, v, false, &v->label_column);
+    truth_field(&f, "label", v, false, &v->label_column);
     if (v->label_column == NULL)
         bl_conv_fail(L,
                      "%s: label= is required: the column saying whether a declaration was "
                      "fraudulent (1) or not (0)",
                      pre);
-    truth_field(L, c, "revenue", pre, v, false, &v->revenue_column);
-    truth_field(L, c, "labelled", pre, v, false, &v->labelled_column);
-    truth_field(L, c, "week", pre, v, true, &v->week_column); /* a week may be a feature too */
+    truth_field(&f, "revenue", v, false, &v->revenue_column);
+    truth_field(&f, "labelled", v, false, &v->labelled_column);
+    truth_field(&f, "week", v, true, &v->week_column); /* a week may be a feature too */
     const char *truth[] = {v->label_column, v->revenue_column, v->labelled_column};
     for (size_t i = 0; i < 3; i++)
         for (size_t k = i + 1; k < 3; k++)
@@ -262,11 +269,11 @@ static void convert_csv(lua_State *L, int c, const bl_scenario_t *sc, bl_risk_va
                 bl_conv_fail(L, "%s: '%s' is named by two of label=, revenue=, labelled=", pre,
                              truth[i]);
 
-    const char *bad = bl_conv_str_field(L, c, "on_bad_row", pre);
+    const char *bad = bl_opt_text(&f, "on_bad_row");
     v->on_bad_row = BL_CSV_FAIL_ON_BAD_ROWS;
-    if (bad != NULL && strcmp(bad, "skip") == 0)
+    if (strcmp(bad, "skip") == 0)
         v->on_bad_row = BL_CSV_SKIP_BAD_ROWS;
-    else if (bad != NULL && strcmp(bad, "fail") != 0)
+    else if (strcmp(bad, "fail") != 0)
         bl_conv_fail(L, "%s: on_bad_row must be 'fail' or 'skip' (got '%s')", pre, bad);
 
     /* The file and its header now, so a wrong path or column name is
@@ -308,9 +315,11 @@ static bool is_file_key(const char *key) {
     return strcmp(key, "model") == 0 || strcmp(key, "rules") == 0 || strcmp(key, "encoding") == 0;
 }
 
-static void convert_models(lua_State *L, int job, const bl_scenario_t *sc, bl_risk_validation_t *v,
-                           const char *jpre) {
-    if (bl_conv_field(L, job, "models") != LUA_TTABLE || lua_rawlen(L, -1) == 0)
+static void convert_models(const bl_fields_t *job, const bl_scenario_t *sc,
+                           bl_risk_validation_t *v) {
+    lua_State *L = job->L;
+    const char *jpre = job->pre;
+    if (bl_push(job, "models") != LUA_TTABLE || lua_rawlen(L, -1) == 0)
         bl_conv_fail(L,
                      "%s: models= needs a list of at least one risk model, as in models = "
                      "{bl.plugin{\"logistic\", model = \"models/cargo_logistic.json\"}}",
@@ -349,12 +358,12 @@ static void convert_models(lua_State *L, int job, const bl_scenario_t *sc, bl_ri
 
 /* ------------------------------------------------------------ rates, breakdown, gate */
 
-static void convert_rates(lua_State *L, int job, bl_risk_validation_t *v, const char *pre) {
-    static const double def[] = {1, 2, 5, 10};
-    int type = bl_conv_field(L, job, "rates");
+static void convert_rates(const bl_fields_t *job, bl_risk_validation_t *v) {
+    lua_State *L = job->L;
+    const char *pre = job->pre;
+    int type = bl_push(job, "rates");
     if (type == LUA_TNIL) {
-        memcpy(v->rates, def, sizeof def);
-        v->n_rates = 4;
+        v->n_rates = bl_opt_default_list(job, "rates", v->rates, BL_RISK_MAX_RATES);
         lua_pop(L, 1);
         return;
     }
@@ -423,8 +432,10 @@ static bool in_list(const char *list, const char *name) {
     return false;
 }
 
-static void convert_breakdown(lua_State *L, int job, bl_risk_validation_t *v, const char *pre) {
-    int type = bl_conv_field(L, job, "breakdown");
+static void convert_breakdown(const bl_fields_t *job, bl_risk_validation_t *v) {
+    lua_State *L = job->L;
+    const char *pre = job->pre;
+    int type = bl_push(job, "breakdown");
     if (type == LUA_TNIL) {
         lua_pop(L, 1);
         return;
@@ -542,8 +553,10 @@ static void parse_gate(lua_State *L, const char *text, const bl_risk_validation_
     g->metric = dup_or_raise(L, norm);
 }
 
-static void convert_gate(lua_State *L, int job, bl_risk_validation_t *v, const char *pre) {
-    int type = bl_conv_field(L, job, "gate");
+static void convert_gate(const bl_fields_t *job, bl_risk_validation_t *v) {
+    lua_State *L = job->L;
+    const char *pre = job->pre;
+    int type = bl_push(job, "gate");
     if (type == LUA_TNIL) {
         lua_pop(L, 1);
         return;
@@ -597,13 +610,14 @@ static void convert_gate(lua_State *L, int job, bl_risk_validation_t *v, const c
 
 /* ------------------------------------------------------------ the job */
 
-static void convert(lua_State *L, int job, bl_scenario_t *sc, const char *pre) {
+static void convert(lua_State *L, int t, bl_scenario_t *sc, const char *pre) {
     sc->replications = 1;
     bl_risk_validation_t *v = bl_conv_alloc(L, 1, sizeof *v);
     sc->settings = v;
     bl_declaration_gen_config_default(&v->generator);
+    bl_fields_t job = bl_fields(L, t, &bl_risk_validation_ctor, pre);
 
-    int type = bl_conv_field(L, job, "declarations");
+    int type = bl_push(&job, "declarations");
     const char *tag = bl_conv_tag(L, -1);
     if (type != LUA_TNIL &&
         (tag == NULL || (strcmp(tag, "declarations") != 0 && strcmp(tag, "csv") != 0)))
@@ -615,11 +629,11 @@ static void convert(lua_State *L, int job, bl_scenario_t *sc, const char *pre) {
         convert_declarations(L, lua_gettop(L), &v->generator);
     lua_pop(L, 1);
 
-    convert_models(L, job, sc, v, pre);
-    convert_rates(L, job, v, pre);
-    convert_breakdown(L, job, v, pre);
-    if (bl_conv_num_field(L, job, "weekly_rate", pre, &v->weekly_rate) &&
-        !(v->weekly_rate >= 0 && v->weekly_rate <= 100))
+    convert_models(&job, sc, v);
+    convert_rates(&job, v);
+    convert_breakdown(&job, v);
+    v->weekly_rate = bl_opt_number(&job, "weekly_rate");
+    if (!(v->weekly_rate >= 0 && v->weekly_rate <= 100))
         bl_conv_fail(L,
                      "%s: weekly_rate must be the percentage of each week's declarations "
                      "inspected, 0 (off) to 100 (got %g)",
@@ -629,14 +643,9 @@ static void convert(lua_State *L, int job, bl_scenario_t *sc, const char *pre) {
                      "%s: weekly_rate = %g needs the week of each declaration: give week= in "
                      "bl.csv, or drop weekly_rate",
                      pre, v->weekly_rate);
-    long long n;
-    v->batch = 4096;
-    if (bl_conv_int_field(L, job, "batch", pre, 1, 1 << 20, &n))
-        v->batch = (uint32_t)n;
-    v->bootstrap = 1000;
-    if (bl_conv_int_field(L, job, "bootstrap", pre, 0, 1000000, &n))
-        v->bootstrap = (unsigned)n;
-    convert_gate(L, job, v, pre);
+    v->batch = (uint32_t)bl_opt_integer(&job, "batch", 1, 1 << 20);
+    v->bootstrap = (unsigned)bl_opt_integer(&job, "bootstrap", 0, 1000000);
+    convert_gate(&job, v);
 }
 
 static void free_settings(void *settings) {
@@ -644,4 +653,9 @@ static void free_settings(void *settings) {
     free(settings);
 }
 
-const bl_scenario_kind_t bl_risk_validation_kind = {"risk_validation", convert, free_settings};
+const bl_scenario_kind_t bl_risk_validation_kind = {
+    .name = "risk_validation",
+    .convert = convert,
+    .free_settings = free_settings,
+    .ctors = bl_risk_ctors,
+};

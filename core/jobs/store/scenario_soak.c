@@ -3,7 +3,8 @@
  * store plugin) into the scenario's bl_store_soak_t: see
  * scenario_convert.h.  Called by scenario_lua.c's protected conversion, so
  * every malformed value is a Lua error naming the file:line of its
- * constructor.
+ * constructor.  Every field is read through its constructor's table
+ * (store_fields.c).
  */
 #include "scenario/scenario_convert.h"
 
@@ -15,32 +16,30 @@
 
 #include <lua.h>
 
+#include "jobs/store/store_fields.h"
 #include "jobs/store/store_soak.h"
 #include "data/scan.h"
 
 static void convert_room(lua_State *L, int r, const char *pre, size_t i, bl_storage_room_t *room) {
     char what[360];
     snprintf(what, sizeof what, "%s: rooms[%zu]", pre, i + 1);
-    const char *name = bl_conv_str_field(L, r, "name", what);
+    bl_fields_t f = bl_fields(L, r, &bl_room_ctor, what);
+    const char *name = bl_opt_string(&f, "name");
     if (name == NULL || name[0] == '\0' || strlen(name) > BL_STORE_TEXT - 25)
         bl_conv_fail(L, "%s: name= must be a room name of 1 to %d characters", what,
                      BL_STORE_TEXT - 25);
     room->name = strdup(name);
     if (room->name == NULL)
         bl_conv_nomem(L);
-    long long v = 1;
-    room->shelves = bl_conv_int_field(L, r, "shelves", what, 1, 100000, &v) ? (unsigned)v : 1;
-    v = 1;
-    room->bins = bl_conv_int_field(L, r, "bins", what, 1, 100000, &v) ? (unsigned)v : 1;
+    room->shelves = (unsigned)bl_opt_integer(&f, "shelves", 1, 100000);
+    room->bins = (unsigned)bl_opt_integer(&f, "bins", 1, 100000);
     if ((unsigned long long)room->shelves * room->bins > 10000000ULL)
         bl_conv_fail(L, "%s: %u shelves x %u bins is more than 10 million bins", what,
                      room->shelves, room->bins);
-    room->capacity = 1;
-    if (!bl_conv_num_field(L, r, "capacity", what, &room->capacity))
-        bl_conv_fail(L, "%s: capacity= (volume units per bin) is required", what);
+    room->capacity = bl_check_number(&f, "capacity");
     if (!(room->capacity > 0) || !isfinite(room->capacity))
         bl_conv_fail(L, "%s: capacity must be > 0 volume units (got %g)", what, room->capacity);
-    int type = bl_conv_field(L, r, "classes");
+    int type = bl_push(&f, "classes");
     if (type == LUA_TNIL) {
         room->classes = ((1u << BL_THREAT_CLASS_COUNT) - 1u) & ~1u;
     } else {
@@ -66,9 +65,11 @@ static void convert_room(lua_State *L, int r, const char *pre, size_t i, bl_stor
     lua_pop(L, 1);
 }
 
-static void convert_layout(lua_State *L, int job, bl_store_soak_t *s, const char *jpre) {
+static void convert_layout(const bl_fields_t *job, bl_store_soak_t *s) {
+    lua_State *L = job->L;
+    const char *jpre = job->pre;
     const char *tag = NULL;
-    if (bl_conv_field(L, job, "layout") == LUA_TNIL || (tag = bl_conv_tag(L, -1)) == NULL ||
+    if (bl_push(job, "layout") == LUA_TNIL || (tag = bl_conv_tag(L, -1)) == NULL ||
         strcmp(tag, "storage") != 0)
         bl_conv_fail(L,
                      "%s: layout= must be bl.storage{rooms = {{name = \"A\", shelves = 4, bins = "
@@ -77,7 +78,8 @@ static void convert_layout(lua_State *L, int job, bl_store_soak_t *s, const char
     int lt = lua_gettop(L);
     char pre[300];
     bl_conv_where(L, lt, "bl.storage", pre, sizeof pre);
-    bl_conv_field(L, lt, "rooms");
+    bl_fields_t f = bl_fields(L, lt, &bl_storage_ctor, pre);
+    bl_push(&f, "rooms");
     int rooms = lua_gettop(L);
     size_t n = lua_rawlen(L, rooms);
     if (n == 0)
@@ -96,8 +98,10 @@ static void convert_layout(lua_State *L, int job, bl_store_soak_t *s, const char
     lua_pop(L, 2);
 }
 
-static void convert_mix(lua_State *L, int job, bl_store_soak_t *s, const char *jpre) {
-    int type = bl_conv_field(L, job, "mix");
+static void convert_mix(const bl_fields_t *job, bl_store_soak_t *s) {
+    lua_State *L = job->L;
+    const char *jpre = job->pre;
+    int type = bl_push(job, "mix");
     if (type == LUA_TNIL) {
         lua_pop(L, 1);
         return;
@@ -108,12 +112,12 @@ static void convert_mix(lua_State *L, int job, bl_store_soak_t *s, const char *j
     int t = lua_gettop(L);
     char what[360];
     snprintf(what, sizeof what, "%s: mix", jpre);
+    bl_fields_t f = bl_fields(L, t, &bl_mix_ctor, what);
     double sum = 0;
     for (int v = 0; v < BL_SOAK_MIX; v++) {
-        s->mix[v] = 0; /* a verb not listed gets 0 */
         const char *name = bl_soak_verb_name(v);
-        if (bl_conv_num_field(L, t, name, what, &s->mix[v]) &&
-            !(s->mix[v] >= 0 && isfinite(s->mix[v])))
+        s->mix[v] = bl_opt_number(&f, name); /* a verb not listed gets the table's 0 */
+        if (!(s->mix[v] >= 0 && isfinite(s->mix[v])))
             bl_conv_fail(L, "%s.%s must be a weight >= 0 (got %g)", what, name, s->mix[v]);
         sum += s->mix[v];
     }
@@ -122,43 +126,42 @@ static void convert_mix(lua_State *L, int job, bl_store_soak_t *s, const char *j
     lua_pop(L, 1);
 }
 
-static void convert(lua_State *L, int job, bl_scenario_t *sc, const char *pre) {
+static void convert(lua_State *L, int t, bl_scenario_t *sc, const char *pre) {
     sc->replications = 1;
     bl_store_soak_t *s = bl_conv_alloc(L, 1, sizeof *s);
     sc->settings = s;
-    bl_store_soak_defaults(s);
+    bl_store_soak_defaults(s); /* the table's defaults too (store_fields.c) */
+    bl_fields_t job = bl_fields(L, t, &bl_store_soak_ctor, pre);
 
-    if (bl_conv_field(L, job, "store") != LUA_TNIL)
+    if (bl_push(&job, "store") != LUA_TNIL)
         bl_conv_plugin_ref(L, lua_gettop(L), &s->store, pre, "store");
     lua_pop(L, 1);
-    if (s->store.spec == NULL && (s->store.spec = strdup("memory")) == NULL)
+    if (s->store.spec == NULL && (s->store.spec = strdup(BL_SOAK_DEFAULT_STORE)) == NULL)
         bl_conv_nomem(L);
-    convert_layout(L, job, s, pre);
-    long long v;
-    if (bl_conv_int_field(L, job, "clients", pre, 1, 1024, &v))
-        s->clients = (unsigned)v;
-    if (bl_conv_num_field(L, job, "duration", pre, &s->duration)) {
+    convert_layout(&job, s);
+    s->clients = (unsigned)bl_opt_integer(&job, "clients", 1, 1024);
+    if (bl_has(&job, "duration")) {
+        s->duration = bl_check_number(&job, "duration");
         if (!(s->duration > 0) || !isfinite(s->duration))
             bl_conv_fail(L, "%s: duration must be > 0 seconds (got %g)", pre, s->duration);
         s->operations = 0;
     }
-    if (bl_conv_int_field(L, job, "operations", pre, 1, LLONG_MAX, &v))
-        s->operations = (uint64_t)v;
-    if (bl_conv_num_field(L, job, "rate", pre, &s->rate) && !(s->rate >= 0 && isfinite(s->rate)))
+    if (bl_has(&job, "operations"))
+        s->operations = (uint64_t)bl_check_integer(&job, "operations", 1, LLONG_MAX);
+    s->rate = bl_opt_number(&job, "rate");
+    if (!(s->rate >= 0 && isfinite(s->rate)))
         bl_conv_fail(L,
                      "%s: rate must be operations per second >= 0 (0: as fast as possible; "
                      "got %g)",
                      pre, s->rate);
-    convert_mix(L, job, s, pre);
-    if (bl_conv_int_field(L, job, "sync_every", pre, 0, LLONG_MAX, &v))
-        s->sync_every = (uint64_t)v;
-    if (bl_conv_int_field(L, job, "inventory_every", pre, 0, LLONG_MAX, &v))
-        s->inventory_every = (uint64_t)v;
-    if (bl_conv_num_field(L, job, "misplace", pre, &s->misplace) &&
-        !(s->misplace >= 0 && s->misplace <= 1))
+    convert_mix(&job, s);
+    s->sync_every = (uint64_t)bl_opt_integer(&job, "sync_every", 0, LLONG_MAX);
+    s->inventory_every = (uint64_t)bl_opt_integer(&job, "inventory_every", 0, LLONG_MAX);
+    s->misplace = bl_opt_number(&job, "misplace");
+    if (!(s->misplace >= 0 && s->misplace <= 1))
         bl_conv_fail(L, "%s: misplace must be a probability from 0 to 1 (got %g)", pre,
                      s->misplace);
-    const char *policy = bl_conv_str_field(L, job, "policy", pre);
+    const char *policy = bl_opt_string(&job, "policy");
     if (policy != NULL && (s->policy = bl_storage_policy_parse(policy)) == 0)
         bl_conv_fail(L, "%s: policy '%s' is not first_fit, best_fit or by_class", pre, policy);
 }
@@ -168,4 +171,9 @@ static void free_settings(void *settings) {
     free(settings);
 }
 
-const bl_scenario_kind_t bl_store_soak_kind = {"store_soak", convert, free_settings};
+const bl_scenario_kind_t bl_store_soak_kind = {
+    .name = "store_soak",
+    .convert = convert,
+    .free_settings = free_settings,
+    .ctors = bl_store_ctors,
+};

@@ -87,9 +87,12 @@ typedef struct bl_store_soak {
     uint64_t inventory_every;   /* all clients together; 0: only the final scan */
 } bl_store_soak_t;
 
-/* Defaults (clients 2, operations 20000, mix 4/2/1/1/4/1/0, sync 100,
- * best_fit, misplace 0.01, inventory 5000). */
+/* The defaults of a store_soak's settings (the scenario reference prints
+ * them: `borderlab fields bl.store_soak`); the store is BL_SOAK_DEFAULT_STORE. */
 void bl_store_soak_defaults(bl_store_soak_t *s);
+
+/* The store a scenario gets without store=. */
+#define BL_SOAK_DEFAULT_STORE "memory"
 void bl_store_soak_free_contents(bl_store_soak_t *s);
 
 typedef struct bl_soak_verb {

@@ -28,6 +28,7 @@
 #include "jobs/detector/compare.h"
 #include "config.h"
 #include "plugin/conformance.h"
+#include "base/datadir.h"
 #include "base/error.h"
 #include "base/paths.h"
 #include "plot/plot.h"
@@ -42,6 +43,7 @@
 static const char usage_text[] =
     "usage:\n"
     "  borderlab run SCENARIO.lua [options]   run a scenario, write an HDF5 results file\n"
+    "                                         (or a name: quickstart, an installed scenario)\n"
     "      -o, --output FILE.h5     results file (default results/<scenario name>.h5)\n"
     "      --set KEY=VALUE          override a parameter the scenario declares (repeatable)\n"
     "      --seed N                 override the scenario's seed\n"
@@ -191,6 +193,7 @@ static int cmd_run(int argc, char **argv) {
     bl_sweep_t grid = {0, NULL};
     int status = EXIT_USAGE;
     char *command_line = join_args(argc, argv);
+    char *scenario = NULL; /* the file the scenario argument names (base/datadir.h) */
 
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
@@ -292,6 +295,13 @@ static int cmd_run(int argc, char **argv) {
 
     bl_error_t err;
     bl_error_clear(&err);
+    /* `borderlab run quickstart`: an installed scenario found by name. */
+    scenario = bl_datadir_find_scenario(o.scenario_path, &err);
+    if (scenario == NULL) {
+        status = fail(&err);
+        goto out;
+    }
+    o.scenario_path = scenario;
     int rc = bl_run(&o, &err);
     status = rc == 0 ? EXIT_SUCCESS : rc == BL_RUN_GATE_FAILED ? gate_failed(&err) : fail(&err);
 out:
@@ -301,6 +311,7 @@ out:
     pairs_free(&sets);
     pairs_free(&plugins);
     free(command_line);
+    free(scenario);
     return status;
 }
 

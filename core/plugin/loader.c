@@ -15,6 +15,7 @@
 
 #include "plugin/builtin_plugins.h"
 #include "plugin/loader.h"
+#include "base/datadir.h"
 #include "base/paths.h"
 
 #include <ctype.h>
@@ -32,10 +33,6 @@
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "0.1"
-#endif
-
-#ifndef BL_PLUGIN_DIR
-#define BL_PLUGIN_DIR "/usr/local/lib/borderlab"
 #endif
 
 /* "0.1.0" -> "0.1": the headers a plugin must be rebuilt against. */
@@ -146,24 +143,6 @@ static void note_looked(char *looked, size_t cap, const char *path) {
     snprintf(looked + n, cap - n, "%s%s", n > 0 ? ", " : "", path);
 }
 
-/* Directory of the running program (heap string) or NULL. */
-static char *exe_dir(void) {
-    char buf[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n <= 0)
-        return NULL;
-    buf[n] = '\0';
-    char *slash = strrchr(buf, '/');
-    if (slash == NULL)
-        return NULL;
-    *slash = '\0';
-    /* A libtool wrapper runs the real program from .libs/: use the parent. */
-    slash = strrchr(buf, '/');
-    if (slash != NULL && strcmp(slash + 1, ".libs") == 0)
-        *slash = '\0';
-    return strdup(buf[0] != '\0' ? buf : "/");
-}
-
 /* Try candidate; on a hit return it (owned by the caller), else free it. */
 static char *try_candidate(char *candidate, char *looked, size_t cap) {
     if (candidate == NULL)
@@ -254,7 +233,7 @@ char *bl_plugin_resolve(const char *spec, int kind, const char *base_dir, bl_err
     }
 
     /* 2. The build tree beside the running program. */
-    dir = exe_dir();
+    dir = bl_datadir_program_dir();
     if (found == NULL && dir != NULL) {
         static const int kinds[] = {BL_KIND_DETECTOR, BL_KIND_RISK, BL_KIND_STORE};
         for (size_t i = 0; found == NULL && i < sizeof kinds / sizeof kinds[0]; i++) {
@@ -270,9 +249,16 @@ char *bl_plugin_resolve(const char *spec, int kind, const char *base_dir, bl_err
         }
     }
 
-    /* 3. The installed plugin folder. */
-    if (found == NULL)
-        found = try_candidate(bl_path_join(BL_PLUGIN_DIR, file), looked, sizeof looked);
+    /* 3. The installed plugin folder beside the program (an install staged
+     * with DESTDIR or moved), then 4. where configure put it (once when
+     * they are the same folder). */
+    const char *configured = bl_datadir_configured(BL_DATADIR_PLUGINS);
+    char *relocated = found == NULL ? bl_datadir_relocated(BL_DATADIR_PLUGINS) : NULL;
+    if (found == NULL && relocated != NULL)
+        found = try_candidate(bl_path_join(relocated, file), looked, sizeof looked);
+    if (found == NULL && (relocated == NULL || strcmp(relocated, configured) != 0))
+        found = try_candidate(bl_path_join(configured, file), looked, sizeof looked);
+    free(relocated);
 
     if (found == NULL)
         bl_error_set(err, BL_ENOTFOUND,

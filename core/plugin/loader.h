@@ -36,10 +36,13 @@ typedef struct bl_plugin_handle {
  * in ".so" is a path (tried as given, then relative to base_dir when not
  * NULL); otherwise it is a reference plugin name looked up in, in order:
  * $BORDERLAB_PLUGIN_PATH (colon-separated folders), the build tree beside
- * the running program (plugins/<kind>/<name>/.libs/<name>.so), and the
- * installed plugin folder.  A spec "builtin:NAME" (builtin_plugins.h)
- * resolves to itself.  kind may be 0 (any).  Returns a heap string the
- * caller frees, or NULL with err set (the message lists where it looked).
+ * the running program (plugins/<kind>/<name>/.libs/<name>.so), the
+ * installed plugin folder relative to the running program (an install
+ * staged with DESTDIR or moved: base/datadir.h), and the installed plugin
+ * folder configure chose ($pkglibdir).  A spec "builtin:NAME"
+ * (builtin_plugins.h) resolves to itself.  kind may be 0 (any).  Returns a
+ * heap string the caller frees, or NULL with err set (the message lists
+ * where it looked).
  */
 char *bl_plugin_resolve(const char *spec, int kind, const char *base_dir, bl_error_t *err);
 

@@ -54,7 +54,9 @@ static int lua_failure(lua_State *L, int st, const char *path, bl_error_t *err) 
         lua_pop(L, 1);
         return bl_error_set(err, ctx->pending.code, "%s", ctx->pending.message);
     }
-    if (st == LUA_ERRMEM) {
+    /* A constructor re-raises what it caught (borderlab.checks), so the
+     * ceiling's refusal may arrive as a plain error: the context knows. */
+    if (st == LUA_ERRMEM || ctx->mem_refused) {
         lua_pop(L, 1);
         if (ctx->mem_refused)
             return bl_error_set(err, BL_ELUA, "%s: the scenario needs more than %zu MB to describe",

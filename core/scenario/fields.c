@@ -156,12 +156,14 @@ static void print_rows(const print_ctx_t *p, const bl_ctor_t *c, const bl_field_
     for (size_t i = 0; rows != NULL && rows[i].name != NULL; i++) {
         const bl_field_t *f = &rows[i];
         bl_field_default_text(c, f, def, sizeof def);
+        bool required = strcmp(def, "required") == 0;
         if (p->markdown)
-            fprintf(p->fp, "| `%s`%s | %s | %s | %s |\n", f->name,
+            fprintf(p->fp, "| `%s`%s | `%s` | %s | %s |\n", f->name,
                     f->flags & BL_FIELD_FIRST ? " (first value)" : "", f->type, def, f->doc);
         else
-            fprintf(p->fp, "  %-22s %s%s; default %s\n  %-22s %s\n", f->name, f->type,
-                    f->flags & BL_FIELD_FIRST ? " (or the first value)" : "", def, "", f->doc);
+            fprintf(p->fp, "  %-22s %s%s; %s%s\n  %-22s %s\n", f->name, f->type,
+                    f->flags & BL_FIELD_FIRST ? " (or the first value)" : "",
+                    required ? "" : "default ", def, "", f->doc);
     }
 }
 
@@ -179,8 +181,8 @@ static void print_ctor(const bl_ctor_t *c, void *ud) {
     } else {
         fprintf(p->fp, "%s: %s\n", c->name, c->doc);
     }
-    print_rows(p, c, c->shared);
     print_rows(p, c, c->fields);
+    print_rows(p, c, c->shared);
     fputc('\n', p->fp);
 }
 

@@ -5,10 +5,10 @@
  *
  *   - the Lua library builds its allow-lists from it (core.fields), so a
  *     misspelt field is refused at its line with a suggestion;
- *   - the C converters read fields through it (the check/opt readers
- *     below, in the spirit of luaL_check* and luaL_opt*): a default comes
- *     from the table, and reading a field the table does not list is an
- *     error, so C cannot read what Lua would refuse;
+ *   - the C converters read fields through it (the check/opt readers of
+ *     scenario_convert.h, in the spirit of luaL_check* and luaL_opt*): a
+ *     default comes from the table, and reading a field the table does not
+ *     list is an error, so C cannot read what Lua would refuse;
  *   - `borderlab fields` prints it, and a test checks the README's
  *     scenario reference against that print, so a new field fails the
  *     build until it is documented.
@@ -31,9 +31,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <lua.h>
-
-#include "stats/dist.h"
 
 /* Row flags. */
 enum {
@@ -114,70 +111,6 @@ const char *bl_field_default_text(const bl_ctor_t *c, const bl_field_t *f, char 
  */
 int bl_fields_print(FILE *fp, const struct bl_scenario_kind *const *kinds, bool markdown,
                     const char *only);
-
-/* ------------------------------------------------------------------ reading */
-
-/*
- * Reading the fields of a table a script built (a constructor's object, or
- * a table inside one such as warmup = {...}) through its constructor's
- * table.  Every reader runs inside the loader's protected conversion call:
- * a malformed value raises a Lua error ("pre: what was wrong"), which the
- * loader reports with the file:line; so none of them returns a failure.
- * A name the table does not list raises an internal error naming the
- * table: the converter and the table disagree.
- *
- *   bl_check_*   required: absent is "pre: name= is required: <doc>"
- *   bl_opt_*     optional: absent gives the table's default
- *   bl_has       whether the field is given (not nil)
- *   bl_push      push the raw value (checked name) and return its Lua type
- */
-typedef struct bl_fields {
-    lua_State *L;
-    int t;                 /* absolute stack index of the table */
-    const bl_ctor_t *ctor; /* its constructor's table */
-    const char *pre;       /* "file:line: bl.station 'xray'": messages start with it */
-} bl_fields_t;
-
-bl_fields_t bl_fields(lua_State *L, int t, const bl_ctor_t *ctor, const char *pre);
-
-bool bl_has(const bl_fields_t *f, const char *name);
-int bl_push(const bl_fields_t *f, const char *name);
-
-/* A finite number. */
-double bl_check_number(const bl_fields_t *f, const char *name);
-double bl_opt_number(const bl_fields_t *f, const char *name);
-
-/* A whole number from min to max. */
-long long bl_check_integer(const bl_fields_t *f, const char *name, long long min, long long max);
-long long bl_opt_integer(const bl_fields_t *f, const char *name, long long min, long long max);
-
-/* true or false. */
-bool bl_opt_boolean(const bl_fields_t *f, const char *name);
-
-/* A string (borrowed: valid while the table is alive); bl_opt_string gives
- * NULL when absent (a text default is the converter's to apply: the table
- * documents it). */
-const char *bl_check_string(const bl_fields_t *f, const char *name);
-const char *bl_opt_string(const bl_fields_t *f, const char *name);
-
-/* A string, or the table's default text when absent: for fields whose
- * default is a value ("seconds", "wilson"), not a description. */
-const char *bl_opt_text(const bl_fields_t *f, const char *name);
-
-/* A distribution (a bl.* distribution object, or a number meaning
- * bl.deterministic(number)) into *out (uninitialised; the caller attaches
- * it).  bl_opt_dist: absent gives deterministic(default) when the table's
- * default is a number, else leaves *out zeroed (kind 0: none). */
-void bl_check_dist(const bl_fields_t *f, const char *name, bl_dist_t *out);
-void bl_opt_dist(const bl_fields_t *f, const char *name, bl_dist_t *out);
-
-/* The table's default of a distribution field, deterministic(default),
- * into *out; false (nothing made) when the default is not a number. */
-bool bl_default_dist(const bl_fields_t *f, const char *name, bl_dist_t *out);
-
-/* The numbers of a list default such as "{1, 16, 64}" into out (at most
- * max); returns how many. */
-size_t bl_opt_default_list(const bl_fields_t *f, const char *name, double *out, size_t max);
 
 /* Called for every field a converter reads (the agreement test counts
  * them); set through bl_scenario_options_t.on_read. */

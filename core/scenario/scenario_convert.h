@@ -22,7 +22,9 @@
 
 #include <lua.h>
 
+#include "scenario/fields.h"
 #include "scenario/scenario.h"
+#include "stats/dist.h"
 
 /*
  * A job as the scenario language knows it: one per job, named by its row
@@ -123,5 +125,69 @@ void bl_conv_plugin_ref(lua_State *L, int idx, bl_plugin_ref_t *ref, const char 
  * names are found the same way whatever folder borderlab runs from.  The
  * caller owns the result (attach it at once); raises on out of memory. */
 char *bl_conv_path(lua_State *L, const char *scenario, const char *path);
+
+/* ------------------------------------------------------------------ reading fields */
+
+/*
+ * Reading the fields of a table a script built (a constructor's object, or
+ * a table inside one such as warmup = {...}) through its constructor's
+ * table.  Every reader runs inside the loader's protected conversion call:
+ * a malformed value raises a Lua error ("pre: what was wrong"), which the
+ * loader reports with the file:line; so none of them returns a failure.
+ * A name the table does not list raises an internal error naming the
+ * table: the converter and the table disagree.
+ *
+ *   bl_check_*   required: absent is "pre: name= is required: <doc>"
+ *   bl_opt_*     optional: absent gives the table's default
+ *   bl_has       whether the field is given (not nil)
+ *   bl_push      push the raw value (checked name) and return its Lua type
+ */
+typedef struct bl_fields {
+    lua_State *L;
+    int t;                 /* absolute stack index of the table */
+    const bl_ctor_t *ctor; /* its constructor's table */
+    const char *pre;       /* "file:line: bl.station 'xray'": messages start with it */
+} bl_fields_t;
+
+bl_fields_t bl_fields(lua_State *L, int t, const bl_ctor_t *ctor, const char *pre);
+
+bool bl_has(const bl_fields_t *f, const char *name);
+int bl_push(const bl_fields_t *f, const char *name);
+
+/* A finite number. */
+double bl_check_number(const bl_fields_t *f, const char *name);
+double bl_opt_number(const bl_fields_t *f, const char *name);
+
+/* A whole number from min to max. */
+long long bl_check_integer(const bl_fields_t *f, const char *name, long long min, long long max);
+long long bl_opt_integer(const bl_fields_t *f, const char *name, long long min, long long max);
+
+/* true or false. */
+bool bl_opt_boolean(const bl_fields_t *f, const char *name);
+
+/* A string (borrowed: valid while the table is alive); bl_opt_string gives
+ * NULL when absent (a text default is the converter's to apply: the table
+ * documents it). */
+const char *bl_check_string(const bl_fields_t *f, const char *name);
+const char *bl_opt_string(const bl_fields_t *f, const char *name);
+
+/* A string, or the table's default text when absent: for fields whose
+ * default is a value ("seconds", "wilson"), not a description. */
+const char *bl_opt_text(const bl_fields_t *f, const char *name);
+
+/* A distribution (a bl.* distribution object, or a number meaning
+ * bl.deterministic(number)) into *out (uninitialised; the caller attaches
+ * it).  bl_opt_dist: absent gives deterministic(default) when the table's
+ * default is a number, else leaves *out zeroed (kind 0: none). */
+void bl_check_dist(const bl_fields_t *f, const char *name, bl_dist_t *out);
+void bl_opt_dist(const bl_fields_t *f, const char *name, bl_dist_t *out);
+
+/* The table's default of a distribution field, deterministic(default),
+ * into *out; false (nothing made) when the default is not a number. */
+bool bl_default_dist(const bl_fields_t *f, const char *name, bl_dist_t *out);
+
+/* The numbers of a list default such as "{1, 16, 64}" into out (at most
+ * max); returns how many. */
+size_t bl_opt_default_list(const bl_fields_t *f, const char *name, double *out, size_t max);
 
 #endif

@@ -1,4 +1,5 @@
 # core/jobs/risk: the risk_validation job (model developers) (included by the top Makefile.am).
 core_libborderlab_la_SOURCES += \
-	%reldir%/risk_results.c %reldir%/risk_results.h %reldir%/risk_validation.c \
-	%reldir%/risk_validation.h %reldir%/scenario_risk.c
+	%reldir%/risk_gate.c %reldir%/risk_results.c %reldir%/risk_results.h %reldir%/risk_source.c \
+	%reldir%/risk_validation.c %reldir%/risk_validation.h %reldir%/risk_validation_internal.h \
+	%reldir%/scenario_risk.c

@@ -1,8 +1,10 @@
 /*
  * What the engine's files share (engine.c: run loop, arrivals, entity
- * flow, setup; engine_queue.c: priority queues, reneging, shift changes,
- * series bins; engine_decide.c: decision stations, plugins, scenario
- * checks; engine_series.c: bl_series_*, bl_replication_result_fini).
+ * flow; engine_setup.c: setup, teardown, measurement window, per-entity
+ * table, final figures; engine_queue.c: priority queues, reneging, shift
+ * changes, series bins; engine_decide.c: decision stations, plugins,
+ * scenario checks; engine_series.c: bl_series_*,
+ * bl_replication_result_fini).
  * Not installed, not for other modules: everything here may change with
  * the engine.
  */
@@ -224,8 +226,40 @@ double bl_engine_service_slow(run_t *R, station_rt_t *s, uint32_t slot);
 int bl_engine_move(run_t *R, int target, uint32_t slot, double now);
 /* Start queued entities at s while a server is free. */
 int bl_engine_serve_queued(run_t *R, station_rt_t *s, double now);
+/* Double the entity pool (1024 slots when empty) and thread the new slots
+ * onto the free list.  0, or BL_ENOMEM with a message in R->err. */
+int bl_engine_pool_grow(run_t *R);
+
+/* ---- engine_setup.c ---- */
+
+/* Everything a replication needs before its first event: the streams,
+ * station and class state, the event list, the entity pool, decision
+ * stations, the sink's buffer and the plugins.  0 or a BL_E* code (message
+ * in R->err); on failure bl_engine_teardown releases what was made. */
+int bl_engine_setup(run_t *R);
+/* Release what bl_engine_setup made (whatever it got to); R itself stays
+ * the caller's. */
+void bl_engine_teardown(run_t *R);
+/* The window opens at the first counted arrival (the integrals are noted)
+ * and closes at the last arrival (the window areas are their growth). */
+void bl_engine_window_open(run_t *R, double now);
+void bl_engine_window_close(run_t *R, double now);
+/* Add e's row, leaving at now, to the per-entity table (R->rows != NULL);
+ * written out every SINK_ROWS rows.  0 or the writer's error. */
+int bl_engine_write_record(run_t *R, const entity_t *e, double now);
+/* Hand the buffered rows to the sink.  0, or the writer's code (BL_EIO
+ * when it returned a positive one) with a message in R->err. */
+int bl_engine_sink_flush(run_t *R);
+/* Close the integrals and series at now and fill what is derived. */
+void bl_engine_finish(run_t *R, double now, uint64_t events);
 
 /* ---- shared inline helpers ---- */
+
+/* Bring the entities-in-system integral up to t. */
+static inline void system_touch(run_t *R, double t) {
+    R->cum_sys += (double)R->in_system * (t - R->sys_last);
+    R->sys_last = t;
+}
 
 /* Bring s's integrals of queue length and busy servers (and its series)
  * up to t. */

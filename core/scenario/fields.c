@@ -151,16 +151,35 @@ typedef struct print_ctx {
     bool found;
 } print_ctx_t;
 
+/* text into a Markdown table cell: <, > and | would be read as HTML and
+ * as a column break. */
+static void put_cell(FILE *fp, const char *text) {
+    for (const char *t = text; *t != '\0'; t++) {
+        if (*t == '<')
+            fputs("&lt;", fp);
+        else if (*t == '>')
+            fputs("&gt;", fp);
+        else if (*t == '|')
+            fputs("\\|", fp);
+        else
+            fputc(*t, fp);
+    }
+}
+
 static void print_rows(const print_ctx_t *p, const bl_ctor_t *c, const bl_field_t *rows) {
     char def[160];
     for (size_t i = 0; rows != NULL && rows[i].name != NULL; i++) {
         const bl_field_t *f = &rows[i];
         bl_field_default_text(c, f, def, sizeof def);
         bool required = strcmp(def, "required") == 0;
-        if (p->markdown)
-            fprintf(p->fp, "| `%s`%s | `%s` | %s | %s |\n", f->name,
-                    f->flags & BL_FIELD_FIRST ? " (first value)" : "", f->type, def, f->doc);
-        else
+        if (p->markdown) {
+            fprintf(p->fp, "| `%s`%s | `%s` | ", f->name,
+                    f->flags & BL_FIELD_FIRST ? " (first value)" : "", f->type);
+            put_cell(p->fp, def);
+            fputs(" | ", p->fp);
+            put_cell(p->fp, f->doc);
+            fputs(" |\n", p->fp);
+        } else
             fprintf(p->fp, "  %-22s %s%s; %s%s\n  %-22s %s\n", f->name, f->type,
                     f->flags & BL_FIELD_FIRST ? " (or the first value)" : "",
                     required ? "" : "default ", def, "", f->doc);
@@ -175,7 +194,9 @@ static void print_ctor(const bl_ctor_t *c, void *ud) {
     bool rows = (c->fields != NULL && c->fields[0].name != NULL) ||
                 (c->shared != NULL && c->shared[0].name != NULL);
     if (p->markdown) {
-        fprintf(p->fp, "#### `%s`\n\n%s\n\n", c->name, c->doc);
+        fprintf(p->fp, "#### `%s`\n\n", c->name);
+        put_cell(p->fp, c->doc);
+        fputs("\n\n", p->fp);
         if (rows)
             fprintf(p->fp, "| field | value | default | meaning |\n|---|---|---|---|\n");
     } else {

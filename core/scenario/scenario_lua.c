@@ -344,13 +344,16 @@ void bl_conv_plugin_ref(lua_State *L, int idx, bl_plugin_ref_t *ref, const char 
     lua_pop(L, 2);
 }
 
-/* ------------------------------------------------------------ the job */
+/* ------------------------------------------------------------ identity */
 
 /* name= (default: the file's name without folder and .lua) and seed=
- * (--seed wins), common to every job. */
-static void convert_identity(lua_State *L, int job, bl_scenario_t *sc, const char *pre) {
+ * (--seed wins), common to every job: read through the job's own table
+ * (its first constructor), which takes the shared rows of fields.h. */
+static void convert_identity(lua_State *L, int job, bl_scenario_t *sc, const bl_ctor_t *ctor,
+                             const char *pre) {
     bl_lua_ctx_t *ctx = bl_lua_ctx(L);
-    const char *name = bl_conv_str_field(L, job, "name", pre);
+    bl_fields_t f = bl_fields(L, job, ctor, pre);
+    const char *name = bl_opt_string(&f, "name");
     if (name == NULL) {
         const char *base = strrchr(sc->path, '/');
         base = base != NULL ? base + 1 : sc->path;
@@ -359,9 +362,8 @@ static void convert_identity(lua_State *L, int job, bl_scenario_t *sc, const cha
                                len > 4 && strcmp(base + len - 4, ".lua") == 0 ? len - 4 : len);
     }
     sc->name = bl_conv_dup(L, name);
-    long long v = 1;
-    bl_conv_int_field(L, job, "seed", pre, 0, LLONG_MAX, &v);
-    sc->seed = ctx->opts->has_seed ? ctx->opts->seed : (uint64_t)v;
+    long long seed = bl_opt_integer(&f, "seed", 0, LLONG_MAX);
+    sc->seed = ctx->opts->has_seed ? ctx->opts->seed : (uint64_t)seed;
 }
 
 /* ------------------------------------------------------------ the job */
@@ -406,7 +408,10 @@ static int convert(lua_State *L) {
     char ctor[64], pre[300];
     snprintf(ctor, sizeof ctor, "bl.%s", kind->name);
     bl_conv_where(L, 1, ctor, pre, sizeof pre);
-    convert_identity(L, 1, sc, pre);
+    if (kind->ctors == NULL || kind->ctors[0] == NULL)
+        return bl_conv_fail(L, "%s: internal error: the %s job has no field table", sc->path,
+                            kind->name);
+    convert_identity(L, 1, sc, kind->ctors[0], pre);
     sc->kind = kind;
     kind->convert(L, 1, sc, pre);
     return 0;

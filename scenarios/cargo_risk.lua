@@ -12,7 +12,7 @@ show, on a year it has not seen (seed 2026 of world 7), that it finds more
 fraud and more of the revenue at stake at the inspection rates the service
 can afford, and it must clear the gate below.
 
-Declarations: 200 000 synthetic ones over 52 weeks (core/declaration_gen.h):
+Declarations: 200 000 synthetic ones over 52 weeks (core/gen/declaration_gen.h):
 2 000 importers (a few habitual fraudsters), 150 customs brokers, 60 HS
 codes, 25 origins, 8 routes; 6% fraudulent (undervaluation 50%,
 misclassification 20%, false origin 20%, prohibited goods 10%); 30% were

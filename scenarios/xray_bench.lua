@@ -4,7 +4,7 @@ detection for cabin-bag X-ray.
 
 A fixed, seeded test set of 5 000 synthetic dual-energy scans of bags
 (512 x 512 pixels, Beer-Lambert at two effective energies with NIST XCOM
-coefficients, Poisson photon noise and blur: core/xray.c).  Each of the
+coefficients, Poisson photon noise and blur: core/gen/xray.c).  Each of the
 seven threat classes (firearm, knife, explosive, drugs, cigarettes,
 currency, metal) is placed independently in 4% of the bags, so about a
 quarter of the bags hold at least one threat and each class has about 200

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent reference values for core/risk_metrics.c.
+"""Independent reference values for core/stats/risk_metrics.c.
 
 Writes tests/fixtures/risk_metrics/declarations.csv (deterministic synthetic
 declarations: two model scores, a fraud flag and the revenue at stake) and
@@ -8,7 +8,7 @@ standard library only and exact rational arithmetic (fractions) wherever a
 sum or ratio is involved, so that the C code is compared with the exact
 value rounded once.
 
-Definitions (as in core/risk_metrics.h):
+Definitions (as in core/stats/risk_metrics.h):
   * ranking: descending score, ties by input order (row number), empty
     score (NaN) last;
   * k = ceil(rate% of N), at least 1, at most N;

@@ -22,7 +22,7 @@ Writes into OUTDIR:
 --cargo CSV OUTDIR trains the example model of scenarios/cargo_risk.lua and writes
 OUTDIR/cargo_xgboost.json and OUTDIR/cargo_encoding.json.  CSV holds synthetic
 declarations with their truth: the columns of the generator's schema
-(core/declaration_gen.h, BL_DECLARATION_COLUMNS; declaration_id may be absent)
+(core/gen/declaration_gen.h, BL_DECLARATION_COLUMNS; declaration_id may be absent)
 plus "fraud" (0/1) and "labelled" (0/1); only labelled rows are trained on, as a
 service only learns the outcome of the declarations it inspected.  The shipped
 files were trained on bl_declaration_gen's records 200000, seed 1, world_seed 7
@@ -295,7 +295,7 @@ def make_cargo_model(csv_path, outdir):
                          "unseen": None})
     encoding = {
         "description": "Example cargo risk model for risk/xgboost over the synthetic "
-                       "declarations (core/declaration_gen.h), made by scripts/train_xgboost.py "
+                       "declarations (core/gen/declaration_gen.h), made by scripts/train_xgboost.py "
                        "--cargo from %d labelled declarations. Illustrative, not tuned."
                        % len(rows),
         "objective": "binary:logistic",

@@ -112,27 +112,28 @@ const bl_declaration_hs_t *bl_declaration_builtin_hs(size_t *n);
 const bl_declaration_origin_t *bl_declaration_builtin_origins(size_t *n);
 const bl_declaration_route_t *bl_declaration_builtin_routes(size_t *n);
 
-/* What to generate; bl_declaration_gen_config_default() fills the values in
- * brackets.  Field names are the keys a scenario uses. */
+/* What to generate; bl_declaration_gen_config_default() fills the defaults
+ * (`borderlab fields bl.declarations` prints them: the scenario reference
+ * reads them from there).  Field names are the keys a scenario uses. */
 typedef struct bl_declaration_gen_config {
-    uint64_t records;          /* declarations in all (1000000), at most 2^31 - 1 */
-    uint32_t weeks;            /* weeks they are spread over (52) */
+    uint64_t records;          /* declarations in all, at most 2^31 - 1 */
+    uint32_t weeks;            /* weeks they are spread over */
     double seasonal_amplitude; /* weekly volume multiplier 1 + A cos(2 pi (w - peak) / 52),
-                                  0 <= A < 1 (0.25) */
-    double seasonal_peak_week; /* week of the peak (46: ahead of the year-end holidays) */
+                                  0 <= A < 1 */
+    double seasonal_peak_week; /* week of the peak (ahead of the year-end holidays by default) */
 
-    uint32_t importers;          /* (2000) */
+    uint32_t importers;          /* importers (traders declaring goods) */
     double importer_size_shape;  /* Pareto shape of importer volume: smaller is heavier-tailed,
-                                    > 0 (1.2) */
-    double importer_risk_sigma;  /* sigma of an importer's lognormal latent risk (0.8) */
-    double habitual_share;       /* share of importers who are habitual fraudsters (0.02) */
-    double habitual_factor;      /* their risk multiplier, >= 1 (12) */
-    uint32_t importer_codes;     /* HS codes an importer usually trades, >= 1 (3) */
-    double importer_focus;       /* probability a clean declaration uses one of them (0.8) */
-    uint32_t declarants;         /* customs brokers (150) */
-    double declarant_size_shape; /* Pareto shape of brokers' client counts (1.0) */
-    double lax_declarant_share;  /* share of brokers who look the other way (0.1) */
-    double lax_declarant_factor; /* risk multiplier of their clients, >= 1 (2) */
+                                    > 0 */
+    double importer_risk_sigma;  /* sigma of an importer's lognormal latent risk */
+    double habitual_share;       /* share of importers who are habitual fraudsters */
+    double habitual_factor;      /* their risk multiplier, >= 1 */
+    uint32_t importer_codes;     /* HS codes an importer usually trades, >= 1 */
+    double importer_focus;       /* probability a clean declaration uses one of them */
+    uint32_t declarants;         /* customs brokers */
+    double declarant_size_shape; /* Pareto shape of brokers' client counts */
+    double lax_declarant_share;  /* share of brokers who look the other way */
+    double lax_declarant_factor; /* risk multiplier of their clients, >= 1 */
 
     /* Tables (borrowed: copied by bl_declaration_gen_new).  The defaults are
      * the built-in tables. */
@@ -143,22 +144,22 @@ typedef struct bl_declaration_gen_config {
     const bl_declaration_route_t *routes;
     size_t n_routes;
     double preferential_factor; /* preferential rate / normal rate, 0..1 (0: duty-free) */
-    double consignment_value;   /* median consignment value; median kg = value / price (40000) */
-    double quantity_sigma;      /* sigma of log kg around it (1.0) */
+    double consignment_value;   /* median consignment value; median kg = value / price */
+    double quantity_sigma;      /* sigma of log kg around it */
 
-    double fraud_rate;              /* share of fraudulent declarations, 0..0.5 (0.06) */
-    double max_fraud_probability;   /* cap on one importer's fraud probability (0.9) */
+    double fraud_rate;              /* share of fraudulent declarations, 0..0.5 */
+    double max_fraud_probability;   /* cap on one importer's fraud probability */
     double undervaluation_share;    /* fraud pattern shares, >= 0, summing to 1 */
-    double misclassification_share; /* (0.5, 0.2, 0.2, 0.1) */
+    double misclassification_share;
     double false_origin_share;
     double prohibited_share;
     double undervaluation_min;  /* declared / true value of undervalued goods ~ U(min, max), */
-    double undervaluation_max;  /* 0 < min <= max < 1 (0.3, 0.8) */
-    double prohibited_penalty;  /* revenue at stake of prohibited goods, >= 0 (20000) */
-    double critical_share;      /* share of fraud that is critical, >= prohibited_share (0.2) */
-    double unlabelled_share;    /* share never inspected, 0..1 (0.3) */
-    uint32_t history_lag_weeks; /* histories count records of weeks <= w - lag (1) */
-    int declaration_ids;        /* 1: fill declaration_id (1); 0: leave it missing.  Its
+    double undervaluation_max;  /* 0 < min <= max < 1 */
+    double prohibited_penalty;  /* revenue at stake of prohibited goods, >= 0 */
+    double critical_share;      /* share of fraud that is critical, >= prohibited_share */
+    double unlabelled_share;    /* share never inspected, 0..1 */
+    uint32_t history_lag_weeks; /* histories count records of weeks <= w - lag */
+    int declaration_ids;        /* 1: fill declaration_id; 0: leave it missing.  Its
                                    dictionary holds every id, ~90 bytes per record: turn it off
                                    for streams of tens of millions (truth.index + 1 is the id) */
     int64_t world_seed;         /* < 0: the world of (seed, replication) (-1); >= 0: one world

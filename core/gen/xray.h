@@ -55,19 +55,20 @@ typedef enum bl_xray_subject {
     BL_SUBJECT_CONTAINER = 2 /* a vehicle or container, ~6 m across */
 } bl_xray_subject_t;
 
-/* What to generate.  bl_xray_config_default() fills sensible values. */
+/* What to generate.  bl_xray_config_default() fills the defaults
+ * (`borderlab fields bl.xray` prints them). */
 typedef struct bl_xray_config {
-    uint32_t width, height; /* pixels (default 512 x 512) */
+    uint32_t width, height; /* pixels */
     double pixel_mm;        /* 0: fit the subject in the image */
     int subject;            /* bl_xray_subject_t */
     /* Probability that a scan holds an object of each threat class
      * (index bl_threat_class_t; [0] unused).  Independent per class. */
     double prevalence[BL_THREAT_CLASS_COUNT];
-    double clutter;      /* 0..1: how full the bag is (default 0.5) */
-    double occlusion;    /* 0..1: chance a threat is placed under dense clutter (0.2) */
-    double object_scale; /* size multiplier for threat objects (1) */
-    double photons;      /* N0, unattenuated photons per pixel (default 2e4) */
-    double blur_px;      /* Gaussian PSF sigma in pixels (default 0.7; 0 = none) */
+    double clutter;      /* 0..1: how full the bag is */
+    double occlusion;    /* 0..1: chance a threat is placed under dense clutter */
+    double object_scale; /* size multiplier for threat objects */
+    double photons;      /* N0, unattenuated photons per pixel */
+    double blur_px;      /* Gaussian PSF sigma in pixels (0 = none) */
     bool dual_energy;    /* false: single-energy scans (high only) */
 } bl_xray_config_t;
 

@@ -1,6 +1,6 @@
 /*
- * What core/plot_checkpoint.c (the group plots and the entry point) and
- * core/plot_sweep.c (the sweep plots) share: tables read column by column,
+ * What core/plot/plot_checkpoint.c (the group plots and the entry point) and
+ * core/plot/plot_sweep.c (the sweep plots) share: tables read column by column,
  * by name, curves, and drawing them as files.  Internal to those two files.
  */
 #ifndef BL_PLOT_INTERNAL_H

@@ -1,5 +1,5 @@
 -- Example selectivity rules for risk/rules over the synthetic declarations
--- (core/declaration_gen.h: hs_code, origin, route, importer and declarant
+-- (core/gen/declaration_gen.h: hs_code, origin, route, importer and declarant
 -- are labels; the rest are numbers; a missing value is nil).
 --
 -- A declaration scores the highest score among the rules it matches, or

@@ -1,5 +1,5 @@
 /*
- * bench_csv: CSV ingest speed of core/csv_reader.c (issue 4: target at
+ * bench_csv: CSV ingest speed of core/io/csv_reader.c (issue 4: target at
  * least 100 MB/s).  Writes about 200 MB of synthetic import declarations to
  * a temporary file under /tmp (removed at the end), then reads every column
  * with the reader in batches of 4096 rows and prints MB/s and rows/s, the

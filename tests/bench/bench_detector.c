@@ -1,6 +1,6 @@
 /*
  * `make bench`: the detector bench's own figures, through the same offline
- * path `borderlab run` uses (bl_bench_offline in core/bench_perf.c):
+ * path `borderlab run` uses (bl_bench_offline in core/jobs/detector/bench_perf.c):
  *
  *   - harness overhead per scan: the built-in no-op detector on a pool of
  *     pre-generated 512 x 512 dual-energy scans, 1 thread, batch 1 and 16

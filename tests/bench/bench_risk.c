@@ -13,7 +13,7 @@
  *     and the same through a DMatrix (predict=dmatrix).  The all-cores
  *     figures collapse when other work keeps the cores busy.
  *
- * The declarations come from the project's generator (core/declaration_gen.h)
+ * The declarations come from the project's generator (core/gen/declaration_gen.h)
  * with its default configuration, as scenarios/cargo_risk.lua sets it up
  * (world 7, the traders the models were trained on; seed 2026): all of them
  * are generated once, before any timing, into batches of 4096 rows that
@@ -222,7 +222,7 @@ int main(void) {
         declarations_free(&d);
         return 1;
     }
-    printf("risk models: %zu synthetic declarations (core/declaration_gen.h, seed %d of world %d, "
+    printf("risk models: %zu synthetic declarations (core/gen/declaration_gen.h, seed %d of world %d, "
            "generated in %.1f s, not timed), %zu batches of %d, 1 instance, best of %d\n",
            d.n_rows, SEED, WORLD_SEED, t_gen, d.n_batches, BATCH, PASSES);
 

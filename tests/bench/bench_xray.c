@@ -1,5 +1,5 @@
 /*
- * bench_xray: how fast core/xray.c generates scans.  512 x 512 dual-energy
+ * bench_xray: how fast core/gen/xray.c generates scans.  512 x 512 dual-energy
  * bags at the generator's defaults (clutter 0.5, blur 0.7 px, 2e4 photons,
  * the default prevalence), with 1 and 2 threads; each thread has its own
  * buffer and draws scan i from the RNG stream (seed, 0, i), as a detector

@@ -1,7 +1,7 @@
 /*
  * Helpers for the scenario tests: read a results file back through the
- * HDF5 C API, independently of core/summary.c.  The row structs mirror the
- * tables of core/results.h; columns are matched by name, so a struct may
+ * HDF5 C API, independently of core/results/summary.c.  The row structs mirror the
+ * tables of core/results/results.h; columns are matched by name, so a struct may
  * hold fewer columns than the file.  Every function prints why it failed on
  * stderr (the tests then fail with a plain assertion).
  */

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The results file of the quickstart has the documented layout (core/results.h):
+# The results file of the quickstart has the documented layout (core/results/results.h):
 # h5dump sees the tables and root attributes, and h5py (what users read it
 # with) reads the tables and decodes the names.
 . "$top_srcdir/tests/scenario/common.sh"

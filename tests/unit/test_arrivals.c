@@ -1,4 +1,4 @@
-/* Unit tests for core/arrivals.c. */
+/* Unit tests for core/engine/arrivals.c. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /*
- * The checkpoint runner (core/checkpoint_run.c, core/sweep.c): sweep
+ * The checkpoint runner (core/jobs/checkpoint/checkpoint_run.c, core/jobs/checkpoint/sweep.c): sweep
  * arguments and grids, metrics by name, sweeps over station fields and
  * parameters of a small Lua scenario written here, sequential
  * replications, and the errors a sweep reports before any file is

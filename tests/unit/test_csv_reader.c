@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/csv_reader.c: the CSV must-show of issue 4 (header
+ * Unit tests for core/io/csv_reader.c: the CSV must-show of issue 4 (header
  * names with spaces, empty cells, codes with leading zeros, quoted fields,
  * bad rows reported or skipped) and streaming through small batches and
  * read blocks.  Fixtures are written from the tests into

@@ -1,4 +1,4 @@
-/* Unit tests for core/declaration_gen.c. */
+/* Unit tests for core/gen/declaration_gen.c. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/detection_metrics.c.
+ * Unit tests for core/stats/detection_metrics.c.
  *
  * Reference values: brute-force counting over all pairs in the test itself;
  * the rating data of Hanley and McNeil (1982); exact rational arithmetic in

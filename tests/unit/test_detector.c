@@ -1,6 +1,6 @@
 /*
  * The reference detector (plugins/detector/dual_energy) against the
- * synthetic scans of core/xray.c: bag-level alarm rates per threat class,
+ * synthetic scans of core/gen/xray.c: bag-level alarm rates per threat class,
  * the figures a detector benchmark rests on, at the quickstart's 64 x 64
  * geometry (9.4 mm pixels) and at the generator's default 512 x 512
  * (1.2 mm).  The plugin is loaded through the real loader from
@@ -54,7 +54,7 @@ typedef struct fixture {
 /*
  * Scan bags[g] bags of every class at each geometry (a 600 mm field of
  * view) and record the share with a detection at or above each threshold:
- * the engine's alarm rule (core/engine.c, decide_scan).
+ * the engine's alarm rule (core/engine/engine.c, decide_scan).
  */
 static int measure(fixture_t *f, size_t g) {
     bl_scan_buffer_t buf;

@@ -1,4 +1,4 @@
-/* Unit tests for core/dist.c. */
+/* Unit tests for core/stats/dist.c. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>

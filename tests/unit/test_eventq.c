@@ -1,4 +1,4 @@
-/* Unit tests for core/eventq.c. */
+/* Unit tests for core/engine/eventq.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Unit tests for core/histogram.c. */
+/* Unit tests for core/stats/histogram.c. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>

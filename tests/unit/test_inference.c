@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/inference.c and the special functions of core/special.c
+ * Unit tests for core/stats/inference.c and the special functions of core/stats/special.c
  * beneath it.
  *
  * Where each reference value comes from is said beside it.  "mpmath" means

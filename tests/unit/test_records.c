@@ -1,4 +1,4 @@
-/* Unit tests for core/records.c: dictionaries, schemas, batches and views. */
+/* Unit tests for core/data/records.c: dictionaries, schemas, batches and views. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* Unit tests for core/results.c and core/summary.c: a scenario and three
+/* Unit tests for core/results/results.c and core/results/summary.c: a scenario and three
  * replication results built by hand are written, then read back through the
  * HDF5 C API and through bl_summary_load. */
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* Unit tests for the checkpoint tables of core/results_checkpoint.c and
+/* Unit tests for the checkpoint tables of core/jobs/checkpoint/results_checkpoint.c and
  * the sweep file: two replications with classes, contraband and series,
  * built by hand, are written as a checkpoint run and as the points of a
  * sweep, then read back through the shared schema and bl_summary_load. */

@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/risk_metrics.c.
+ * Unit tests for core/stats/risk_metrics.c.
  *
  * Reference values: a ten-declaration case worked by hand (in the comments
  * next to each assertion), brute-force counting in the test itself, and

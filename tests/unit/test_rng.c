@@ -1,4 +1,4 @@
-/* Unit tests for core/rng.c. */
+/* Unit tests for core/stats/rng.c. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
-/* Unit tests for scan_io.h (core/scan_writer.c, core/replay.c,
- * core/replay_annotations.c): scans built by hand are written to HDF5
+/* Unit tests for scan_io.h (core/io/scan_writer.c, core/io/replay.c,
+ * core/io/replay_annotations.c): scans built by hand are written to HDF5
  * and read back through the plain HDF5 API (and h5py when it is there);
  * 16-bit PNG and TIFF images with COCO and CSV annotations, written here
  * with libpng and libtiff (image_fixtures.c), are replayed; malformed

@@ -1,4 +1,4 @@
-/* Unit tests for core/stats.c against published values. */
+/* Unit tests for core/stats/stats.c against published values. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /*
- * The surrogate detector (core/surrogate.c) against detector_bench results
+ * The surrogate detector (core/engine/surrogate.c) against detector_bench results
  * files made here through the real run command (bl_run of a small bench
  * scenario with the dual_energy and density plugins): the per-class alarm
  * rates equal what the file's /detector/scans and scores give when read

@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/xray.c: the physics of the synthetic scans (Beer-
+ * Unit tests for core/gen/xray.c: the physics of the synthetic scans (Beer-
  * Lambert attenuation, dual-energy ratio bands, Poisson noise, blur), the
  * generator's determinism, ground truth, prevalence and configuration.
  */
@@ -22,7 +22,7 @@ enum { N_MATERIALS = sizeof all_materials / sizeof all_materials[0] };
 
 /*
  * Dual-energy ratio bands, R = ln(I_low) / ln(I_high) = mu_low / mu_high
- * for a slab of one material, from the coefficients in core/xray.c:
+ * for a slab of one material, from the coefficients in core/gen/xray.c:
  *   organic   polyethylene 1.284, RDX 1.355, water 1.368, drug 1.490,
  *             tobacco 1.504                                -> [1.20, 1.60]
  *   inorganic aluminium 2.016                              -> [1.85, 2.20]

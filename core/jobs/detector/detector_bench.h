@@ -75,7 +75,8 @@
 
 #define BL_BENCH_MAX_LIST 8
 
-/* What a detector_bench scenario asks for (owned by bl_scenario_t). */
+/* What a detector_bench scenario asks for (owned by bl_scenario_t; its
+ * defaults are the field tables', detector_fields.c). */
 typedef struct bl_detector_bench {
     size_t n_detectors;
     bl_plugin_ref_t *detectors; /* owned; --plugin detector=X replaces the list */
@@ -85,11 +86,11 @@ typedef struct bl_detector_bench {
     char *replay_annotations;   /* owned; COCO .json or .csv */
     double replay_pixel_mm;     /* > 0: the replayed pixel size, over what the images state */
     bool save_scans;            /* write the scans into /detector/set */
-    double threshold;           /* alarm threshold for Pd, Pfa and McNemar (0.5) */
-    uint32_t batch;             /* accuracy-mode batch size (16) */
+    double threshold;           /* alarm threshold for Pd, Pfa and McNemar */
+    uint32_t batch;             /* accuracy-mode batch size */
     bool clopper_pearson;       /* intervals: Clopper-Pearson instead of Wilson */
     /* Performance modes (each off when its count is 0). */
-    uint32_t pool;          /* pre-generated scans they cycle through (64) */
+    uint32_t pool;          /* pre-generated scans they cycle through */
     uint32_t offline_scans; /* scans per offline point */
     size_t n_offline_batches;
     uint32_t offline_batches[BL_BENCH_MAX_LIST];

@@ -130,13 +130,13 @@ typedef struct bl_risk_validation {
     char *week_column;     /* owned; CSV: week number (optional) */
     char *labelled_column; /* owned; CSV: 0 = never inspected (optional) */
     int on_bad_row;        /* bl_csv_bad_rows_t */
-    uint32_t batch;        /* scoring batch size (4096) */
+    uint32_t batch;        /* scoring batch size */
     size_t n_rates;
     double rates[BL_RISK_MAX_RATES]; /* percent (default: risk_fields.c) */
     size_t n_breakdown;
     char **breakdown;   /* owned; categorical column names */
     double weekly_rate; /* percent of each week inspected; 0 = no weekly simulation */
-    unsigned bootstrap; /* resamples for revenue and paired intervals (1000) */
+    unsigned bootstrap; /* resamples for revenue and paired intervals */
     size_t n_gates;
     bl_risk_gate_t gates[BL_RISK_MAX_GATES]; /* from the scenario; --fail-under adds */
     char *baseline; /* owned; --baseline FILE.h5: compare each model with its first model */

@@ -48,7 +48,7 @@
  *   z = 3 (mean excess - alarm_excess) + 3 (mean A - alarm_attenuation)
  *       + 0.3 ln(area / alarm_area)
  * (a component with the three at their defaults, 0.8, 1.25 and 20 cm^2,
- * scores 0.5).  The defaults come from the bags of core/xray.c (512 x 512,
+ * scores 0.5).  The defaults come from the bags of core/gen/xray.c (512 x 512,
  * clutter 0.5), where a clean bag's densest component has a median excess
  * of 0.85 and mean A of 1.2: laptops, bottles, shoes and piles of clothes
  * reach that, so at 0.5 it alarms on most clean bags and nearly every bag

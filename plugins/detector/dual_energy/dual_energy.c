@@ -38,7 +38,7 @@
  * projected along depth first (sum of mu * voxel length, mu in 1/cm) and
  * treated the same way.
  *
- * On the synthetic bags of core/xray.c at confidence 0.5 this alarms on a
+ * On the synthetic bags of core/gen/xray.c at confidence 0.5 this alarms on a
  * few clean bags in a hundred (a dense pile of clothes and books, a heavy
  * piece of steel) and on nearly every firearm, knife and metal object and
  * most drugs and cigarette loads (tests/unit/test_detector.c measures it

@@ -77,29 +77,13 @@ void bl_conv_where(lua_State *L, int idx, const char *what, char *out, size_t n)
  * table); pushed on the stack, valid while it stays there. */
 const char *bl_conv_show(lua_State *L, int idx);
 
-/* The field readers: t[name] into *out, checked (a number, an integer
- * from min to max).  They leave nothing on the stack and return false
- * for nil, leaving *out as it was. */
-bool bl_conv_num_field(lua_State *L, int t, const char *name, const char *pre, double *out);
-bool bl_conv_int_field(lua_State *L, int t, const char *name, const char *pre, long long min,
-                       long long max, long long *out);
-/* true or false; def when nil. */
-bool bl_conv_bool_field(lua_State *L, int t, const char *name, const char *pre, bool def);
-/* A string field; NULL when nil (borrowed: valid while t is alive). */
+/* A string field of the object's own making (its kind, its constructor:
+ * the fields a script writes are read with the readers below); NULL when
+ * nil (borrowed: valid while t is alive). */
 const char *bl_conv_str_field(lua_State *L, int t, const char *name, const char *pre);
 
 /* strdup that raises on out of memory; the caller owns the result. */
 char *bl_conv_dup(lua_State *L, const char *s);
-
-/* A distribution field into *out (a number means deterministic).  Absent:
- * deterministic(*def) when def is given, else an error saying it is
- * required. */
-void bl_conv_dist_field(lua_State *L, int t, const char *name, const char *pre, bl_dist_t *out,
-                        const double *def);
-
-/* An optional distribution field: false (and *out untouched, kind 0) when
- * absent. */
-bool bl_conv_dist_opt(lua_State *L, int t, const char *name, const char *pre, bl_dist_t *out);
 
 /* The value at idx (a distribution or a number) into *out; what names it
  * in messages. */

@@ -183,44 +183,6 @@ const char *bl_conv_show(lua_State *L, int idx) {
     }
 }
 
-bool bl_conv_num_field(lua_State *L, int t, const char *name, const char *pre, double *out) {
-    int type = bl_conv_field(L, t, name);
-    if (type == LUA_TNIL) {
-        lua_pop(L, 1);
-        return false;
-    }
-    if (type != LUA_TNUMBER || !isfinite(lua_tonumber(L, -1)))
-        bl_conv_fail(L, "%s: %s must be a finite number (got %s)", pre, name, bl_conv_show(L, -1));
-    *out = lua_tonumber(L, -1);
-    lua_pop(L, 1);
-    return true;
-}
-
-bool bl_conv_int_field(lua_State *L, int t, const char *name, const char *pre, long long min,
-                       long long max, long long *out) {
-    int type = bl_conv_field(L, t, name);
-    if (type == LUA_TNIL) {
-        lua_pop(L, 1);
-        return false;
-    }
-    double d = lua_tonumber(L, -1);
-    if (type != LUA_TNUMBER || !(d >= (double)min && d <= (double)max) || d != floor(d))
-        bl_conv_fail(L, "%s: %s must be an integer from %lld to %lld (got %s)", pre, name, min, max,
-                     bl_conv_show(L, -1));
-    *out = lua_isinteger(L, -1) ? (long long)lua_tointeger(L, -1) : (long long)d;
-    lua_pop(L, 1);
-    return true;
-}
-
-bool bl_conv_bool_field(lua_State *L, int t, const char *name, const char *pre, bool def) {
-    int type = bl_conv_field(L, t, name);
-    if (type != LUA_TNIL && type != LUA_TBOOLEAN)
-        bl_conv_fail(L, "%s: %s must be true or false (got %s)", pre, name, bl_conv_show(L, -1));
-    bool v = type == LUA_TNIL ? def : lua_toboolean(L, -1);
-    lua_pop(L, 1);
-    return v;
-}
-
 const char *bl_conv_str_field(lua_State *L, int t, const char *name, const char *pre) {
     int type = bl_conv_field(L, t, name);
     if (type != LUA_TNIL && type != LUA_TSTRING)
@@ -243,8 +205,7 @@ char *bl_conv_path(lua_State *L, const char *scenario, const char *path) {
     return out;
 }
 
-/* A distribution field into *out (a number means deterministic).  Absent:
- * deterministic(*def) when def is given, else an error. */
+/* The value at idx as a distribution (a number means deterministic). */
 void bl_conv_dist_value(lua_State *L, int idx, const char *pre, const char *what, bl_dist_t *out) {
     idx = lua_absindex(L, idx);
     const bl_dist_t *d = bl_lua_todist(L, idx);
@@ -260,33 +221,6 @@ void bl_conv_dist_value(lua_State *L, int idx, const char *pre, const char *what
         bl_conv_fail(L, "%s: %s must be a distribution such as bl.exponential{mean = 30} (got %s)",
                      pre, what, bl_conv_show(L, idx));
     }
-}
-
-void bl_conv_dist_field(lua_State *L, int t, const char *name, const char *pre, bl_dist_t *out,
-                        const double *def) {
-    int type = bl_conv_field(L, t, name);
-    bl_error_t e;
-    bl_error_clear(&e);
-    if (type != LUA_TNIL) {
-        bl_conv_dist_value(L, -1, pre, name, out);
-    } else if (def != NULL) {
-        if (bl_dist_deterministic(out, *def, &e) != 0)
-            bl_conv_fail(L, "%s: %s: %s", pre, name, e.message);
-    } else {
-        bl_conv_fail(L, "%s: %s= is required (a distribution such as bl.exponential{mean = 30})",
-                     pre, name);
-    }
-    lua_pop(L, 1);
-}
-
-bool bl_conv_dist_opt(lua_State *L, int t, const char *name, const char *pre, bl_dist_t *out) {
-    if (bl_conv_field(L, t, name) == LUA_TNIL) {
-        lua_pop(L, 1);
-        return false;
-    }
-    bl_conv_dist_value(L, -1, pre, name, out);
-    lua_pop(L, 1);
-    return true;
 }
 
 const char *bl_conv_push_names(lua_State *L, char *const *names, size_t n) {

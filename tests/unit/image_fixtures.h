@@ -1,6 +1,6 @@
 /*
  * Helpers for the unit tests that replay image folders (test_scan_io,
- * test_detector_bench): write greyscale PNG and TIFF images from 16-bit
+ * test_detector_bench_run): write greyscale PNG and TIFF images from 16-bit
  * samples with libpng and libtiff, as a team's own tools would.  Each
  * function fails the calling cmocka test when the library cannot write the
  * file.

@@ -1,3 +1,3 @@
 # core/run: borderlab run (included by the top Makefile.am).
-core_libborderlab_la_SOURCES += \
+libborderlab_la_SOURCES += \
 	%reldir%/run.c %reldir%/run.h

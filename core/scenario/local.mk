@@ -1,5 +1,5 @@
 # core/scenario: the scenario model and its Lua loader (included by the top Makefile.am).
-core_libborderlab_la_SOURCES += \
+libborderlab_la_SOURCES += \
 	%reldir%/common_fields.c %reldir%/fields.c %reldir%/fields.h %reldir%/lua_bl.c \
 	%reldir%/lua_bl.h %reldir%/prelude.c %reldir%/prelude.h %reldir%/scenario.c \
 	%reldir%/scenario.h %reldir%/scenario_convert.h %reldir%/scenario_lua.c \

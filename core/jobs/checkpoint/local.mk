@@ -1,5 +1,5 @@
 # core/jobs/checkpoint: the checkpoint job (planners) (included by the top Makefile.am).
-core_libborderlab_la_SOURCES += \
+libborderlab_la_SOURCES += \
 	%reldir%/arrival_replay.c %reldir%/arrival_replay.h %reldir%/checkpoint_fields.c \
 	%reldir%/checkpoint_fields.h %reldir%/checkpoint_job.c %reldir%/checkpoint_metrics.c \
 	%reldir%/checkpoint_metrics.h %reldir%/checkpoint_run.c %reldir%/checkpoint_run.h \

@@ -45,7 +45,6 @@ int bl_cli_parse_u64(const char *s, uint64_t *out) {
     return 0;
 }
 
-
 int bl_cli_pairs_add(bl_cli_pairs_t *p, const char *arg) {
     char **owned = realloc(p->owned, (p->n + 1) * sizeof *owned);
     if (owned == NULL)

@@ -20,9 +20,9 @@
 
 /* One command of `borderlab`: a row of the command table. */
 typedef struct bl_command {
-    const char *name;  /* "run" */
+    const char *name;                  /* "run" */
     int (*run)(int argc, char **argv); /* argv[1] is the command; returns the exit code */
-    const char *usage; /* its lines of `borderlab help` */
+    const char *usage;                 /* its lines of `borderlab help` */
 } bl_command_t;
 
 /* The commands (cmd_*.c). */

@@ -89,8 +89,9 @@ int bl_cmd_compare(int argc, char **argv) {
         }
     }
     if (n_files == 0) {
-        status = bl_cli_usage_error("%s", "compare needs results files of detector_bench runs, e.g. "
-                                   "borderlab compare a.h5 b.h5");
+        status =
+            bl_cli_usage_error("%s", "compare needs results files of detector_bench runs, e.g. "
+                                     "borderlab compare a.h5 b.h5");
         goto out;
     }
     struct stat st;

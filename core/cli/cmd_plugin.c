@@ -9,7 +9,8 @@
 
 int bl_cmd_plugin(int argc, char **argv) {
     if (argc < 4 || strcmp(argv[2], "check") != 0)
-        return bl_cli_usage_error("%s", "usage: borderlab plugin check FILE.so [--config KEY=VALUE]...");
+        return bl_cli_usage_error("%s",
+                                  "usage: borderlab plugin check FILE.so [--config KEY=VALUE]...");
     const char *path = argv[3];
     bl_cli_pairs_t config = {0};
     int status = BL_EXIT_USAGE;
@@ -19,8 +20,8 @@ int bl_cmd_plugin(int argc, char **argv) {
             i++;
             continue;
         }
-        status =
-            bl_cli_usage_error("plugin check: unexpected argument '%s' (use --config KEY=VALUE)", argv[i]);
+        status = bl_cli_usage_error(
+            "plugin check: unexpected argument '%s' (use --config KEY=VALUE)", argv[i]);
         goto out;
     }
     bl_error_t err;

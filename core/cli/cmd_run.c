@@ -58,14 +58,15 @@ int bl_cmd_run(int argc, char **argv) {
             i++;
         } else if (strcmp(a, "--plugin") == 0) {
             if (next == NULL || bl_cli_pairs_add(&plugins, next) != 0) {
-                status = bl_cli_usage_error("--plugin needs ROLE=FILE.so (got '%s')", next ? next : "");
+                status =
+                    bl_cli_usage_error("--plugin needs ROLE=FILE.so (got '%s')", next ? next : "");
                 goto out;
             }
             i++;
         } else if (strcmp(a, "--seed") == 0) {
             if (bl_cli_parse_u64(next, &o.seed) != 0) {
-                status =
-                    bl_cli_usage_error("--seed needs a non-negative integer (got '%s')", next ? next : "");
+                status = bl_cli_usage_error("--seed needs a non-negative integer (got '%s')",
+                                            next ? next : "");
                 goto out;
             }
             o.has_seed = true;
@@ -74,7 +75,7 @@ int bl_cmd_run(int argc, char **argv) {
             uint64_t t;
             if (bl_cli_parse_u64(next, &t) != 0 || t == 0 || t > 1024) {
                 status = bl_cli_usage_error("--threads needs an integer from 1 to 1024 (got '%s')",
-                                     next ? next : "");
+                                            next ? next : "");
                 goto out;
             }
             o.threads = (unsigned)t;
@@ -82,8 +83,8 @@ int bl_cmd_run(int argc, char **argv) {
         } else if (strcmp(a, "--fail-under") == 0) {
             if (next == NULL || strchr(next, '=') == NULL || gates == NULL) {
                 status = bl_cli_usage_error("--fail-under needs [MODEL:]METRIC=VALUE, e.g. "
-                                     "precision@5=0.3 (got '%s')",
-                                     next ? next : "");
+                                            "precision@5=0.3 (got '%s')",
+                                            next ? next : "");
                 goto out;
             }
             gates[n_gates++] = argv[++i];
@@ -92,14 +93,15 @@ int bl_cmd_run(int argc, char **argv) {
             bl_error_clear(&e);
             if (next == NULL || sweeps == NULL || bl_sweep_parse(&grid, next, &e) != 0) {
                 status = bl_cli_usage_error("%s", next ? e.message
-                                                : "--sweep needs KEY=V1,V2,..., e.g. "
-                                                  "--sweep xray.servers=2,4,6");
+                                                       : "--sweep needs KEY=V1,V2,..., e.g. "
+                                                         "--sweep xray.servers=2,4,6");
                 goto out;
             }
             sweeps[n_sweeps++] = argv[++i];
         } else if (strcmp(a, "--baseline") == 0) {
             if (next == NULL) {
-                status = bl_cli_usage_error("%s needs a results file, e.g. results/cargo_risk.h5", a);
+                status =
+                    bl_cli_usage_error("%s needs a results file, e.g. results/cargo_risk.h5", a);
                 goto out;
             }
             o.baseline = argv[++i];
@@ -118,14 +120,15 @@ int bl_cmd_run(int argc, char **argv) {
         }
     }
     if (o.scenario_path == NULL) {
-        status = bl_cli_usage_error("%s", "run needs a scenario file, e.g. scenarios/quickstart.lua");
+        status =
+            bl_cli_usage_error("%s", "run needs a scenario file, e.g. scenarios/quickstart.lua");
         goto out;
     }
     for (size_t i = 0; i < plugins.n; i++) {
         int r = role_by_name(plugins.keys[i]);
         if (r < 0) {
             status = bl_cli_usage_error("--plugin role '%s' is not one of detector, risk, store",
-                                 plugins.keys[i]);
+                                        plugins.keys[i]);
             goto out;
         }
         o.plugin_override[r] = plugins.values[i];
@@ -149,7 +152,9 @@ int bl_cmd_run(int argc, char **argv) {
     }
     o.scenario_path = scenario;
     int rc = bl_run(&o, &err);
-    status = rc == 0 ? EXIT_SUCCESS : rc == BL_RUN_GATE_FAILED ? gate_failed(&err) : bl_cli_fail(&err);
+    status = rc == 0                    ? EXIT_SUCCESS
+             : rc == BL_RUN_GATE_FAILED ? gate_failed(&err)
+                                        : bl_cli_fail(&err);
 out:
     free(gates);
     free(sweeps);

@@ -60,7 +60,7 @@ int bl_cmd_plot(int argc, char **argv) {
     }
     if (o.results == NULL)
         return bl_cli_usage_error("%s", "plot needs a checkpoint results file, e.g. "
-                                 "borderlab plot results/quickstart.h5");
+                                        "borderlab plot results/quickstart.h5");
     bl_error_t err;
     bl_error_clear(&err);
     size_t n = 0;

@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "borderlab/plugin.h"
 #include "base/error.h"
+#include "borderlab/plugin.h"
 
 /* ------------------------------------------------------------------ */
 /* Dictionary: string -> dense int32 code                             */

@@ -7,8 +7,8 @@
 #define BL_ARRIVALS_H
 
 #include "base/error.h"
-#include "stats/rng.h"
 #include "scenario/scenario.h"
+#include "stats/rng.h"
 
 /* Check a profile: at least one segment, rates finite and >= 0, step > 0
  * when there are several segments, some rate > 0. */

@@ -55,9 +55,9 @@
 
 #include "base/error.h"
 #include "base/progress.h"
-#include "stats/histogram.h"
 #include "plugin/loader.h"
 #include "scenario/scenario.h"
+#include "stats/histogram.h"
 
 /* A time series of equal bins from simulated time 0: bin i covers
  * [i * step, (i + 1) * step).  Grows with the run: after a replication
@@ -83,14 +83,14 @@ typedef struct bl_station_stats {
                                               all_departures + in_system (departures are
                                               services finished and reneges) */
     uint64_t max_queue;
-    uint64_t yes;          /* decisions: selected / alarms / found / confirmed */
-    double wait_sum;       /* queue wait before service, seconds */
-    double busy_area;      /* server-seconds busy in the window */
-    double capacity_area;  /* server-seconds on duty in the window (officer time) */
-    double queue_area;     /* queue-length-seconds in the window */
+    uint64_t yes;         /* decisions: selected / alarms / found / confirmed */
+    double wait_sum;      /* queue wait before service, seconds */
+    double busy_area;     /* server-seconds busy in the window */
+    double capacity_area; /* server-seconds on duty in the window (officer time) */
+    double queue_area;    /* queue-length-seconds in the window */
     bl_histogram_t waits;
-    bl_series_t queue;     /* queue-length-seconds per scenario series_step bin (divide
-                              by the step for the mean queue length in the bin) */
+    bl_series_t queue;           /* queue-length-seconds per scenario series_step bin (divide
+                                    by the step for the mean queue length in the bin) */
     bl_series_t busy_hourly;     /* busy server-seconds per hour */
     bl_series_t capacity_hourly; /* on-duty server-seconds per hour */
     bl_series_t served_hourly;   /* services finished per hour (all entities) */
@@ -107,9 +107,9 @@ typedef struct bl_class_stats {
 
 /* What happened to one kind of contraband (scenario contraband_kinds). */
 typedef struct bl_contraband_stats {
-    uint64_t carriers;  /* entities that arrived carrying it */
-    uint64_t seized;    /* of those, seizures deposited */
-    uint64_t through;   /* left the system without a seizure */
+    uint64_t carriers; /* entities that arrived carrying it */
+    uint64_t seized;   /* of those, seizures deposited */
+    uint64_t through;  /* left the system without a seizure */
     double value_seized, value_through;
 } bl_contraband_stats_t;
 
@@ -122,23 +122,23 @@ typedef struct bl_replication_result {
     bl_class_stats_t *classes; /* owned, n_classes */
     size_t n_contraband;
     bl_contraband_stats_t *contraband; /* owned, scenario n_contraband_kinds */
-    uint64_t entities;            /* arrived after warm-up */
-    uint64_t completed;           /* of those, left the system */
-    uint64_t total_arrivals;      /* including warm-up */
-    uint64_t total_departures;    /* including warm-up; total_arrivals == total_departures +
-                                     in_system_end */
+    uint64_t entities;                 /* arrived after warm-up */
+    uint64_t completed;                /* of those, left the system */
+    uint64_t total_arrivals;           /* including warm-up */
+    uint64_t total_departures;         /* including warm-up; total_arrivals == total_departures +
+                                          in_system_end */
     uint64_t in_system_end;
-    uint64_t travellers;          /* occupants of the entities counted */
-    double sojourn_sum;           /* end-to-end time, seconds */
+    uint64_t travellers; /* occupants of the entities counted */
+    double sojourn_sum;  /* end-to-end time, seconds */
     bl_histogram_t sojourn;
     double system_area; /* entities-in-system-seconds in the window */
     double window_start, window_end;
     double end_time; /* simulated time of the last event */
     uint64_t events;
-    uint64_t carriers; /* entities carrying contraband */
-    uint64_t selected; /* risk: selected for inspection */
-    uint64_t alarms;   /* detector alarms (entities) */
-    uint64_t false_alarms; /* of the alarms (entities), those carrying no contraband */
+    uint64_t carriers;              /* entities carrying contraband */
+    uint64_t selected;              /* risk: selected for inspection */
+    uint64_t alarms;                /* detector alarms (entities) */
+    uint64_t false_alarms;          /* of the alarms (entities), those carrying no contraband */
     uint64_t confirmed, overridden; /* review stations: decisions confirming / overriding */
     uint64_t searches;
     uint64_t seizures;                    /* seizures deposited */
@@ -153,14 +153,14 @@ typedef struct bl_replication_result {
 /* One row of the per-entity table. */
 typedef struct bl_entity_record {
     uint32_t replication;
-    uint32_t flags;    /* BL_ENTITY_* */
-    uint64_t entity;   /* sequence number of arrival in the replication */
-    double arrival;    /* seconds */
-    double departure;  /* seconds */
-    double wait;       /* total queue wait, seconds */
-    double risk_score; /* NaN when not scored */
-    uint32_t threat;   /* ground truth: bl_threat_class_t carried, 0 = none */
-    uint32_t stations; /* stations visited */
+    uint32_t flags;        /* BL_ENTITY_* */
+    uint64_t entity;       /* sequence number of arrival in the replication */
+    double arrival;        /* seconds */
+    double departure;      /* seconds */
+    double wait;           /* total queue wait, seconds */
+    double risk_score;     /* NaN when not scored */
+    uint32_t threat;       /* ground truth: bl_threat_class_t carried, 0 = none */
+    uint32_t stations;     /* stations visited */
     uint32_t entity_class; /* index into the scenario's classes */
     uint32_t contraband;   /* 1 + index into contraband_kinds; 0 = none */
 } bl_entity_record_t;

@@ -18,8 +18,8 @@
 
 #include "engine/engine.h"
 #include "engine/eventq.h"
-#include "stats/rng.h"
 #include "gen/xray.h"
+#include "stats/rng.h"
 
 /* Event types; EV_DEPART first: it is most of the events. */
 enum { EV_DEPART = 0, EV_ARRIVAL = 1, EV_REPLAY = 2, EV_RENEGE = 3, EV_CAPACITY = 4 };

@@ -51,7 +51,8 @@ double bl_surrogate_latency(const bl_surrogate_t *s, bl_rng_t *rng) {
     size_t k = 0;
     while (k < 3 && u >= bl_surrogate_latency_p[k + 1])
         k++;
-    double t = (u - bl_surrogate_latency_p[k]) / (bl_surrogate_latency_p[k + 1] - bl_surrogate_latency_p[k]);
+    double t = (u - bl_surrogate_latency_p[k]) /
+               (bl_surrogate_latency_p[k + 1] - bl_surrogate_latency_p[k]);
     return q[k] + t * (q[k + 1] - q[k]);
 }
 

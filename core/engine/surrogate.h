@@ -30,8 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "borderlab/plugin.h"
 #include "base/error.h"
+#include "borderlab/plugin.h"
 #include "stats/rng.h"
 
 typedef struct bl_surrogate {

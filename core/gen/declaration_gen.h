@@ -147,9 +147,9 @@ typedef struct bl_declaration_gen_config {
     double consignment_value;   /* median consignment value; median kg = value / price */
     double quantity_sigma;      /* sigma of log kg around it */
 
-    double fraud_rate;              /* share of fraudulent declarations, 0..0.5 */
-    double max_fraud_probability;   /* cap on one importer's fraud probability */
-    double undervaluation_share;    /* fraud pattern shares, >= 0, summing to 1 */
+    double fraud_rate;            /* share of fraudulent declarations, 0..0.5 */
+    double max_fraud_probability; /* cap on one importer's fraud probability */
+    double undervaluation_share;  /* fraud pattern shares, >= 0, summing to 1 */
     double misclassification_share;
     double false_origin_share;
     double prohibited_share;

@@ -45,8 +45,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "borderlab/plugin.h"
 #include "base/error.h"
+#include "borderlab/plugin.h"
 #include "data/scan.h"
 
 /* A writer that appends scans to an HDF5 scan set. */

@@ -21,11 +21,7 @@
 
 /* One row per job, in the order help and messages list them. */
 static const bl_job_t *const job_table[] = {
-    &bl_job_checkpoint,
-    &bl_job_detector_bench,
-    &bl_job_risk_validation,
-    &bl_job_store_soak,
-    NULL,
+    &bl_job_checkpoint, &bl_job_detector_bench, &bl_job_risk_validation, &bl_job_store_soak, NULL,
 };
 
 /* The scenario kinds of the rows above, in the same order. */
@@ -129,7 +125,8 @@ static int refuse_options(const bl_scenario_t *sc, const bl_job_t *job,
                             opts->n_fail_under > 0 && opts->baseline ? " and --baseline" : "",
                             job_taking(BL_JOB_TAKES_GATES), path);
     if (opts->n_sweeps > 0 && !(job->options & BL_JOB_TAKES_SWEEP))
-        return bl_error_set(err, BL_EINVAL, "--sweep %s: only a %s scenario takes it; %s is not one",
+        return bl_error_set(err, BL_EINVAL,
+                            "--sweep %s: only a %s scenario takes it; %s is not one",
                             opts->sweeps[0], job_taking(BL_JOB_TAKES_SWEEP), path);
     for (int r = 0; job->plugin_role >= 0 && r < BL_ROLE_COUNT; r++)
         if (r != job->plugin_role && opts->plugin_override[r] != NULL)
@@ -186,7 +183,7 @@ out:
 int bl_run(const bl_run_options_t *opts, bl_error_t *err) {
     bl_scenario_t sc;
     memset(&sc, 0, sizeof sc);
-    bl_scenario_options_t sopts = {kind_table,     opts->n_sets, opts->set_keys,
+    bl_scenario_options_t sopts = {kind_table,       opts->n_sets,   opts->set_keys,
                                    opts->set_values, opts->has_seed, opts->seed};
     int rc = bl_scenario_load(&sc, opts->scenario_path, &sopts, err);
     if (rc == 0)
@@ -198,8 +195,7 @@ int bl_run(const bl_run_options_t *opts, bl_error_t *err) {
 /* ------------------------------------------------------------------ summaries */
 
 /* bl_summary_part_fn: the part of the file's job. */
-static int job_part(const char *name, int64_t file, const char *fname, cJSON *o,
-                    bl_error_t *err) {
+static int job_part(const char *name, int64_t file, const char *fname, cJSON *o, bl_error_t *err) {
     /* Files from before jobs were named hold checkpoint runs. */
     const bl_job_t *job = bl_job_find(name != NULL ? name : "checkpoint");
     char names[256];

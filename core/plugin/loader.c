@@ -13,10 +13,10 @@
 #include "config.h"
 #endif
 
-#include "plugin/builtin_plugins.h"
-#include "plugin/loader.h"
 #include "base/datadir.h"
 #include "base/paths.h"
+#include "plugin/builtin_plugins.h"
+#include "plugin/loader.h"
 
 #include <ctype.h>
 #include <dlfcn.h>

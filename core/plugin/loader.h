@@ -20,8 +20,8 @@
 
 #include <stdint.h>
 
-#include "borderlab/plugin.h"
 #include "base/error.h"
+#include "borderlab/plugin.h"
 #include "stats/rng.h"
 
 typedef struct bl_plugin_handle {

@@ -403,8 +403,7 @@ int bl_results_make_group_locked(bl_results_writer_t *w, const char *path, bool 
     return 0;
 }
 
-int bl_results_make_group(bl_results_writer_t *w, const char *path, bool ordered,
-                          bl_error_t *err) {
+int bl_results_make_group(bl_results_writer_t *w, const char *path, bool ordered, bl_error_t *err) {
     int rc = bl_results_lock(w, err);
     if (rc == 0)
         rc = bl_results_make_group_locked(w, path, ordered, err);
@@ -474,8 +473,8 @@ int bl_results_stream_open(bl_results_stream_t *s, bl_results_writer_t *w,
 static int stream_flush(bl_results_stream_t *s, bl_error_t *err) {
     if (s->n == 0)
         return 0;
-    herr_t ok = H5TBappend_records(s->w->file, s->path, s->n, s->t->row_size, s->offsets, s->sizes,
-                                   s->buf);
+    herr_t ok =
+        H5TBappend_records(s->w->file, s->path, s->n, s->t->row_size, s->offsets, s->sizes, s->buf);
     s->n = 0;
     if (ok < 0) {
         char what[300];

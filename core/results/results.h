@@ -83,8 +83,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/engine.h"
 #include "base/error.h"
+#include "engine/engine.h"
 #include "plugin/loader.h"
 #include "scenario/scenario.h"
 

@@ -52,8 +52,8 @@ bool bl_results_held(const bl_results_writer_t *w);
  * t->path, the name of a table that exists once per plugin group).  rows is
  * borrowed for the call.
  */
-int bl_results_write_table_at(bl_results_writer_t *w, const bl_results_table_t *t,
-                              const char *path, size_t nrows, const void *rows, bl_error_t *err);
+int bl_results_write_table_at(bl_results_writer_t *w, const bl_results_table_t *t, const char *path,
+                              size_t nrows, const void *rows, bl_error_t *err);
 int bl_results_write_table_in(bl_results_writer_t *w, const bl_results_table_t *t,
                               const char *group, const char *name, size_t nrows, const void *rows,
                               bl_error_t *err);
@@ -65,8 +65,7 @@ int bl_results_write_table_locked(bl_results_writer_t *w, const bl_results_table
  * the creation order of its links, so readers list its members in the
  * order they were written (the detectors and models of a run, in scenario
  * order).  An existing group is left as it is. */
-int bl_results_make_group(bl_results_writer_t *w, const char *path, bool ordered,
-                          bl_error_t *err);
+int bl_results_make_group(bl_results_writer_t *w, const char *path, bool ordered, bl_error_t *err);
 int bl_results_make_group_locked(bl_results_writer_t *w, const char *path, bool ordered,
                                  bl_error_t *err);
 

@@ -31,8 +31,8 @@ int bl_run_job(const bl_scenario_t *sc, const bl_run_options_t *opts, const bl_r
     memset(&run, 0, sizeof run);
     bl_run_info_fill(&run);
     double t0 = bl_monotonic_seconds();
-    bl_progress_meter_t *meter = bl_progress_start(&progress, step->total, step->done_label,
-                                                   step->rate_label, !opts->quiet);
+    bl_progress_meter_t *meter =
+        bl_progress_start(&progress, step->total, step->done_label, step->rate_label, !opts->quiet);
     int rc = step->run(sc, threads, &progress, res, err);
     bl_progress_stop(meter);
     if (rc != 0)

@@ -34,8 +34,8 @@ static const bl_field_t lognormal_fields[] = {
      LUA},
     {"sigma", "number", "mu= and sigma=, or mean= and sd=", "its standard deviation", LUA},
     {"mean", "seconds", "mu= and sigma=, or mean= and sd=", "mean of the variable itself", LUA},
-    {"sd", "seconds", "mu= and sigma=, or mean= and sd=",
-     "standard deviation of the variable itself", LUA},
+    {"sd", "seconds",
+     "mu= and sigma=, or mean= and sd=", "standard deviation of the variable itself", LUA},
     {NULL},
 };
 
@@ -101,6 +101,6 @@ static const bl_ctor_t parameters = {
     NULL, NULL, true};
 
 const bl_ctor_t *const bl_common_ctors[] = {
-    &exponential, &lognormal, &gamma, &deterministic, &uniform, &empirical, &plugin, &parameters,
-    NULL,
+    &exponential, &lognormal, &gamma,      &deterministic, &uniform,
+    &empirical,   &plugin,    &parameters, NULL,
 };

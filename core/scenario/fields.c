@@ -317,8 +317,7 @@ bool bl_opt_boolean(const bl_fields_t *f, const char *name) {
     lua_State *L = f->L;
     int type = bl_conv_field(L, f->t, name);
     if (type != LUA_TNIL && type != LUA_TBOOLEAN)
-        bl_conv_fail(L, "%s: %s must be true or false (got %s)", f->pre, name,
-                     bl_conv_show(L, -1));
+        bl_conv_fail(L, "%s: %s must be true or false (got %s)", f->pre, name, bl_conv_show(L, -1));
     bool v = type == LUA_TNIL ? default_number(f, r) != 0 : lua_toboolean(L, -1);
     lua_pop(L, 1);
     return v;

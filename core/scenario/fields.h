@@ -31,7 +31,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-
 /* Row flags. */
 enum {
     BL_FIELD_FIRST = 1u << 0, /* also given as the constructor's first value: bl.station{"xray"} */

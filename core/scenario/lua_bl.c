@@ -8,10 +8,10 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
-#include "scenario/fields.h"
-#include "stats/dist.h"
-#include "scenario/prelude.h"
 #include "data/scan.h"
+#include "scenario/fields.h"
+#include "scenario/prelude.h"
+#include "stats/dist.h"
 
 /* math.random inside a scenario draws from (seed, 0, this stream). */
 static const uint64_t scenario_rng_stream = 0x200;
@@ -605,15 +605,9 @@ void bl_lua_push_sandbox(lua_State *L) { lua_rawgetp(L, LUA_REGISTRYINDEX, &env_
 /* ------------------------------------------------------------ the module */
 
 static const luaL_Reg core_funcs[] = {
-    {"where", core_where},
-    {"threats", core_threats},
-    {"fields", core_fields},
-    {"dist", core_dist},
-    {"empirical", core_empirical},
-    {"parameter", core_parameter},
-    {"random", core_random},
-    {"randomseed", core_randomseed},
-    {NULL, NULL},
+    {"where", core_where},   {"threats", core_threats},       {"fields", core_fields},
+    {"dist", core_dist},     {"empirical", core_empirical},   {"parameter", core_parameter},
+    {"random", core_random}, {"randomseed", core_randomseed}, {NULL, NULL},
 };
 
 static const luaL_Reg dist_meta[] = {

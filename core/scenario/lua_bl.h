@@ -19,9 +19,9 @@
 #include <lua.h>
 
 #include "base/error.h"
-#include "stats/rng.h"
 #include "scenario/scenario.h"
 #include "scenario/scenario_lua.h"
+#include "stats/rng.h"
 
 /* What one bl_scenario_load shares with the Lua side while a state lives. */
 typedef struct bl_lua_ctx {

@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/error.h"
 #include "borderlab/plugin.h"
 #include "stats/dist.h"
-#include "base/error.h"
 
 /* What a job adds to the scenario language (scenario_convert.h): its
  * constructor's name, the converter that fills a bl_scenario_t and the

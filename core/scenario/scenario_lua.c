@@ -26,10 +26,10 @@
 #include <lauxlib.h>
 #include <lua.h>
 
-#include "scenario/lua_bl.h"
 #include "base/paths.h"
-#include "scenario/scenario_convert.h"
 #include "data/scan.h"
+#include "scenario/lua_bl.h"
+#include "scenario/scenario_convert.h"
 
 /* ------------------------------------------------------------ protected calls */
 
@@ -336,8 +336,9 @@ static int convert(lua_State *L) {
         if (strcmp(kinds[i]->name, job) == 0)
             kind = kinds[i];
     if (kind == NULL)
-        return bl_conv_fail(L, "%s: the script returned a %s job, which this run does not take "
-                               "(jobs: %s)",
+        return bl_conv_fail(L,
+                            "%s: the script returned a %s job, which this run does not take "
+                            "(jobs: %s)",
                             sc->path, job != NULL ? job : "nameless", push_job_names(L, kinds));
     char ctor[64], pre[300];
     snprintf(ctor, sizeof ctor, "bl.%s", kind->name);

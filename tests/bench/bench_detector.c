@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plugin/builtin_plugins.h"
 #include "jobs/detector/detector_bench.h"
+#include "plugin/builtin_plugins.h"
 #include "plugin/loader.h"
 
 #define POOL 32

@@ -31,9 +31,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "data/records.h"
 #include "gen/declaration_gen.h"
 #include "plugin/loader.h"
-#include "data/records.h"
 
 #define N_ROWS 1000000
 #define BATCH 4096
@@ -222,9 +222,10 @@ int main(void) {
         declarations_free(&d);
         return 1;
     }
-    printf("risk models: %zu synthetic declarations (core/gen/declaration_gen.h, seed %d of world %d, "
-           "generated in %.1f s, not timed), %zu batches of %d, 1 instance, best of %d\n",
-           d.n_rows, SEED, WORLD_SEED, t_gen, d.n_batches, BATCH, PASSES);
+    printf(
+        "risk models: %zu synthetic declarations (core/gen/declaration_gen.h, seed %d of world %d, "
+        "generated in %.1f s, not timed), %zu batches of %d, 1 instance, best of %d\n",
+        d.n_rows, SEED, WORLD_SEED, t_gen, d.n_batches, BATCH, PASSES);
 
     {
         const char *keys[] = {"model"}, *values[] = {logistic};

@@ -17,8 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "stats/histogram.h"
 #include "plugin/loader.h"
+#include "stats/histogram.h"
 
 #define SYNC_EACH 500     /* deposits with a sync after each (fsync-bound) */
 #define GROUPED 100000    /* deposits with group commit of 1,000 */

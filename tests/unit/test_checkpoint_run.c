@@ -1,9 +1,8 @@
 /*
- * The checkpoint runner (core/jobs/checkpoint/checkpoint_run.c, core/jobs/checkpoint/sweep.c): sweep
- * arguments and grids, metrics by name, sweeps over station fields and
- * parameters of a small Lua scenario written here, sequential
- * replications, and the errors a sweep reports before any file is
- * written.  Output goes under $top_builddir/tests/out/checkpoint_run.
+ * The checkpoint runner (core/jobs/checkpoint/checkpoint_run.c, core/jobs/checkpoint/sweep.c):
+ * sweep arguments and grids, metrics by name, sweeps over station fields and parameters of a small
+ * Lua scenario written here, sequential replications, and the errors a sweep reports before any
+ * file is written.  Output goes under $top_builddir/tests/out/checkpoint_run.
  */
 #include <dirent.h>
 #include <math.h>
@@ -20,8 +19,8 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
-#include "jobs/jobs.h"
 #include "jobs/checkpoint/checkpoint_run.h"
+#include "jobs/jobs.h"
 #include "results/results_schema.h"
 #include "run/run.h"
 #include "stats/stats.h"

@@ -18,10 +18,10 @@
 
 #include <cmocka.h>
 
+#include "gen/xray.h"
 #include "plugin/loader.h"
 #include "stats/rng.h"
 #include "test_util.h"
-#include "gen/xray.h"
 
 enum { N_GEOMETRIES = 2, N_THRESHOLDS = 2 };
 

@@ -214,8 +214,8 @@ static void test_fields_lua_and_c_agree_for_every_job(void **state) {
         opts.on_read_ud = &reads;
         bl_error_t err;
         bl_error_clear(&err);
-        int rc = bl_jobs_load_scenario(&sc, tu_srcdir_path(path, sizeof path, scenarios[i]),
-                                       &opts, &err);
+        int rc = bl_jobs_load_scenario(&sc, tu_srcdir_path(path, sizeof path, scenarios[i]), &opts,
+                                       &err);
         bl_scenario_free_contents(&sc);
         if (rc != 0)
             fail_msg("%s does not load: %s", scenarios[i], err.message);

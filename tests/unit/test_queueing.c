@@ -44,8 +44,8 @@
 
 #include <cmocka.h>
 
-#include "jobs/checkpoint/checkpoint_run.h"
 #include "engine/engine.h"
+#include "jobs/checkpoint/checkpoint_run.h"
 #include "stats/inference.h"
 #include "stats/stats.h"
 

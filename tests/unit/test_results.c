@@ -19,14 +19,14 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
-#include "jobs/checkpoint/checkpoint_run.h"
-#include "jobs/jobs.h"
 #include "engine/engine.h"
-#include "stats/histogram.h"
-#include "results/results.h"
+#include "jobs/checkpoint/checkpoint_run.h"
 #include "jobs/checkpoint/results_checkpoint.h"
+#include "jobs/jobs.h"
+#include "results/results.h"
 #include "results/results_schema.h"
 #include "results/summary.h"
+#include "stats/histogram.h"
 #include "test_util.h"
 
 #define N_REPS 3

@@ -16,14 +16,14 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
-#include "jobs/checkpoint/checkpoint_run.h"
-#include "jobs/jobs.h"
 #include "engine/engine.h"
-#include "stats/histogram.h"
-#include "results/results.h"
+#include "jobs/checkpoint/checkpoint_run.h"
 #include "jobs/checkpoint/results_checkpoint.h"
+#include "jobs/jobs.h"
+#include "results/results.h"
 #include "results/results_schema.h"
 #include "results/summary.h"
+#include "stats/histogram.h"
 #include "test_util.h"
 
 #define assert_near(a, b, eps) tu_near((a), (b), (eps), #a, __FILE__, __LINE__)

@@ -20,9 +20,9 @@
 #include <hdf5.h>
 
 #include "jobs/jobs.h"
-#include "results/results_schema.h"
 #include "jobs/risk/risk_results.h"
 #include "jobs/risk/risk_validation.h"
+#include "results/results_schema.h"
 #include "run/run.h"
 #include "test_util.h"
 

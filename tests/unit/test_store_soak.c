@@ -20,10 +20,10 @@
 #include <hdf5.h>
 
 #include "jobs/jobs.h"
-#include "results/results_schema.h"
-#include "run/run.h"
 #include "jobs/store/store_soak.h"
+#include "results/results_schema.h"
 #include "results/summary.h"
+#include "run/run.h"
 #include "test_util.h"
 
 #define MEMORY_SO "plugins/store/memory/.libs/memory.so"

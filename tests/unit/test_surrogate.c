@@ -21,13 +21,13 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
-#include "jobs/jobs.h"
-#include "jobs/detector/bench_results.h"
-#include "plugin/loader.h"
-#include "stats/rng.h"
-#include "run/run.h"
 #include "engine/surrogate.h"
 #include "jobs/checkpoint/surrogate_file.h"
+#include "jobs/detector/bench_results.h"
+#include "jobs/jobs.h"
+#include "plugin/loader.h"
+#include "run/run.h"
+#include "stats/rng.h"
 #include "test_util.h"
 
 #define DRAWS 200000

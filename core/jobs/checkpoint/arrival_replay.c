@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/csv_reader.h"
 #include "data/records.h"
+#include "io/csv_reader.h"
 
 #define BATCH_ROWS 4096
 

@@ -66,8 +66,8 @@ static const bl_field_t scan_fields[] = {
     {NULL},
 };
 
-const bl_ctor_t bl_checkpoint_scan_ctor = {
-    "bl.checkpoint: scan", "the synthetic scans of the scan stations", scan_fields};
+const bl_ctor_t bl_checkpoint_scan_ctor = {"bl.checkpoint: scan",
+                                           "the synthetic scans of the scan stations", scan_fields};
 
 static const bl_field_t plugins_fields[] = {
     {"detector", "bl.plugin{...}", "none", "what scan stations call (or give surrogate=)"},
@@ -88,8 +88,8 @@ static const bl_field_t sequential_fields[] = {
      "utilisation:STATION"},
     {"half_width", "number > 0", "half_width= or relative=",
      "stop when the 95% CI half-width is at most this, in the metric's unit"},
-    {"relative", "number > 0", "half_width= or relative=",
-     "or at most this share of the mean (0.05: 5%)"},
+    {"relative", "number > 0",
+     "half_width= or relative=", "or at most this share of the mean (0.05: 5%)"},
     {"min", "integer >= 2", "5", "replications before the first check"},
     {"max", "integer >= 2", "100", "replications at most, precise or not"},
     {"batch", "integer >= 1", "2", "replications between checks (the same for every thread count)"},
@@ -131,19 +131,19 @@ static const bl_field_t class_fields[] = {
 };
 
 const bl_ctor_t bl_class_ctor = {"bl.class", "a kind of entity with its own arrivals",
-                                     class_fields};
+                                 class_fields};
 
 static const bl_field_t poisson_fields[] = {
     {"rate", "per second", "rate= or profile=", "a constant rate", LUA},
-    {"profile", "list of rates per second", "rate= or profile=",
-     "a piecewise-constant rate: profile[i] during [(i-1) step, i step)", LUA},
+    {"profile", "list of rates per second",
+     "rate= or profile=", "a piecewise-constant rate: profile[i] during [(i-1) step, i step)", LUA},
     {"step", "seconds", "none", "the length of each profile segment (needed with profile=)"},
     {"periodic", "true/false", "true", "the profile repeats; else its last rate holds"},
     {NULL},
 };
 
 const bl_ctor_t bl_poisson_ctor = {"bl.poisson", "Poisson arrivals, constant or by profile",
-                                  poisson_fields};
+                                   poisson_fields};
 
 static const bl_field_t weekly_fields[] = {
     {"day", "24 rates per second", NULL, "the rate of each hour of the day, from 0:00", LUA},
@@ -152,9 +152,9 @@ static const bl_field_t weekly_fields[] = {
 };
 
 const bl_ctor_t bl_weekly_ctor = {"bl.weekly",
-                                 "Poisson arrivals by hour and weekday: 168 hourly segments, "
-                                 "repeating every week",
-                                 weekly_fields};
+                                  "Poisson arrivals by hour and weekday: 168 hourly segments, "
+                                  "repeating every week",
+                                  weekly_fields};
 
 static const bl_field_t arrivals_csv_fields[] = {
     {"path", "path", NULL, "a CSV of arrivals (RFC 4180), from the scenario's folder"},
@@ -230,13 +230,17 @@ static const bl_field_t station_shared[] = {
 };
 
 #define STATION_NAME                                                                               \
-    {"name", "text", NULL, "the station's name (not exit)", FIRST}
+    { "name", "text", NULL, "the station's name (not exit)", FIRST }
 #define SERVERS_REQUIRED                                                                           \
-    {"servers", "integer or bl.shifts{...}", NULL,                                                 \
-     "officers, lanes or machines working in parallel"}
+    {                                                                                              \
+        "servers", "integer or bl.shifts{...}", NULL,                                              \
+            "officers, lanes or machines working in parallel"                                      \
+    }
 #define SERVICE_REQUIRED                                                                           \
-    {"service", "distribution, or {default =, <class> =}", NULL,                                   \
-     "the service time, or one per class"}
+    {                                                                                              \
+        "service", "distribution, or {default =, <class> =}", NULL,                                \
+            "the service time, or one per class"                                                   \
+    }
 
 static const bl_field_t station_fields[] = {
     STATION_NAME,
@@ -254,8 +258,8 @@ static const bl_field_t risk_check_fields[] = {
     STATION_NAME,
     {"servers", "integer or bl.shifts{...}", "1", "servers in parallel"},
     {"service", "distribution, or {default =, <class> =}", "0", "the time a check takes"},
-    {"threshold", "score 0..1", "threshold= or budget_per_hour=",
-     "selected when the risk score is at least this"},
+    {"threshold", "score 0..1",
+     "threshold= or budget_per_hour=", "selected when the risk score is at least this"},
     {"budget_per_hour", "number >= 0", "0",
      "> 0: select the riskiest k a clock hour instead (k = floor(budget))"},
     {"selected", "station or exit", NULL, "where selected entities go"},
@@ -354,7 +358,7 @@ static const bl_field_t by_attribute_fields[] = {
 };
 
 const bl_ctor_t bl_by_attribute_ctor = {"bl.by_attribute", "the next station by an attribute",
-                                       by_attribute_fields};
+                                        by_attribute_fields};
 
 const bl_ctor_t *const bl_checkpoint_ctors[] = {
     &bl_checkpoint_ctor,

@@ -7,8 +7,8 @@
 #ifndef BL_CHECKPOINT_METRICS_H
 #define BL_CHECKPOINT_METRICS_H
 
-#include "engine/engine.h"
 #include "base/error.h"
+#include "engine/engine.h"
 #include "scenario/scenario.h"
 
 /* Length of the measurement window, seconds. */

@@ -19,16 +19,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "plugin/loader.h"
 #include "base/paths.h"
 #include "base/pool.h"
 #include "base/progress.h"
+#include "engine/surrogate.h"
 #include "jobs/checkpoint/results_checkpoint.h"
+#include "jobs/checkpoint/surrogate_file.h"
+#include "plugin/loader.h"
+#include "results/writer.h"
 #include "scenario/scenario_lua.h"
 #include "stats/stats.h"
-#include "engine/surrogate.h"
-#include "jobs/checkpoint/surrogate_file.h"
-#include "results/writer.h"
 
 #define CI_LEVEL 0.95
 

@@ -28,9 +28,9 @@
 
 #include <stddef.h>
 
-#include "jobs/checkpoint/checkpoint_metrics.h"
-#include "engine/engine.h"
 #include "base/error.h"
+#include "engine/engine.h"
+#include "jobs/checkpoint/checkpoint_metrics.h"
 #include "results/results.h"
 #include "run/run.h"
 #include "scenario/scenario.h"

@@ -15,10 +15,10 @@
 #include <hdf5_hl.h>
 
 #include "jobs/checkpoint/checkpoint_metrics.h"
-#include "stats/histogram.h"
 #include "jobs/checkpoint/results_checkpoint_internal.h"
-#include "results/writer.h"
 #include "results/results_schema.h"
+#include "results/writer.h"
+#include "stats/histogram.h"
 #include "stats/stats.h"
 
 /* ------------------------------------------------------------------ shared helpers */

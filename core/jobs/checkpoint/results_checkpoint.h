@@ -32,8 +32,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "engine/engine.h"
 #include "base/error.h"
+#include "engine/engine.h"
 #include "results/results.h"
 #include "scenario/scenario.h"
 
@@ -49,8 +49,8 @@ int bl_results_write_checkpoint(bl_results_writer_t *w, const bl_scenario_t *sc,
 /* One point of a sweep as the writer needs it (all borrowed). */
 typedef struct bl_sweep_point_result {
     size_t n_axes;
-    const char *const *keys;   /* the axes' keys */
-    const char *const *values; /* this point's value on each axis, as text */
+    const char *const *keys;       /* the axes' keys */
+    const char *const *values;     /* this point's value on each axis, as text */
     const bl_scenario_t *scenario; /* the point's scenario */
     const bl_replication_result_t *reps;
     unsigned n_reps;
@@ -66,8 +66,7 @@ typedef struct bl_sweep_point_result {
  * Marks the file complete.
  */
 int bl_results_write_sweep(bl_results_writer_t *w, const bl_run_t *run,
-                           const bl_sweep_point_result_t *points, size_t n_points,
-                           bl_error_t *err);
+                           const bl_sweep_point_result_t *points, size_t n_points, bl_error_t *err);
 
 /*
  * The checkpoint part of a run summary (summary_checkpoint.c; results/summary.h

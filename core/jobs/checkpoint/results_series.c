@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stats/histogram.h"
 #include "jobs/checkpoint/results_checkpoint.h"
 #include "jobs/checkpoint/results_checkpoint_internal.h"
-#include "results/writer.h"
 #include "results/results_schema.h"
+#include "results/writer.h"
+#include "stats/histogram.h"
 #include "stats/stats.h"
 
 #define HOUR 3600.0

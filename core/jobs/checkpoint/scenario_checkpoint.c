@@ -696,8 +696,8 @@ static void convert_checkpoint(lua_State *L, int t, bl_scenario_t *sc, const cha
     convert_scan(&job, sc);
     convert_plugins(&job, sc); /* before the stations, which check their roles */
     convert_surrogate(&job, sc);
-    station_names(L, t, sc, pre);   /* routes, first= and metrics point at them */
-    bl_conv_classes(&job, sc);      /* service tables and routes by class need them */
+    station_names(L, t, sc, pre); /* routes, first= and metrics point at them */
+    bl_conv_classes(&job, sc);    /* service tables and routes by class need them */
     bl_conv_replay(&job, sc);
     if (!has_duration && sc->max_entities == 0)
         for (size_t c = 0; c < sc->n_classes; c++)

@@ -10,8 +10,8 @@
 
 #include <lua.h>
 
-#include "scenario/scenario.h"
 #include "scenario/fields.h"
+#include "scenario/scenario.h"
 #include "scenario/scenario_convert.h"
 
 /* Station index of a route target name (BL_EXIT for "exit"); an unknown

@@ -17,10 +17,10 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include "data/scan.h"
 #include "jobs/checkpoint/arrival_replay.h"
 #include "jobs/checkpoint/checkpoint_fields.h"
 #include "jobs/checkpoint/scenario_checkpoint_internal.h"
-#include "data/scan.h"
 
 /* ------------------------------------------------------------ arrivals */
 

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/pool.h"
 #include "plugin/builtin_plugins.h"
 #include "stats/histogram.h"
-#include "base/pool.h"
 #include "stats/rng.h"
 
 #define OVERHEAD_SCANS 20000

@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "jobs/detector/detector_bench.h"
 #include "base/error.h"
+#include "jobs/detector/detector_bench.h"
 #include "plugin/loader.h"
 
 #define BL_BENCH_DETS_PER_SCAN 256 /* output capacity per scan in a batch */

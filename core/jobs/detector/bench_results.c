@@ -10,10 +10,10 @@
 #include <cjson/cJSON.h>
 #include <hdf5.h>
 
-#include "jobs/detector/detector_bench.h"
-#include "stats/inference.h"
 #include "io/scan_io.h"
+#include "jobs/detector/detector_bench.h"
 #include "results/writer.h"
+#include "stats/inference.h"
 
 #define LEVEL 0.95
 #define AP_IOU 0.5
@@ -287,7 +287,9 @@ static int write_scan_set(bl_results_writer_t *w, const bl_bench_result_t *res, 
     bl_scan_writer_t *sw = NULL;
     bl_scan_buffer_t buf;
     memset(&buf, 0, sizeof buf);
-    char *gen = bl_detector_bench_of(sc)->replay_folder ? NULL : generator_json(bl_detector_bench_of(sc), sc->seed);
+    char *gen = bl_detector_bench_of(sc)->replay_folder
+                    ? NULL
+                    : generator_json(bl_detector_bench_of(sc), sc->seed);
     int rc = bl_bench_source_open(&src, bl_detector_bench_of(sc), sc->seed, err);
     for (uint64_t i = 0; rc == 0 && i < res->n_scans; i++) {
         bl_scan_t scan;

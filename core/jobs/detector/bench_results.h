@@ -13,12 +13,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "borderlab/plugin.h"
-#include "stats/detection_metrics.h"
 #include "base/error.h"
-#include "results/results.h"
+#include "borderlab/plugin.h"
 #include "results/detector_tables.h"
+#include "results/results.h"
 #include "results/results_schema.h"
+#include "stats/detection_metrics.h"
 
 struct cJSON;
 

@@ -21,7 +21,6 @@
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-
 static double object_u64(hid_t file, const char *path, const char *name) {
     uint64_t v = 0;
     if (H5Aexists_by_name(file, path, name, H5P_DEFAULT) <= 0)
@@ -234,7 +233,8 @@ void bl_bench_summary_text(const cJSON *summary, FILE *fp) {
         cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(d, "metrics")) {
             fprintf(fp, "    %-10s %5.0f %5.0f  %-22s %-22s %-22s %6s %6s %6s\n",
                     bl_summary_text(m, "class"), bl_summary_num(m, "positives"),
-                    bl_summary_num(m, "negatives"), bl_summary_with_ci(a, sizeof a, m, "pd", "pd_ci"),
+                    bl_summary_num(m, "negatives"),
+                    bl_summary_with_ci(a, sizeof a, m, "pd", "pd_ci"),
                     bl_summary_with_ci(b, sizeof b, m, "pfa", "pfa_ci"),
                     bl_summary_with_ci(c, sizeof c, m, "auc", "auc_ci"),
                     bl_summary_fmt(e, sizeof e, "%.3f", bl_summary_num(m, "pd_at_pfa1")),

@@ -9,12 +9,12 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
-#include "stats/detection_metrics.h"
-#include "stats/inference.h"
 #include "plugin/loader.h"
 #include "results/results.h"
 #include "results/results_schema.h"
 #include "results/summary.h"
+#include "stats/detection_metrics.h"
+#include "stats/inference.h"
 
 /* The names of the score columns (compare_internal.h). */
 static const char *const class_names[N_CLASSES] = {"any",   "firearm",    "knife",    "explosive",

@@ -14,11 +14,11 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
-#include "stats/detection_metrics.h"
 #include "plot/plot.h"
 #include "results/results.h"
-#include "results/writer.h"
 #include "results/results_schema.h"
+#include "results/writer.h"
+#include "stats/detection_metrics.h"
 
 /* ------------------------------------------------------------------ the output tables */
 

@@ -26,11 +26,11 @@
 
 #include <openssl/evp.h>
 
-#include "jobs/detector/bench_perf.h"
 #include "base/paths.h"
 #include "base/pool.h"
-#include "stats/rng.h"
 #include "io/scan_io.h"
+#include "jobs/detector/bench_perf.h"
+#include "stats/rng.h"
 
 #define CHUNK_SCANS 64 /* accuracy mode: scans per pool task */
 
@@ -630,7 +630,8 @@ static int load_detectors(bl_bench_result_t *res, bl_error_t *err) {
 int bl_detector_bench_run(const bl_scenario_t *sc, unsigned threads, bl_progress_t *progress,
                           bl_bench_result_t *out, bl_error_t *err) {
     memset(out, 0, sizeof *out);
-    if (sc == NULL || bl_detector_bench_of(sc) == NULL || bl_detector_bench_of(sc)->n_detectors == 0)
+    if (sc == NULL || bl_detector_bench_of(sc) == NULL ||
+        bl_detector_bench_of(sc)->n_detectors == 0)
         return bl_error_set(err, BL_EINVAL,
                             "detector_bench: the scenario names no detectors: give detectors = "
                             "{bl.plugin{\"dual_energy\"}}");

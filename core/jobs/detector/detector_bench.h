@@ -66,12 +66,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "jobs/detector/bench_results.h"
-#include "base/progress.h"
 #include "base/error.h"
+#include "base/progress.h"
+#include "gen/xray.h"
+#include "jobs/detector/bench_results.h"
 #include "plugin/loader.h"
 #include "scenario/scenario.h"
-#include "gen/xray.h"
 
 #define BL_BENCH_MAX_LIST 8
 

@@ -11,12 +11,12 @@
 #include <cjson/cJSON.h>
 #include <hdf5.h>
 
-#include "stats/detection_metrics.h"
 #include "base/pool.h"
 #include "jobs/risk/risk_validation.h"
-#include "stats/rng.h"
 #include "results/summary.h"
 #include "results/writer.h"
+#include "stats/detection_metrics.h"
+#include "stats/rng.h"
 
 #define LEVEL 0.95
 /* Bootstrap streams of this job, clear of rng.h's ranges (risk_validation.c

@@ -20,7 +20,6 @@
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-
 static cJSON *at_rate_json(const bl_risk_at_rate_row_t *r) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddItemToObject(o, "rate", bl_summary_json_num(r->rate));
@@ -92,7 +91,7 @@ int bl_risk_summary_json(int64_t file_id, const char *fname, cJSON *o, bl_error_
     cJSON_AddNumberToObject(o, "evaluated", (double)evaluated);
     bl_summary_json_owned_text(o, "source", bl_results_root_text(file, "source"));
     bl_summary_json_owned_text(o, "declaration_set_sha256",
-                   bl_results_root_text(file, "declaration_set_sha256"));
+                               bl_results_root_text(file, "declaration_set_sha256"));
     char *rates = bl_results_root_text(file, "rates");
     cJSON *rl = rates ? cJSON_Parse(rates) : NULL;
     free(rates);
@@ -194,7 +193,8 @@ void bl_risk_summary_text(const cJSON *summary, FILE *fp) {
                     bl_summary_with_ci(b, sizeof b, r, "recall", "recall_ci"),
                     bl_summary_with_ci(c, sizeof c, r, "revenue_share", "revenue_share_ci"));
         }
-        fprintf(fp, "    AUC %s, PR AUC %s, Brier %s\n", bl_summary_with_ci(a, sizeof a, m, "auc", "auc_ci"),
+        fprintf(fp, "    AUC %s, PR AUC %s, Brier %s\n",
+                bl_summary_with_ci(a, sizeof a, m, "auc", "auc_ci"),
                 bl_summary_fmt(b, sizeof b, "%.3f", bl_summary_num(m, "pr_auc")),
                 bl_summary_fmt(c, sizeof c, "%.4f", bl_summary_num(m, "brier")));
     }

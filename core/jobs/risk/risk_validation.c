@@ -26,13 +26,13 @@
 
 #include <openssl/evp.h>
 
-#include "io/csv_reader.h"
-#include "stats/detection_metrics.h"
 #include "base/paths.h"
 #include "base/pool.h"
+#include "io/csv_reader.h"
+#include "jobs/risk/risk_validation_internal.h"
+#include "stats/detection_metrics.h"
 #include "stats/risk_metrics.h"
 #include "stats/rng.h"
-#include "jobs/risk/risk_validation_internal.h"
 
 #define DEFAULT_BATCH 4096
 #define LEVEL 0.95

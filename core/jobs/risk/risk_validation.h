@@ -97,11 +97,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gen/declaration_gen.h"
-#include "base/progress.h"
 #include "base/error.h"
-#include "plugin/loader.h"
+#include "base/progress.h"
+#include "gen/declaration_gen.h"
 #include "jobs/risk/risk_results.h"
+#include "plugin/loader.h"
 #include "scenario/scenario.h"
 
 #define BL_RISK_MAX_RATES 16

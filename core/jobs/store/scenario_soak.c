@@ -16,9 +16,9 @@
 
 #include <lua.h>
 
+#include "data/scan.h"
 #include "jobs/store/store_fields.h"
 #include "jobs/store/store_soak.h"
-#include "data/scan.h"
 
 static void convert_room(lua_State *L, int r, const char *pre, size_t i, bl_storage_room_t *room) {
     char what[360];

@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "results/results.h"
-#include "results/writer.h"
-#include "results/results_schema.h"
 #include "jobs/store/store_soak.h"
+#include "results/results.h"
+#include "results/results_schema.h"
+#include "results/writer.h"
 
 #define COL(st, f, k) BL_RESULTS_COLUMN(st, f, BL_RESULTS_COL_##k)
 

@@ -17,7 +17,6 @@
 #include "results/results_schema.h"
 #include "results/summary.h"
 
-
 int bl_soak_summary_json(int64_t file_id, const char *fname, cJSON *o, bl_error_t *err) {
     hid_t file = (hid_t)file_id;
     bl_soak_verb_row_t *verbs = NULL;

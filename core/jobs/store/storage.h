@@ -22,8 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "borderlab/plugin.h"
 #include "base/error.h"
+#include "borderlab/plugin.h"
 
 /* Simulated handling times (seconds) of bl_storage_retrieve_time. */
 #define BL_STORAGE_FETCH_BASE 60.0  /* walk in, sign out, walk back */

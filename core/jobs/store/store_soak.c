@@ -10,8 +10,8 @@
 #include <time.h>
 
 #include "base/paths.h"
-#include "stats/rng.h"
 #include "data/scan.h"
+#include "stats/rng.h"
 
 #define LIST_CAPACITY 64
 

@@ -47,12 +47,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "base/progress.h"
 #include "base/error.h"
-#include "stats/histogram.h"
+#include "base/progress.h"
+#include "jobs/store/storage.h"
 #include "plugin/loader.h"
 #include "scenario/scenario.h"
-#include "jobs/store/storage.h"
+#include "stats/histogram.h"
 
 struct cJSON;
 

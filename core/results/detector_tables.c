@@ -12,12 +12,10 @@ const char *bl_bench_class_name(uint32_t c) {
 
 /* ------------------------------------------------------------------ tables */
 
-#define COL(st, f, k) BL_RESULTS_COLUMN(st, f, BL_RESULTS_COL_##k)
-
 static const bl_results_column_t scan_columns[] = {
-    COL(bl_bench_scan_row_t, scan, U32),
-    COL(bl_bench_scan_row_t, truth_mask, U32),
-    COL(bl_bench_scan_row_t, objects, U32),
+    BL_COLUMN(bl_bench_scan_row_t, scan, U32),
+    BL_COLUMN(bl_bench_scan_row_t, truth_mask, U32),
+    BL_COLUMN(bl_bench_scan_row_t, objects, U32),
 };
 
 const bl_results_table_t bl_bench_scans_table = BL_RESULTS_TABLE(
@@ -28,9 +26,9 @@ const bl_results_table_t bl_bench_scans_table = BL_RESULTS_TABLE(
     scan_columns, bl_bench_scan_row_t);
 
 static const bl_results_column_t truth_columns[] = {
-    COL(bl_bench_truth_row_t, scan, U32), COL(bl_bench_truth_row_t, threat, U32),
-    COL(bl_bench_truth_row_t, x0, F32),   COL(bl_bench_truth_row_t, y0, F32),
-    COL(bl_bench_truth_row_t, x1, F32),   COL(bl_bench_truth_row_t, y1, F32),
+    BL_COLUMN(bl_bench_truth_row_t, scan, U32), BL_COLUMN(bl_bench_truth_row_t, threat, U32),
+    BL_COLUMN(bl_bench_truth_row_t, x0, F32),   BL_COLUMN(bl_bench_truth_row_t, y0, F32),
+    BL_COLUMN(bl_bench_truth_row_t, x1, F32),   BL_COLUMN(bl_bench_truth_row_t, y1, F32),
 };
 
 const bl_results_table_t bl_bench_truth_table = BL_RESULTS_TABLE(
@@ -40,11 +38,16 @@ const bl_results_table_t bl_bench_truth_table = BL_RESULTS_TABLE(
     bl_bench_truth_row_t);
 
 static const bl_results_column_t score_columns[] = {
-    COL(bl_bench_score_row_t, scan, U32),       COL(bl_bench_score_row_t, any, F64),
-    COL(bl_bench_score_row_t, firearm, F64),    COL(bl_bench_score_row_t, knife, F64),
-    COL(bl_bench_score_row_t, explosive, F64),  COL(bl_bench_score_row_t, drugs, F64),
-    COL(bl_bench_score_row_t, cigarettes, F64), COL(bl_bench_score_row_t, currency, F64),
-    COL(bl_bench_score_row_t, metal, F64),      COL(bl_bench_score_row_t, invalid, U32),
+    BL_COLUMN(bl_bench_score_row_t, scan, U32),
+    BL_COLUMN(bl_bench_score_row_t, any, F64),
+    BL_COLUMN(bl_bench_score_row_t, firearm, F64),
+    BL_COLUMN(bl_bench_score_row_t, knife, F64),
+    BL_COLUMN(bl_bench_score_row_t, explosive, F64),
+    BL_COLUMN(bl_bench_score_row_t, drugs, F64),
+    BL_COLUMN(bl_bench_score_row_t, cigarettes, F64),
+    BL_COLUMN(bl_bench_score_row_t, currency, F64),
+    BL_COLUMN(bl_bench_score_row_t, metal, F64),
+    BL_COLUMN(bl_bench_score_row_t, invalid, U32),
 };
 
 const bl_results_table_t bl_bench_scores_table = BL_RESULTS_TABLE(
@@ -54,10 +57,13 @@ const bl_results_table_t bl_bench_scores_table = BL_RESULTS_TABLE(
     "confidence 0..1; invalid: count", score_columns, bl_bench_score_row_t);
 
 static const bl_results_column_t detection_columns[] = {
-    COL(bl_bench_detection_row_t, scan, U32),       COL(bl_bench_detection_row_t, threat, U32),
-    COL(bl_bench_detection_row_t, confidence, F32), COL(bl_bench_detection_row_t, x0, F32),
-    COL(bl_bench_detection_row_t, y0, F32),         COL(bl_bench_detection_row_t, x1, F32),
-    COL(bl_bench_detection_row_t, y1, F32),
+    BL_COLUMN(bl_bench_detection_row_t, scan, U32),
+    BL_COLUMN(bl_bench_detection_row_t, threat, U32),
+    BL_COLUMN(bl_bench_detection_row_t, confidence, F32),
+    BL_COLUMN(bl_bench_detection_row_t, x0, F32),
+    BL_COLUMN(bl_bench_detection_row_t, y0, F32),
+    BL_COLUMN(bl_bench_detection_row_t, x1, F32),
+    BL_COLUMN(bl_bench_detection_row_t, y1, F32),
 };
 
 const bl_results_table_t bl_bench_detections_table = BL_RESULTS_TABLE(
@@ -67,26 +73,26 @@ const bl_results_table_t bl_bench_detections_table = BL_RESULTS_TABLE(
     bl_bench_detection_row_t);
 
 static const bl_results_column_t metric_columns[] = {
-    COL(bl_bench_metric_row_t, class, STR),
-    COL(bl_bench_metric_row_t, positives, U64),
-    COL(bl_bench_metric_row_t, negatives, U64),
-    COL(bl_bench_metric_row_t, threshold, F64),
-    COL(bl_bench_metric_row_t, pd, F64),
-    COL(bl_bench_metric_row_t, pd_low, F64),
-    COL(bl_bench_metric_row_t, pd_high, F64),
-    COL(bl_bench_metric_row_t, pfa, F64),
-    COL(bl_bench_metric_row_t, pfa_low, F64),
-    COL(bl_bench_metric_row_t, pfa_high, F64),
-    COL(bl_bench_metric_row_t, auc, F64),
-    COL(bl_bench_metric_row_t, auc_low, F64),
-    COL(bl_bench_metric_row_t, auc_high, F64),
-    COL(bl_bench_metric_row_t, pd_at_pfa1, F64),
-    COL(bl_bench_metric_row_t, pd_at_pfa1_low, F64),
-    COL(bl_bench_metric_row_t, pd_at_pfa1_high, F64),
-    COL(bl_bench_metric_row_t, pd_at_pfa5, F64),
-    COL(bl_bench_metric_row_t, pd_at_pfa5_low, F64),
-    COL(bl_bench_metric_row_t, pd_at_pfa5_high, F64),
-    COL(bl_bench_metric_row_t, ap50, F64),
+    BL_COLUMN(bl_bench_metric_row_t, class, STR),
+    BL_COLUMN(bl_bench_metric_row_t, positives, U64),
+    BL_COLUMN(bl_bench_metric_row_t, negatives, U64),
+    BL_COLUMN(bl_bench_metric_row_t, threshold, F64),
+    BL_COLUMN(bl_bench_metric_row_t, pd, F64),
+    BL_COLUMN(bl_bench_metric_row_t, pd_low, F64),
+    BL_COLUMN(bl_bench_metric_row_t, pd_high, F64),
+    BL_COLUMN(bl_bench_metric_row_t, pfa, F64),
+    BL_COLUMN(bl_bench_metric_row_t, pfa_low, F64),
+    BL_COLUMN(bl_bench_metric_row_t, pfa_high, F64),
+    BL_COLUMN(bl_bench_metric_row_t, auc, F64),
+    BL_COLUMN(bl_bench_metric_row_t, auc_low, F64),
+    BL_COLUMN(bl_bench_metric_row_t, auc_high, F64),
+    BL_COLUMN(bl_bench_metric_row_t, pd_at_pfa1, F64),
+    BL_COLUMN(bl_bench_metric_row_t, pd_at_pfa1_low, F64),
+    BL_COLUMN(bl_bench_metric_row_t, pd_at_pfa1_high, F64),
+    BL_COLUMN(bl_bench_metric_row_t, pd_at_pfa5, F64),
+    BL_COLUMN(bl_bench_metric_row_t, pd_at_pfa5_low, F64),
+    BL_COLUMN(bl_bench_metric_row_t, pd_at_pfa5_high, F64),
+    BL_COLUMN(bl_bench_metric_row_t, ap50, F64),
 };
 
 const bl_results_table_t bl_bench_metrics_table = BL_RESULTS_TABLE(
@@ -99,9 +105,9 @@ const bl_results_table_t bl_bench_metrics_table = BL_RESULTS_TABLE(
     metric_columns, bl_bench_metric_row_t);
 
 static const bl_results_column_t roc_columns[] = {
-    COL(bl_roc_point_t, threshold, F64),
-    COL(bl_roc_point_t, pd, F64),
-    COL(bl_roc_point_t, pfa, F64),
+    BL_COLUMN(bl_roc_point_t, threshold, F64),
+    BL_COLUMN(bl_roc_point_t, pd, F64),
+    BL_COLUMN(bl_roc_point_t, pfa, F64),
 };
 
 const bl_results_table_t bl_bench_roc_table = BL_RESULTS_TABLE(
@@ -111,9 +117,11 @@ const bl_results_table_t bl_bench_roc_table = BL_RESULTS_TABLE(
     "threshold: confidence; pd, pfa: fractions 0..1", roc_columns, bl_roc_point_t);
 
 static const bl_results_column_t offline_columns[] = {
-    COL(bl_bench_offline_row_t, batch, U32),       COL(bl_bench_offline_row_t, threads, U32),
-    COL(bl_bench_offline_row_t, scans, U64),       COL(bl_bench_offline_row_t, seconds, F64),
-    COL(bl_bench_offline_row_t, scans_per_s, F64),
+    BL_COLUMN(bl_bench_offline_row_t, batch, U32),
+    BL_COLUMN(bl_bench_offline_row_t, threads, U32),
+    BL_COLUMN(bl_bench_offline_row_t, scans, U64),
+    BL_COLUMN(bl_bench_offline_row_t, seconds, F64),
+    BL_COLUMN(bl_bench_offline_row_t, scans_per_s, F64),
 };
 
 const bl_results_table_t bl_bench_offline_table = BL_RESULTS_TABLE(
@@ -123,9 +131,9 @@ const bl_results_table_t bl_bench_offline_table = BL_RESULTS_TABLE(
     "seconds: wall time; scans_per_s: scans / seconds", offline_columns, bl_bench_offline_row_t);
 
 static const bl_results_column_t single_columns[] = {
-    COL(bl_bench_single_row_t, queries, U64), COL(bl_bench_single_row_t, mean, F64),
-    COL(bl_bench_single_row_t, p50, F64),     COL(bl_bench_single_row_t, p90, F64),
-    COL(bl_bench_single_row_t, p99, F64),     COL(bl_bench_single_row_t, max, F64),
+    BL_COLUMN(bl_bench_single_row_t, queries, U64), BL_COLUMN(bl_bench_single_row_t, mean, F64),
+    BL_COLUMN(bl_bench_single_row_t, p50, F64),     BL_COLUMN(bl_bench_single_row_t, p90, F64),
+    BL_COLUMN(bl_bench_single_row_t, p99, F64),     BL_COLUMN(bl_bench_single_row_t, max, F64),
 };
 
 const bl_results_table_t bl_bench_single_stream_table = BL_RESULTS_TABLE(
@@ -136,10 +144,14 @@ const bl_results_table_t bl_bench_single_stream_table = BL_RESULTS_TABLE(
     bl_bench_single_row_t);
 
 static const bl_results_column_t server_columns[] = {
-    COL(bl_bench_server_row_t, target_rate, F64), COL(bl_bench_server_row_t, achieved_rate, F64),
-    COL(bl_bench_server_row_t, queries, U64),     COL(bl_bench_server_row_t, p50, F64),
-    COL(bl_bench_server_row_t, p90, F64),         COL(bl_bench_server_row_t, p99, F64),
-    COL(bl_bench_server_row_t, bound, F64),       COL(bl_bench_server_row_t, met, U8),
+    BL_COLUMN(bl_bench_server_row_t, target_rate, F64),
+    BL_COLUMN(bl_bench_server_row_t, achieved_rate, F64),
+    BL_COLUMN(bl_bench_server_row_t, queries, U64),
+    BL_COLUMN(bl_bench_server_row_t, p50, F64),
+    BL_COLUMN(bl_bench_server_row_t, p90, F64),
+    BL_COLUMN(bl_bench_server_row_t, p99, F64),
+    BL_COLUMN(bl_bench_server_row_t, bound, F64),
+    BL_COLUMN(bl_bench_server_row_t, met, U8),
 };
 
 const bl_results_table_t bl_bench_server_table = BL_RESULTS_TABLE(
@@ -151,10 +163,10 @@ const bl_results_table_t bl_bench_server_table = BL_RESULTS_TABLE(
     bl_bench_server_row_t);
 
 static const bl_results_column_t overhead_columns[] = {
-    COL(bl_bench_overhead_row_t, mode, STR),
-    COL(bl_bench_overhead_row_t, batch, U32),
-    COL(bl_bench_overhead_row_t, threads, U32),
-    COL(bl_bench_overhead_row_t, ns_per_scan, F64),
+    BL_COLUMN(bl_bench_overhead_row_t, mode, STR),
+    BL_COLUMN(bl_bench_overhead_row_t, batch, U32),
+    BL_COLUMN(bl_bench_overhead_row_t, threads, U32),
+    BL_COLUMN(bl_bench_overhead_row_t, ns_per_scan, F64),
 };
 
 const bl_results_table_t bl_bench_overhead_table = BL_RESULTS_TABLE(

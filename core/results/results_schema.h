@@ -42,6 +42,9 @@ typedef struct bl_results_column {
 #define BL_RESULTS_COLUMN(st, f, kind)                                                             \
     { #f, offsetof(st, f), kind, sizeof(((st *)0)->f) }
 
+/* The same with the kind's short name: BL_COLUMN(st, f, F64). */
+#define BL_COLUMN(st, f, kind) BL_RESULTS_COLUMN(st, f, BL_RESULTS_COL_##kind)
+
 typedef struct bl_results_table {
     const char *path;  /* absolute; entities: the group of the rNNNNN tables; tables that exist
                           once per detector (bench_results.h): the name inside its group */

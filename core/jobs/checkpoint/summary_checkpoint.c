@@ -29,6 +29,18 @@ static void add_ci(cJSON *o, const char *key, double mean, double low, double hi
     cJSON_AddItemToObject(o, ci, bl_summary_json_pair(low, high));
 }
 
+/* prefix_p50, prefix_p90, prefix_p95, prefix_p99. */
+static void add_quantiles(cJSON *o, const char *prefix, double p50, double p90, double p95,
+                          double p99) {
+    const double v[] = {p50, p90, p95, p99};
+    const char *const suffix[] = {"p50", "p90", "p95", "p99"};
+    char key[64];
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(key, sizeof key, "%s_%s", prefix, suffix[i]);
+        cJSON_AddItemToObject(o, key, bl_summary_json_num(v[i]));
+    }
+}
+
 /* ------------------------------------------------------------------ plain runs */
 
 static cJSON *stations_json(const bl_station_row_t *s, size_t n) {
@@ -46,10 +58,7 @@ static cJSON *stations_json(const bl_station_row_t *s, size_t n) {
         /* The interval of wait_mean keeps its historical name too. */
         cJSON_AddItemToObject(o, "wait_ci",
                               bl_summary_json_pair(s[i].wait_ci_low, s[i].wait_ci_high));
-        cJSON_AddItemToObject(o, "wait_p50", bl_summary_json_num(s[i].wait_p50));
-        cJSON_AddItemToObject(o, "wait_p90", bl_summary_json_num(s[i].wait_p90));
-        cJSON_AddItemToObject(o, "wait_p95", bl_summary_json_num(s[i].wait_p95));
-        cJSON_AddItemToObject(o, "wait_p99", bl_summary_json_num(s[i].wait_p99));
+        add_quantiles(o, "wait", s[i].wait_p50, s[i].wait_p90, s[i].wait_p95, s[i].wait_p99);
         add_ci(o, "utilisation", s[i].utilisation, s[i].utilisation_ci_low,
                s[i].utilisation_ci_high);
         cJSON_AddItemToObject(o, "mean_queue", bl_summary_json_num(s[i].mean_queue));
@@ -68,10 +77,7 @@ static cJSON *system_json(const bl_summary_row_t *s) {
     add_ci(o, "sojourn_mean", s->sojourn_mean, s->sojourn_ci_low, s->sojourn_ci_high);
     cJSON_AddItemToObject(o, "sojourn_ci",
                           bl_summary_json_pair(s->sojourn_ci_low, s->sojourn_ci_high));
-    cJSON_AddItemToObject(o, "sojourn_p50", bl_summary_json_num(s->sojourn_p50));
-    cJSON_AddItemToObject(o, "sojourn_p90", bl_summary_json_num(s->sojourn_p90));
-    cJSON_AddItemToObject(o, "sojourn_p95", bl_summary_json_num(s->sojourn_p95));
-    cJSON_AddItemToObject(o, "sojourn_p99", bl_summary_json_num(s->sojourn_p99));
+    add_quantiles(o, "sojourn", s->sojourn_p50, s->sojourn_p90, s->sojourn_p95, s->sojourn_p99);
     cJSON_AddItemToObject(o, "mean_in_system", bl_summary_json_num(s->mean_in_system));
     add_ci(o, "throughput_per_hour", s->throughput * 3600.0, s->throughput_ci_low * 3600.0,
            s->throughput_ci_high * 3600.0);
@@ -108,10 +114,8 @@ static cJSON *classes_json(const bl_class_row_t *c, size_t n) {
         add_count(o, "carriers", c[i].carriers);
         add_count(o, "seizures", c[i].seizures);
         add_ci(o, "sojourn_mean", c[i].sojourn_mean, c[i].sojourn_ci_low, c[i].sojourn_ci_high);
-        cJSON_AddItemToObject(o, "sojourn_p50", bl_summary_json_num(c[i].sojourn_p50));
-        cJSON_AddItemToObject(o, "sojourn_p90", bl_summary_json_num(c[i].sojourn_p90));
-        cJSON_AddItemToObject(o, "sojourn_p95", bl_summary_json_num(c[i].sojourn_p95));
-        cJSON_AddItemToObject(o, "sojourn_p99", bl_summary_json_num(c[i].sojourn_p99));
+        add_quantiles(o, "sojourn", c[i].sojourn_p50, c[i].sojourn_p90, c[i].sojourn_p95,
+                      c[i].sojourn_p99);
         cJSON_AddItemToArray(a, o);
     }
     return a;

@@ -24,12 +24,10 @@
 
 /* ------------------------------------------------------------------ tables */
 
-#define COL(st, f, k) BL_RESULTS_COLUMN(st, f, BL_RESULTS_COL_##k)
-
 static const bl_results_column_t truth_columns[] = {
-    COL(bl_risk_truth_row_t, record, U64),  COL(bl_risk_truth_row_t, week, U32),
-    COL(bl_risk_truth_row_t, fraud, U8),    COL(bl_risk_truth_row_t, critical, U8),
-    COL(bl_risk_truth_row_t, revenue, F64),
+    BL_COLUMN(bl_risk_truth_row_t, record, U64),  BL_COLUMN(bl_risk_truth_row_t, week, U32),
+    BL_COLUMN(bl_risk_truth_row_t, fraud, U8),    BL_COLUMN(bl_risk_truth_row_t, critical, U8),
+    BL_COLUMN(bl_risk_truth_row_t, revenue, F64),
 };
 
 const bl_results_table_t bl_risk_truth_table = BL_RESULTS_TABLE(
@@ -41,8 +39,8 @@ const bl_results_table_t bl_risk_truth_table = BL_RESULTS_TABLE(
     truth_columns, bl_risk_truth_row_t);
 
 static const bl_results_column_t score_columns[] = {
-    COL(bl_risk_score_row_t, record, U64),
-    COL(bl_risk_score_row_t, score, F64),
+    BL_COLUMN(bl_risk_score_row_t, record, U64),
+    BL_COLUMN(bl_risk_score_row_t, score, F64),
 };
 
 const bl_results_table_t bl_risk_scores_table = BL_RESULTS_TABLE(
@@ -52,21 +50,21 @@ const bl_results_table_t bl_risk_scores_table = BL_RESULTS_TABLE(
     "score: 0..1, higher is riskier", score_columns, bl_risk_score_row_t);
 
 static const bl_results_column_t at_rate_columns[] = {
-    COL(bl_risk_at_rate_row_t, rate, F64),
-    COL(bl_risk_at_rate_row_t, k, U64),
-    COL(bl_risk_at_rate_row_t, frauds_caught, U64),
-    COL(bl_risk_at_rate_row_t, frauds_total, U64),
-    COL(bl_risk_at_rate_row_t, precision, F64),
-    COL(bl_risk_at_rate_row_t, precision_low, F64),
-    COL(bl_risk_at_rate_row_t, precision_high, F64),
-    COL(bl_risk_at_rate_row_t, recall, F64),
-    COL(bl_risk_at_rate_row_t, recall_low, F64),
-    COL(bl_risk_at_rate_row_t, recall_high, F64),
-    COL(bl_risk_at_rate_row_t, revenue_caught, F64),
-    COL(bl_risk_at_rate_row_t, revenue_total, F64),
-    COL(bl_risk_at_rate_row_t, revenue_share, F64),
-    COL(bl_risk_at_rate_row_t, revenue_share_low, F64),
-    COL(bl_risk_at_rate_row_t, revenue_share_high, F64),
+    BL_COLUMN(bl_risk_at_rate_row_t, rate, F64),
+    BL_COLUMN(bl_risk_at_rate_row_t, k, U64),
+    BL_COLUMN(bl_risk_at_rate_row_t, frauds_caught, U64),
+    BL_COLUMN(bl_risk_at_rate_row_t, frauds_total, U64),
+    BL_COLUMN(bl_risk_at_rate_row_t, precision, F64),
+    BL_COLUMN(bl_risk_at_rate_row_t, precision_low, F64),
+    BL_COLUMN(bl_risk_at_rate_row_t, precision_high, F64),
+    BL_COLUMN(bl_risk_at_rate_row_t, recall, F64),
+    BL_COLUMN(bl_risk_at_rate_row_t, recall_low, F64),
+    BL_COLUMN(bl_risk_at_rate_row_t, recall_high, F64),
+    BL_COLUMN(bl_risk_at_rate_row_t, revenue_caught, F64),
+    BL_COLUMN(bl_risk_at_rate_row_t, revenue_total, F64),
+    BL_COLUMN(bl_risk_at_rate_row_t, revenue_share, F64),
+    BL_COLUMN(bl_risk_at_rate_row_t, revenue_share_low, F64),
+    BL_COLUMN(bl_risk_at_rate_row_t, revenue_share_high, F64),
 };
 
 const bl_results_table_t bl_risk_at_rate_table = BL_RESULTS_TABLE(
@@ -79,10 +77,14 @@ const bl_results_table_t bl_risk_at_rate_table = BL_RESULTS_TABLE(
     at_rate_columns, bl_risk_at_rate_row_t);
 
 static const bl_results_column_t summary_columns[] = {
-    COL(bl_risk_summary_row_t, declarations, U64), COL(bl_risk_summary_row_t, frauds, U64),
-    COL(bl_risk_summary_row_t, auc, F64),          COL(bl_risk_summary_row_t, auc_low, F64),
-    COL(bl_risk_summary_row_t, auc_high, F64),     COL(bl_risk_summary_row_t, pr_auc, F64),
-    COL(bl_risk_summary_row_t, brier, F64),        COL(bl_risk_summary_row_t, invalid_scores, U64),
+    BL_COLUMN(bl_risk_summary_row_t, declarations, U64),
+    BL_COLUMN(bl_risk_summary_row_t, frauds, U64),
+    BL_COLUMN(bl_risk_summary_row_t, auc, F64),
+    BL_COLUMN(bl_risk_summary_row_t, auc_low, F64),
+    BL_COLUMN(bl_risk_summary_row_t, auc_high, F64),
+    BL_COLUMN(bl_risk_summary_row_t, pr_auc, F64),
+    BL_COLUMN(bl_risk_summary_row_t, brier, F64),
+    BL_COLUMN(bl_risk_summary_row_t, invalid_scores, U64),
 };
 
 const bl_results_table_t bl_risk_summary_table = BL_RESULTS_TABLE(
@@ -94,11 +96,11 @@ const bl_results_table_t bl_risk_summary_table = BL_RESULTS_TABLE(
     summary_columns, bl_risk_summary_row_t);
 
 static const bl_results_column_t reliability_columns[] = {
-    COL(bl_risk_reliability_row_t, low, F64),
-    COL(bl_risk_reliability_row_t, high, F64),
-    COL(bl_risk_reliability_row_t, n, U64),
-    COL(bl_risk_reliability_row_t, mean_score, F64),
-    COL(bl_risk_reliability_row_t, fraud_rate, F64),
+    BL_COLUMN(bl_risk_reliability_row_t, low, F64),
+    BL_COLUMN(bl_risk_reliability_row_t, high, F64),
+    BL_COLUMN(bl_risk_reliability_row_t, n, U64),
+    BL_COLUMN(bl_risk_reliability_row_t, mean_score, F64),
+    BL_COLUMN(bl_risk_reliability_row_t, fraud_rate, F64),
 };
 
 const bl_results_table_t bl_risk_reliability_table = BL_RESULTS_TABLE(
@@ -109,15 +111,15 @@ const bl_results_table_t bl_risk_reliability_table = BL_RESULTS_TABLE(
     bl_risk_reliability_row_t);
 
 static const bl_results_column_t breakdown_columns[] = {
-    COL(bl_risk_breakdown_row_t, category, STR),
-    COL(bl_risk_breakdown_row_t, rate, F64),
-    COL(bl_risk_breakdown_row_t, n, U64),
-    COL(bl_risk_breakdown_row_t, frauds, U64),
-    COL(bl_risk_breakdown_row_t, inspected, U64),
-    COL(bl_risk_breakdown_row_t, caught, U64),
-    COL(bl_risk_breakdown_row_t, inspected_share, F64),
-    COL(bl_risk_breakdown_row_t, precision, F64),
-    COL(bl_risk_breakdown_row_t, recall, F64),
+    BL_COLUMN(bl_risk_breakdown_row_t, category, STR),
+    BL_COLUMN(bl_risk_breakdown_row_t, rate, F64),
+    BL_COLUMN(bl_risk_breakdown_row_t, n, U64),
+    BL_COLUMN(bl_risk_breakdown_row_t, frauds, U64),
+    BL_COLUMN(bl_risk_breakdown_row_t, inspected, U64),
+    BL_COLUMN(bl_risk_breakdown_row_t, caught, U64),
+    BL_COLUMN(bl_risk_breakdown_row_t, inspected_share, F64),
+    BL_COLUMN(bl_risk_breakdown_row_t, precision, F64),
+    BL_COLUMN(bl_risk_breakdown_row_t, recall, F64),
 };
 
 const bl_results_table_t bl_risk_breakdown_table = BL_RESULTS_TABLE(
@@ -131,10 +133,13 @@ const bl_results_table_t bl_risk_breakdown_table = BL_RESULTS_TABLE(
     breakdown_columns, bl_risk_breakdown_row_t);
 
 static const bl_results_column_t weekly_columns[] = {
-    COL(bl_risk_weekly_row_t, week, U32),           COL(bl_risk_weekly_row_t, declarations, U64),
-    COL(bl_risk_weekly_row_t, inspected, U64),      COL(bl_risk_weekly_row_t, frauds, U64),
-    COL(bl_risk_weekly_row_t, frauds_caught, U64),  COL(bl_risk_weekly_row_t, revenue, F64),
-    COL(bl_risk_weekly_row_t, revenue_caught, F64),
+    BL_COLUMN(bl_risk_weekly_row_t, week, U32),
+    BL_COLUMN(bl_risk_weekly_row_t, declarations, U64),
+    BL_COLUMN(bl_risk_weekly_row_t, inspected, U64),
+    BL_COLUMN(bl_risk_weekly_row_t, frauds, U64),
+    BL_COLUMN(bl_risk_weekly_row_t, frauds_caught, U64),
+    BL_COLUMN(bl_risk_weekly_row_t, revenue, F64),
+    BL_COLUMN(bl_risk_weekly_row_t, revenue_caught, F64),
 };
 
 const bl_results_table_t bl_risk_weekly_table = BL_RESULTS_TABLE(
@@ -146,17 +151,17 @@ const bl_results_table_t bl_risk_weekly_table = BL_RESULTS_TABLE(
     bl_risk_weekly_row_t);
 
 static const bl_results_column_t comparison_columns[] = {
-    COL(bl_risk_comparison_row_t, a, STR),
-    COL(bl_risk_comparison_row_t, b, STR),
-    COL(bl_risk_comparison_row_t, rate, F64),
-    COL(bl_risk_comparison_row_t, precision_a, F64),
-    COL(bl_risk_comparison_row_t, precision_b, F64),
-    COL(bl_risk_comparison_row_t, difference, F64),
-    COL(bl_risk_comparison_row_t, low, F64),
-    COL(bl_risk_comparison_row_t, high, F64),
-    COL(bl_risk_comparison_row_t, only_a, U64),
-    COL(bl_risk_comparison_row_t, only_b, U64),
-    COL(bl_risk_comparison_row_t, p_value, F64),
+    BL_COLUMN(bl_risk_comparison_row_t, a, STR),
+    BL_COLUMN(bl_risk_comparison_row_t, b, STR),
+    BL_COLUMN(bl_risk_comparison_row_t, rate, F64),
+    BL_COLUMN(bl_risk_comparison_row_t, precision_a, F64),
+    BL_COLUMN(bl_risk_comparison_row_t, precision_b, F64),
+    BL_COLUMN(bl_risk_comparison_row_t, difference, F64),
+    BL_COLUMN(bl_risk_comparison_row_t, low, F64),
+    BL_COLUMN(bl_risk_comparison_row_t, high, F64),
+    BL_COLUMN(bl_risk_comparison_row_t, only_a, U64),
+    BL_COLUMN(bl_risk_comparison_row_t, only_b, U64),
+    BL_COLUMN(bl_risk_comparison_row_t, p_value, F64),
 };
 
 const bl_results_table_t bl_risk_comparison_table = BL_RESULTS_TABLE(
@@ -169,9 +174,9 @@ const bl_results_table_t bl_risk_comparison_table = BL_RESULTS_TABLE(
     comparison_columns, bl_risk_comparison_row_t);
 
 static const bl_results_column_t gate_columns[] = {
-    COL(bl_risk_gate_row_t, model, STR),     COL(bl_risk_gate_row_t, metric, STR),
-    COL(bl_risk_gate_row_t, bound, F64),     COL(bl_risk_gate_row_t, value, F64),
-    COL(bl_risk_gate_row_t, shortfall, F64), COL(bl_risk_gate_row_t, passed, U8),
+    BL_COLUMN(bl_risk_gate_row_t, model, STR),     BL_COLUMN(bl_risk_gate_row_t, metric, STR),
+    BL_COLUMN(bl_risk_gate_row_t, bound, F64),     BL_COLUMN(bl_risk_gate_row_t, value, F64),
+    BL_COLUMN(bl_risk_gate_row_t, shortfall, F64), BL_COLUMN(bl_risk_gate_row_t, passed, U8),
 };
 
 const bl_results_table_t bl_risk_gate_table = BL_RESULTS_TABLE(

@@ -11,14 +11,16 @@
 #include "results/results_schema.h"
 #include "results/writer.h"
 
-#define COL(st, f, k) BL_RESULTS_COLUMN(st, f, BL_RESULTS_COL_##k)
-
 static const bl_results_column_t verb_columns[] = {
-    COL(bl_soak_verb_row_t, verb, STR),         COL(bl_soak_verb_row_t, ops, U64),
-    COL(bl_soak_verb_row_t, errors, U64),       COL(bl_soak_verb_row_t, refused, U64),
-    COL(bl_soak_verb_row_t, latency_mean, F64), COL(bl_soak_verb_row_t, latency_p50, F64),
-    COL(bl_soak_verb_row_t, latency_p90, F64),  COL(bl_soak_verb_row_t, latency_p99, F64),
-    COL(bl_soak_verb_row_t, latency_max, F64),
+    BL_COLUMN(bl_soak_verb_row_t, verb, STR),
+    BL_COLUMN(bl_soak_verb_row_t, ops, U64),
+    BL_COLUMN(bl_soak_verb_row_t, errors, U64),
+    BL_COLUMN(bl_soak_verb_row_t, refused, U64),
+    BL_COLUMN(bl_soak_verb_row_t, latency_mean, F64),
+    BL_COLUMN(bl_soak_verb_row_t, latency_p50, F64),
+    BL_COLUMN(bl_soak_verb_row_t, latency_p90, F64),
+    BL_COLUMN(bl_soak_verb_row_t, latency_p99, F64),
+    BL_COLUMN(bl_soak_verb_row_t, latency_max, F64),
 };
 
 const bl_results_table_t bl_soak_verbs_table = BL_RESULTS_TABLE(
@@ -31,23 +33,23 @@ const bl_results_table_t bl_soak_verbs_table = BL_RESULTS_TABLE(
     bl_soak_verb_row_t);
 
 static const bl_results_column_t summary_columns[] = {
-    COL(bl_soak_summary_row_t, clients, U32),
-    COL(bl_soak_summary_row_t, operations, U64),
-    COL(bl_soak_summary_row_t, seconds, F64),
-    COL(bl_soak_summary_row_t, ops_per_second, F64),
-    COL(bl_soak_summary_row_t, target_rate, F64),
-    COL(bl_soak_summary_row_t, verify_ok, U8),
-    COL(bl_soak_summary_row_t, entries, U64),
-    COL(bl_soak_summary_row_t, first_bad, U64),
-    COL(bl_soak_summary_row_t, items, U64),
-    COL(bl_soak_summary_row_t, utilisation, F64),
-    COL(bl_soak_summary_row_t, misplaced, U64),
-    COL(bl_soak_summary_row_t, discrepancies, U64),
-    COL(bl_soak_summary_row_t, inventories, U64),
-    COL(bl_soak_summary_row_t, retrieve_time_mean, F64),
-    COL(bl_soak_summary_row_t, retrieve_time_p50, F64),
-    COL(bl_soak_summary_row_t, retrieve_time_p90, F64),
-    COL(bl_soak_summary_row_t, retrieve_time_max, F64),
+    BL_COLUMN(bl_soak_summary_row_t, clients, U32),
+    BL_COLUMN(bl_soak_summary_row_t, operations, U64),
+    BL_COLUMN(bl_soak_summary_row_t, seconds, F64),
+    BL_COLUMN(bl_soak_summary_row_t, ops_per_second, F64),
+    BL_COLUMN(bl_soak_summary_row_t, target_rate, F64),
+    BL_COLUMN(bl_soak_summary_row_t, verify_ok, U8),
+    BL_COLUMN(bl_soak_summary_row_t, entries, U64),
+    BL_COLUMN(bl_soak_summary_row_t, first_bad, U64),
+    BL_COLUMN(bl_soak_summary_row_t, items, U64),
+    BL_COLUMN(bl_soak_summary_row_t, utilisation, F64),
+    BL_COLUMN(bl_soak_summary_row_t, misplaced, U64),
+    BL_COLUMN(bl_soak_summary_row_t, discrepancies, U64),
+    BL_COLUMN(bl_soak_summary_row_t, inventories, U64),
+    BL_COLUMN(bl_soak_summary_row_t, retrieve_time_mean, F64),
+    BL_COLUMN(bl_soak_summary_row_t, retrieve_time_p50, F64),
+    BL_COLUMN(bl_soak_summary_row_t, retrieve_time_p90, F64),
+    BL_COLUMN(bl_soak_summary_row_t, retrieve_time_max, F64),
 };
 
 const bl_results_table_t bl_soak_summary_table = BL_RESULTS_TABLE(

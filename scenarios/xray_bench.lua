@@ -44,7 +44,8 @@ Magnitudes to expect with the defaults (seed 2026, 2 cores; measured):
 Run:      borderlab run scenarios/xray_bench.lua
           borderlab run scenarios/xray_bench.lua --plugin detector=vendor_a.so -o a.h5
 Knobs:    --set scans=20000 --set size=1024 --set prevalence=0.01
-          --set clutter=0.8 --set occlusion=0.5 --seed 7 (see bl.parameters below)
+          --set clutter=0.8 --set occlusion=0.5 --seed 7 (see bl.parameters below);
+          --set timing=false for accuracy only (no timing modes, no overhead rows)
 ]]
 local P = bl.parameters {
     scans = 5000,      -- bags in the test set
@@ -53,6 +54,7 @@ local P = bl.parameters {
     clutter = 0.5,     -- how full the bags are, 0..1
     occlusion = 0.2,   -- chance a threat is placed under dense clutter, 0..1
     threshold = 0.5,   -- alarm threshold for Pd, Pfa and McNemar
+    timing = true,     -- the timing modes after accuracy (false: accuracy only)
 }
 
 local threats = {}
@@ -77,11 +79,11 @@ local job = bl.detector_bench {
     threshold = P.threshold,
     batch = 16,
     intervals = "wilson",
-    performance = {
+    performance = P.timing and {
         pool = 64,
         offline = { scans = 256, batch_sizes = { 1, 16 }, threads = { 1, 2 } },
         single_stream = { queries = 200 },
         server = { rate = 50, queries = 250, p99_bound = 0.1 },
-    },
+    } or nil,
 }
 return job

@@ -17,6 +17,7 @@
 
 #define BL_EXIT_USAGE 2
 #define BL_EXIT_GATE 3
+#define BL_EXIT_PLUGIN_INVALID 4 /* the run finished, but a plugin's verdict is INVALID */
 
 /* One command of `borderlab`: a row of the command table. */
 typedef struct bl_command {

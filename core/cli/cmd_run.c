@@ -17,8 +17,9 @@ static int role_by_name(const char *name) {
     return -1;
 }
 
-/* A failed gate: one stderr line per gate, then the exit status for it. */
-static int gate_failed(const bl_error_t *err) {
+/* A failed gate or an invalid plugin: one stderr line each, then the exit
+ * status for it. */
+static int finished_but(const bl_error_t *err, int status) {
     const char *line = err->message;
     while (*line != '\0') {
         const char *end = strchr(line, '\n');
@@ -26,13 +27,13 @@ static int gate_failed(const bl_error_t *err) {
         fprintf(stderr, "borderlab: %.*s\n", len, line);
         line += len + (end != NULL);
     }
-    return BL_EXIT_GATE;
+    return status;
 }
 
 int bl_cmd_run(int argc, char **argv) {
     bl_run_options_t o;
     memset(&o, 0, sizeof o);
-    bl_cli_pairs_t sets = {0}, plugins = {0};
+    bl_cli_pairs_t sets = {0}, plugins = {0}, plugin_config = {0};
     const char **gates = calloc((size_t)argc, sizeof *gates);
     const char **sweeps = calloc((size_t)argc, sizeof *sweeps);
     size_t n_gates = 0, n_sweeps = 0;
@@ -70,6 +71,24 @@ int bl_cmd_run(int argc, char **argv) {
                 goto out;
             }
             o.has_seed = true;
+            i++;
+        } else if (strcmp(a, "--plugin-config") == 0) {
+            if (next == NULL || bl_cli_pairs_add(&plugin_config, next) != 0) {
+                status = bl_cli_usage_error("--plugin-config needs KEY=VALUE (got '%s')",
+                                            next ? next : "");
+                goto out;
+            }
+            i++;
+        } else if (strcmp(a, "--isolation") == 0) {
+            if (next != NULL && strcmp(next, "process") == 0)
+                o.isolation = 1;
+            else if (next != NULL && strcmp(next, "none") == 0)
+                o.isolation = 2;
+            else {
+                status = bl_cli_usage_error("--isolation needs process or none (got '%s')",
+                                            next ? next : "");
+                goto out;
+            }
             i++;
         } else if (strcmp(a, "--threads") == 0) {
             uint64_t t;
@@ -125,14 +144,30 @@ int bl_cmd_run(int argc, char **argv) {
         goto out;
     }
     for (size_t i = 0; i < plugins.n; i++) {
-        int r = role_by_name(plugins.keys[i]);
+        /* ROLE=SPEC replaces, ROLE+=SPEC adds (a vendor beside the reference detectors) */
+        char key[64];
+        snprintf(key, sizeof key, "%s", plugins.keys[i]);
+        size_t len = strlen(key);
+        bool append = len > 0 && key[len - 1] == '+';
+        if (append)
+            key[len - 1] = '\0';
+        int r = role_by_name(key);
         if (r < 0) {
-            status = bl_cli_usage_error("--plugin role '%s' is not one of detector, risk, store",
-                                        plugins.keys[i]);
+            status =
+                bl_cli_usage_error("--plugin role '%s' is not one of detector, risk, store", key);
             goto out;
         }
         o.plugin_override[r] = plugins.values[i];
+        o.plugin_append[r] = append;
     }
+    if (plugin_config.n > 0 && plugins.n == 0) {
+        status = bl_cli_usage_error("%s", "--plugin-config configures the plugin --plugin names: "
+                                          "give --plugin ROLE=FILE.so too");
+        goto out;
+    }
+    o.n_plugin_config = plugin_config.n;
+    o.plugin_config_keys = plugin_config.keys;
+    o.plugin_config_values = plugin_config.values;
     o.n_sets = sets.n;
     o.set_keys = sets.keys;
     o.set_values = sets.values;
@@ -152,15 +187,17 @@ int bl_cmd_run(int argc, char **argv) {
     }
     o.scenario_path = scenario;
     int rc = bl_run(&o, &err);
-    status = rc == 0                    ? EXIT_SUCCESS
-             : rc == BL_RUN_GATE_FAILED ? gate_failed(&err)
-                                        : bl_cli_fail(&err);
+    status = rc == 0                       ? EXIT_SUCCESS
+             : rc == BL_RUN_GATE_FAILED    ? finished_but(&err, BL_EXIT_GATE)
+             : rc == BL_RUN_PLUGIN_INVALID ? finished_but(&err, BL_EXIT_PLUGIN_INVALID)
+                                           : bl_cli_fail(&err);
 out:
     free(gates);
     free(sweeps);
     bl_sweep_fini(&grid);
     bl_cli_pairs_free(&sets);
     bl_cli_pairs_free(&plugins);
+    bl_cli_pairs_free(&plugin_config);
     free(command_line);
     free(scenario);
     return status;

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/shm.h"
+
 static const char *const threat_names[BL_THREAT_CLASS_COUNT] = {
     "none", "firearm", "knife", "explosive", "drugs", "cigarettes", "currency", "metal"};
 
@@ -30,8 +32,10 @@ int bl_scan_buffer_init(bl_scan_buffer_t *b, uint32_t width, uint32_t height) {
     if (width == 0 || height == 0)
         return BL_EINVAL;
     size_t n = (size_t)width * height;
-    b->low = malloc(n * sizeof *b->low);
-    b->high = malloc(n * sizeof *b->high);
+    /* The pixels are shared memory: an isolated plugin maps them read-only
+     * instead of receiving a copy per batch (base/shm.h). */
+    b->low = bl_shm_alloc(n * sizeof *b->low);
+    b->high = bl_shm_alloc(n * sizeof *b->high);
     b->scratch = malloc(n * sizeof *b->scratch);
     if (b->low == NULL || b->high == NULL || b->scratch == NULL) {
         bl_scan_buffer_fini(b);
@@ -43,8 +47,8 @@ int bl_scan_buffer_init(bl_scan_buffer_t *b, uint32_t width, uint32_t height) {
 }
 
 void bl_scan_buffer_fini(bl_scan_buffer_t *b) {
-    free(b->low);
-    free(b->high);
+    bl_shm_free(b->low);
+    bl_shm_free(b->high);
     free(b->scratch);
     memset(b, 0, sizeof *b);
 }

@@ -306,9 +306,9 @@ static int decide_scan(run_t *R, station_rt_t *s, entity_t *e, double now, bool 
                                                                         &scan, 1, &out);
     if (rc != 0 && rc != BL_ENOSPC) /* ENOSPC: what fitted is kept */
         return plugin_failed(R, BL_ROLE_DETECTOR, "detect", s, now, rc);
-    if (out.count > DETECTIONS_CAPACITY) {
-        R->res->invalid_outputs[BL_ROLE_DETECTOR] += out.count - DETECTIONS_CAPACITY;
-        out.count = DETECTIONS_CAPACITY;
+    if (out.count > DETECTIONS_CAPACITY) { /* past the buffer: nothing in it can be read */
+        R->res->invalid_outputs[BL_ROLE_DETECTOR]++;
+        out.count = 0;
     }
     bool alarm = false;
     for (size_t i = 0; i < out.count; i++) {

@@ -135,6 +135,13 @@ static int refuse_options(const bl_scenario_t *sc, const bl_job_t *job,
                                 "%s=FILE.so",
                                 bl_role_name(r), opts->plugin_override[r], path, name, job->runs,
                                 bl_role_name(job->plugin_role));
+    for (int r = 0; r < BL_ROLE_COUNT; r++)
+        if (opts->plugin_append[r] && !(job->options & BL_JOB_TAKES_LIST))
+            return bl_error_set(err, BL_EINVAL,
+                                "--plugin %s+=%s: %s is a %s, which runs one %s: give --plugin "
+                                "%s=FILE.so to replace it",
+                                bl_role_name(r), opts->plugin_override[r], path, name,
+                                bl_role_name(r), bl_role_name(r));
     if (job->scenario->free_settings != NULL && sc->settings == NULL)
         return bl_error_set(err, BL_EINVAL, "%s: a %s without its settings", path, name);
     return 0;
@@ -165,7 +172,7 @@ int bl_run_scenario(bl_scenario_t *sc, const bl_run_options_t *opts, bl_error_t 
         goto out;
     rc = job->run(sc, opts, &writer, err);
     /* A failed gate decides the exit status only: the file and summary stand. */
-    if (rc == 0 || rc == BL_RUN_GATE_FAILED) {
+    if (rc == 0 || rc == BL_RUN_GATE_FAILED || rc == BL_RUN_PLUGIN_INVALID) {
         bl_error_t perr;
         bl_error_clear(&perr);
         int prc = print_summary(output, opts, &perr);
@@ -211,9 +218,33 @@ int bl_summary_load(const char *path, cJSON **out, bl_error_t *err) {
     return bl_summary_read(path, job_part, out, err);
 }
 
+/* The verdict on each plugin, when one ran isolated or is not valid. */
+static void print_verdicts(const cJSON *summary, FILE *fp) {
+    const cJSON *p, *plugins = cJSON_GetObjectItemCaseSensitive(summary, "plugins");
+    bool any = false;
+    cJSON_ArrayForEach(p, plugins) {
+        any |= strcmp(bl_summary_text(p, "isolation"), "process") == 0 ||
+               strcmp(bl_summary_text(p, "verdict"), "VALID") != 0;
+    }
+    if (!any)
+        return;
+    fprintf(fp, "  plugins:\n");
+    cJSON_ArrayForEach(p, plugins) {
+        const char *reason = bl_summary_text(p, "verdict_reason");
+        fprintf(fp, "    %-8s %-32s %-7s %-7s", bl_summary_text(p, "role"),
+                bl_summary_text(p, "id"), bl_summary_text(p, "isolation"),
+                bl_summary_text(p, "verdict"));
+        if (bl_summary_num(p, "failures") > 0 || bl_summary_num(p, "skipped") > 0)
+            fprintf(fp, " %.0f failures to process, %.0f skipped (/plugin_failures)",
+                    bl_summary_num(p, "failures"), bl_summary_num(p, "skipped"));
+        fprintf(fp, "%s%s\n", reason[0] ? ": " : "", reason);
+    }
+}
+
 void bl_summary_print_text(const cJSON *summary, FILE *fp) {
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(summary, "job");
     const bl_job_t *job = bl_job_find(cJSON_IsString(name) ? name->valuestring : "checkpoint");
     if (job != NULL)
         job->print(summary, fp);
+    print_verdicts(summary, fp);
 }

@@ -575,9 +575,49 @@ out:
     return rc;
 }
 
+int bl_plugin_default_isolation(const char *spec) {
+    static const char *const vendor_code[] = {"ffi_detector", "ffi_risk"};
+    if (spec == NULL || is_builtin(spec))
+        return BL_ISOLATION_NONE;
+    size_t len = strlen(spec);
+    if (strchr(spec, '/') != NULL || (len > 3 && strcmp(spec + len - 3, ".so") == 0))
+        return BL_ISOLATION_PROCESS;
+    for (size_t i = 0; i < sizeof vendor_code / sizeof *vendor_code; i++)
+        if (strcmp(spec, vendor_code[i]) == 0)
+            return BL_ISOLATION_PROCESS;
+    return BL_ISOLATION_NONE;
+}
+
+const char *bl_isolation_mode_name(int mode) {
+    return mode == BL_ISOLATION_PROCESS ? "process"
+           : mode == BL_ISOLATION_NONE  ? "none"
+                                        : "default";
+}
+
+int bl_plugin_open(bl_plugin_handle_t *h, const char *spec, const char *path, int expected_kind,
+                   int mode, const bl_isolation_opts_t *opts, bl_error_t *err) {
+    if (mode == BL_ISOLATION_DEFAULT)
+        mode = bl_plugin_default_isolation(spec != NULL ? spec : path);
+    if (mode == BL_ISOLATION_PROCESS) {
+        memset(h, 0, sizeof *h);
+        if (path == NULL || path[0] == '\0')
+            return bl_error_set(err, BL_EINVAL, "plugin: empty path: give the path of a .so");
+        /* Only what the child can reach is checked here: it runs steps 1..10. */
+        if (!is_builtin(path)) {
+            int rc = check_elf(path, err);
+            if (rc != BL_OK)
+                return rc;
+        }
+        return bl_isolated_load(h, path, expected_kind, opts, err);
+    }
+    return bl_plugin_load(h, path, expected_kind, err);
+}
+
 void bl_plugin_unload(bl_plugin_handle_t *h) {
     if (h == NULL)
         return;
+    if (h->isolated != NULL)
+        bl_isolated_free(h->isolated);
     if (h->dl != NULL) /* NULL for a built-in plugin: nothing was opened */
         dlclose(h->dl);
     free(h->path);

@@ -22,14 +22,44 @@
 
 #include "base/error.h"
 #include "borderlab/plugin.h"
+#include "plugin/isolated.h"
 #include "stats/rng.h"
 
 typedef struct bl_plugin_handle {
     char *path;              /* resolved path that was loaded (owned) */
-    void *dl;                /* dlopen handle */
+    void *dl;                /* dlopen handle (NULL: built in, or isolated) */
     const bl_plugin_t *desc; /* the plugin's constant descriptor */
     char sha256[65];         /* hex SHA-256 of the file */
+    bl_isolated_t *isolated; /* owned; non-NULL when it runs in plugin host processes */
 } bl_plugin_handle_t;
+
+/* Where a plugin runs: the default (below), or as asked with
+ * bl.plugin{..., isolation = "process" | "none"} or --isolation. */
+typedef enum bl_isolation_mode {
+    BL_ISOLATION_DEFAULT = 0,
+    BL_ISOLATION_PROCESS = 1, /* in plugin host processes (isolated.h) */
+    BL_ISOLATION_NONE = 2     /* inside borderlab (dlopen) */
+} bl_isolation_mode_t;
+
+/*
+ * The mode a plugin spec runs in by default: a file given by path (a
+ * vendor's library: the spec has a '/' or ends in .so) and the reference
+ * plugins that load vendor code (the libffi adapters ffi_detector and
+ * ffi_risk) run isolated; the other reference plugins and built-ins run
+ * inside borderlab.  Never returns BL_ISOLATION_DEFAULT.
+ */
+int bl_plugin_default_isolation(const char *spec);
+
+/* "process" or "none" (mode resolved against spec when DEFAULT). */
+const char *bl_isolation_mode_name(int mode);
+
+/*
+ * Load the plugin that spec resolved to (path) in the mode asked (DEFAULT:
+ * bl_plugin_default_isolation(spec)), with the limits in opts (NULL: the
+ * defaults) when isolated.  Same contract as bl_plugin_load.
+ */
+int bl_plugin_open(bl_plugin_handle_t *h, const char *spec, const char *path, int expected_kind,
+                   int mode, const bl_isolation_opts_t *opts, bl_error_t *err);
 
 /*
  * Resolve a plugin spec to a file path.  A spec containing '/' or ending

@@ -48,13 +48,15 @@ static const bl_results_column_t score_columns[] = {
     BL_COLUMN(bl_bench_score_row_t, currency, F64),
     BL_COLUMN(bl_bench_score_row_t, metal, F64),
     BL_COLUMN(bl_bench_score_row_t, invalid, U32),
+    BL_COLUMN(bl_bench_score_row_t, failed, U8),
 };
 
 const bl_results_table_t bl_bench_scores_table = BL_RESULTS_TABLE(
     "scores", "scores",
     "per scan: the detector's highest valid confidence over all classes (any) and per class, 0 "
-    "when it reported none; invalid: outputs dropped for the scan",
-    "confidence 0..1; invalid: count", score_columns, bl_bench_score_row_t);
+    "when it reported none; invalid: outputs dropped for the scan; failed: 1 when the detector "
+    "failed to process it (/plugin_failures says how)",
+    "confidence 0..1; invalid: count; failed: 0 or 1", score_columns, bl_bench_score_row_t);
 
 static const bl_results_column_t detection_columns[] = {
     BL_COLUMN(bl_bench_detection_row_t, scan, U32),
@@ -93,6 +95,14 @@ static const bl_results_column_t metric_columns[] = {
     BL_COLUMN(bl_bench_metric_row_t, pd_at_pfa5_low, F64),
     BL_COLUMN(bl_bench_metric_row_t, pd_at_pfa5_high, F64),
     BL_COLUMN(bl_bench_metric_row_t, ap50, F64),
+    BL_COLUMN(bl_bench_metric_row_t, failed_positives, U64),
+    BL_COLUMN(bl_bench_metric_row_t, failed_negatives, U64),
+    BL_COLUMN(bl_bench_metric_row_t, pd_operational, F64),
+    BL_COLUMN(bl_bench_metric_row_t, pd_operational_low, F64),
+    BL_COLUMN(bl_bench_metric_row_t, pd_operational_high, F64),
+    BL_COLUMN(bl_bench_metric_row_t, pfa_operational, F64),
+    BL_COLUMN(bl_bench_metric_row_t, pfa_operational_low, F64),
+    BL_COLUMN(bl_bench_metric_row_t, pfa_operational_high, F64),
 };
 
 const bl_results_table_t bl_bench_metrics_table = BL_RESULTS_TABLE(
@@ -100,8 +110,12 @@ const bl_results_table_t bl_bench_metrics_table = BL_RESULTS_TABLE(
     "accuracy per class (a scan is positive for a class when it holds an object of it) and for "
     "any threat: Pd and Pfa at the alarm threshold with 95% intervals (root attribute "
     "interval_method), AUC with DeLong 95% CI, Pd at Pfa 1% and 5% with the interval on Pd at "
-    "that threshold, box average precision at IoU 0.5 (COCO 101-point; NaN for any)",
-    "rates and AUC: fractions 0..1; positives, negatives: scans; threshold: confidence",
+    "that threshold, box average precision at IoU 0.5 (COCO 101-point; NaN for any); all of "
+    "these leave out the scans the detector failed to process (failed_positives, "
+    "failed_negatives), while pd_operational and pfa_operational count each such scan as an "
+    "alarm (the bag is searched by hand)",
+    "rates and AUC: fractions 0..1; positives, negatives (failures included), failed_*: scans; "
+    "threshold: confidence",
     metric_columns, bl_bench_metric_row_t);
 
 static const bl_results_column_t roc_columns[] = {
@@ -172,5 +186,6 @@ static const bl_results_column_t overhead_columns[] = {
 const bl_results_table_t bl_bench_overhead_table = BL_RESULTS_TABLE(
     "/detector/overhead", "overhead",
     "the harness's own cost: the built-in no-op detector (builtin:noop) through the offline "
-    "path on the same pool, median of 5 runs",
+    "path on the same pool, median of 5 runs; mode offline: inside borderlab, mode isolated: in "
+    "a plugin host process (the difference is what isolation costs a scan)",
     "ns_per_scan: nanoseconds of wall time per scan", overhead_columns, bl_bench_overhead_row_t);

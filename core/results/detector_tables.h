@@ -54,6 +54,8 @@ typedef struct bl_bench_score_row {
     uint32_t scan;
     double any, firearm, knife, explosive, drugs, cigarettes, currency, metal;
     uint32_t invalid; /* outputs dropped for this scan */
+    uint8_t
+        failed; /* 1: the detector failed to process it (no outputs; an alarm when operational) */
 } bl_bench_score_row_t;
 
 /* <detector>/metrics: one row for "any", then one per class with positives. */
@@ -67,6 +69,12 @@ typedef struct bl_bench_metric_row {
     double pd_at_pfa1, pd_at_pfa1_low, pd_at_pfa1_high;
     double pd_at_pfa5, pd_at_pfa5_low, pd_at_pfa5_high;
     double ap50;
+    /* Failures to process (isolated plugins): pd, pfa, auc and the rest
+     * above exclude the failed scans; the operational figures count each as
+     * an alarm (the bag goes to a manual search). */
+    uint64_t failed_positives, failed_negatives;
+    double pd_operational, pd_operational_low, pd_operational_high;
+    double pfa_operational, pfa_operational_low, pfa_operational_high;
 } bl_bench_metric_row_t;
 
 /* <detector>/offline: one row per (batch, threads). */

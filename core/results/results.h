@@ -135,7 +135,18 @@ typedef struct bl_results_plugin {
                          numbered from the role's second entry on (risk, risk2, risk3) */
     const bl_plugin_handle_t *handle;
     uint64_t calls, invalid_outputs;
+    const char *not_deterministic; /* why a run found it not deterministic though it claims
+                                      to be (its verdict is then INVALID); NULL when not */
 } bl_results_plugin_t;
+
+/*
+ * The verdict on one plugin of a run, as LoadGen prints VALID/INVALID: a
+ * plugin is valid unless it was marked invalid during the run (too many
+ * failures to process, create failed: plugin/isolated.h), gave invalid
+ * outputs, or was found not deterministic though it claims to be.  Writes
+ * the reason into why (cap bytes; "" when valid) and returns whether valid.
+ */
+bool bl_results_plugin_verdict(const bl_results_plugin_t *p, char *why, size_t cap);
 
 /*
  * The part every job writes: the root attributes listed above (job as
@@ -145,6 +156,10 @@ typedef struct bl_results_plugin {
  */
 int bl_results_write_root(bl_results_writer_t *w, const bl_run_t *run, const char *job,
                           const bl_results_plugin_t *plugins, size_t n_plugins, bl_error_t *err);
+
+/* How many plugins bl_results_write_root recorded as INVALID, with one
+ * line per plugin ("plugin X (detector, path): INVALID: why") in text. */
+unsigned bl_results_invalid_plugins(const bl_results_writer_t *w, char *text, size_t cap);
 
 /* Close and rename to the final path; frees w (also on failure). */
 int bl_results_commit(bl_results_writer_t *w, bl_error_t *err);

@@ -47,6 +47,8 @@ struct bl_results_writer {
     table_desc_t entity_desc;
     bool failed;  /* an entity write failed: the file is incomplete */
     bool written; /* the job's writer marked the file complete */
+    unsigned n_invalid;   /* plugins whose verdict is INVALID (/plugins) */
+    char invalid[1024];   /* one line per such plugin */
 };
 
 /* Set err to BL_EHDF5 "results file TEMP: what: HDF5's reason" and return

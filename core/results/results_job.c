@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <assert.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +20,98 @@
 
 /* ------------------------------------------------------------------ root attributes, /plugins */
 
+bool bl_results_plugin_verdict(const bl_results_plugin_t *p, char *why, size_t cap) {
+    bl_isolation_stats_t st;
+    why[0] = '\0';
+    if (p->handle->isolated != NULL) {
+        bl_isolated_stats(p->handle->isolated, &st);
+        if (st.invalid) {
+            snprintf(why, cap, "%s", st.invalid_reason);
+            return false;
+        }
+    }
+    if (p->invalid_outputs > 0) {
+        if (p->role != NULL && strcmp(p->role, "store") == 0)
+            snprintf(why, cap,
+                     "%" PRIu64 " operations failed or answered wrongly (the soak's "
+                     "errors)",
+                     p->invalid_outputs);
+        else
+            snprintf(why, cap,
+                     "%" PRIu64 " invalid outputs (counts past the buffer, NaN or "
+                     "out-of-range scores, boxes or classes)",
+                     p->invalid_outputs);
+        return false;
+    }
+    if (p->not_deterministic != NULL) {
+        snprintf(why, cap, "claims to be deterministic but is not: %s", p->not_deterministic);
+        return false;
+    }
+    return true;
+}
+
+/* Its failures as /plugin_failures rows (appended to *rows). */
+static int failure_rows(const bl_results_plugin_t *p, uint32_t index,
+                        bl_plugin_failure_row_t **rows, size_t *n) {
+    size_t k = 0;
+    const bl_plugin_failure_t *f = bl_isolated_failures(p->handle->isolated, &k);
+    if (k == 0)
+        return 0;
+    bl_plugin_failure_row_t *grown = realloc(*rows, (*n + k) * sizeof *grown);
+    if (grown == NULL)
+        return BL_ENOMEM;
+    *rows = grown;
+    for (size_t i = 0; i < k; i++) {
+        bl_plugin_failure_row_t *r = &grown[(*n)++];
+        char what[160];
+        memset(r, 0, sizeof *r);
+        r->plugin = index;
+        bl_results_copy_text(r->id, sizeof r->id, p->handle->desc->header.id);
+        bl_results_copy_text(r->verb, sizeof r->verb, bl_plugin_verb_name(f[i].verb));
+        r->item = f[i].item;
+        bl_results_copy_text(r->cause, sizeof r->cause, bl_failure_cause_name(f[i].cause));
+        r->detail = f[i].detail;
+        r->seconds = f[i].seconds;
+        bl_results_copy_text(r->what, sizeof r->what,
+                             bl_failure_describe(&f[i], what, sizeof what));
+        bl_results_copy_text(r->during, sizeof r->during, f[i].during);
+    }
+    return 0;
+}
+
+/* /plugin_logs/<row>: what an isolated plugin printed, cut at its log_limit. */
+static int write_log(bl_results_writer_t *w, const bl_results_plugin_t *p, size_t index,
+                     bl_error_t *err) {
+    char *text = bl_isolated_log(p->handle->isolated);
+    char name[32];
+    int rc = 0;
+    if (text == NULL)
+        return bl_error_set(err, BL_ENOMEM, "out of memory for a plugin's log");
+    if (H5Lexists(w->file, "/plugin_logs", H5P_DEFAULT) <= 0) {
+        hid_t g = H5Gcreate2(w->file, "/plugin_logs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        if (g < 0)
+            rc = hdf5_fail(w, err, "cannot create /plugin_logs");
+        else
+            H5Gclose(g);
+    }
+    snprintf(name, sizeof name, "/plugin_logs/%zu", index);
+    if (rc == 0 && H5LTmake_dataset_string(w->file, name, text) < 0)
+        rc = hdf5_fail(w, err, "cannot write a plugin's log");
+    free(text);
+    return rc;
+}
+
 static int write_plugins(bl_results_writer_t *w, const bl_results_plugin_t *plugins, size_t n,
                          bl_error_t *err) {
     bl_plugin_row_t *rows = calloc(n ? n : 1, sizeof *rows);
+    bl_plugin_failure_row_t *failures = NULL;
+    size_t n_failures = 0;
+    int rc = 0;
     if (rows == NULL)
         return bl_error_set(err, BL_ENOMEM, "out of memory");
-    for (size_t i = 0; i < n; i++) {
+    w->n_invalid = 0;
+    w->invalid[0] = '\0';
+    for (size_t i = 0; i < n && rc == 0; i++) {
         const bl_plugin_handle_t *h = plugins[i].handle;
         bl_plugin_row_t *row = &rows[i];
         bl_results_copy_text(row->role, sizeof row->role, plugins[i].role);
@@ -40,11 +127,49 @@ static int write_plugins(bl_results_writer_t *w, const bl_results_plugin_t *plug
         bl_results_copy_text(row->sha256, sizeof row->sha256, h->sha256);
         row->calls = plugins[i].calls;
         row->invalid_outputs = plugins[i].invalid_outputs;
+        bl_results_copy_text(row->isolation, sizeof row->isolation,
+                             h->isolated != NULL ? "process" : "none");
+        bool valid =
+            bl_results_plugin_verdict(&plugins[i], row->verdict_reason, sizeof row->verdict_reason);
+        bl_results_copy_text(row->verdict, sizeof row->verdict, valid ? "VALID" : "INVALID");
+        if (!valid) {
+            size_t used = strlen(w->invalid);
+            snprintf(w->invalid + used, sizeof w->invalid - used,
+                     "%splugin %s (%s, %s): INVALID: %s", used > 0 ? "\n" : "", row->id, row->role,
+                     h->path, row->verdict_reason);
+            w->n_invalid++;
+        }
+        if (h->isolated != NULL) {
+            bl_isolation_stats_t st;
+            bl_isolated_stats(h->isolated, &st);
+            row->failures = st.failures;
+            row->skipped = st.skipped;
+            row->children = st.children;
+            row->peak_rss_mib = (double)st.max_rss_kb / 1024.0;
+            row->call_seconds = st.call_seconds;
+            bl_results_copy_text(row->sandbox, sizeof row->sandbox, st.sandbox);
+            if (failure_rows(&plugins[i], (uint32_t)i, &failures, &n_failures) != 0)
+                rc = bl_error_set(err, BL_ENOMEM, "out of memory for plugin failures");
+            if (rc == 0)
+                rc = write_log(w, &plugins[i], i, err);
+        }
     }
-    int rc = bl_results_write_table_locked(w, &bl_results_plugins_table,
+    if (rc == 0)
+        rc = bl_results_write_table_locked(w, &bl_results_plugins_table,
                                            bl_results_plugins_table.path, n, rows, err);
+    if (rc == 0)
+        rc = bl_results_write_table_locked(w, &bl_results_plugin_failures_table,
+                                           bl_results_plugin_failures_table.path, n_failures,
+                                           failures, err);
+    free(failures);
     free(rows);
     return rc;
+}
+
+unsigned bl_results_invalid_plugins(const bl_results_writer_t *w, char *text, size_t cap) {
+    if (cap > 0)
+        snprintf(text, cap, "%s", w->invalid);
+    return w->n_invalid;
 }
 
 static int set_text(bl_results_writer_t *w, const char *name, const char *value, bl_error_t *err) {

@@ -25,6 +25,15 @@ static const bl_results_column_t plugin_columns[] = {
     BL_RESULTS_COLUMN(bl_plugin_row_t, sha256, BL_RESULTS_COL_STR),
     BL_RESULTS_COLUMN(bl_plugin_row_t, calls, BL_RESULTS_COL_U64),
     BL_RESULTS_COLUMN(bl_plugin_row_t, invalid_outputs, BL_RESULTS_COL_U64),
+    BL_COLUMN(bl_plugin_row_t, isolation, STR),
+    BL_COLUMN(bl_plugin_row_t, verdict, STR),
+    BL_COLUMN(bl_plugin_row_t, verdict_reason, STR),
+    BL_COLUMN(bl_plugin_row_t, failures, U64),
+    BL_COLUMN(bl_plugin_row_t, skipped, U64),
+    BL_COLUMN(bl_plugin_row_t, children, U64),
+    BL_COLUMN(bl_plugin_row_t, peak_rss_mib, F64),
+    BL_COLUMN(bl_plugin_row_t, call_seconds, F64),
+    BL_COLUMN(bl_plugin_row_t, sandbox, STR),
 };
 
 static const char PLUGINS_DESCRIPTION[] = "plugins loaded for the run, one row per role";
@@ -34,10 +43,42 @@ const bl_results_table_t bl_results_plugins_table = {
     PLUGINS_DESCRIPTION,
     PLUGINS_DESCRIPTION,
     "calls, invalid_outputs: counts summed over replications; sha256: hex SHA-256 of the loaded "
-    "file",
+    "file; isolation: process (a sandboxed plugin host process) or none; verdict: VALID or "
+    "INVALID (verdict_reason says why); failures, skipped: items failed or not run "
+    "(/plugin_failures); peak_rss_mib: MiB; call_seconds: s",
     plugin_columns,
     NCOLUMNS(plugin_columns),
     sizeof(bl_plugin_row_t),
+};
+
+/* ------------------------------------------------------------------ /plugin_failures */
+
+static const bl_results_column_t plugin_failure_columns[] = {
+    BL_COLUMN(bl_plugin_failure_row_t, plugin, U32),
+    BL_COLUMN(bl_plugin_failure_row_t, id, STR),
+    BL_COLUMN(bl_plugin_failure_row_t, verb, STR),
+    BL_COLUMN(bl_plugin_failure_row_t, item, U64),
+    BL_COLUMN(bl_plugin_failure_row_t, cause, STR),
+    BL_COLUMN(bl_plugin_failure_row_t, detail, I32),
+    BL_COLUMN(bl_plugin_failure_row_t, seconds, F64),
+    BL_COLUMN(bl_plugin_failure_row_t, what, STR),
+    BL_COLUMN(bl_plugin_failure_row_t, during, STR),
+};
+
+static const char PLUGIN_FAILURES_DESCRIPTION[] =
+    "items isolated plugins failed to process (or skipped once invalid), in the order they "
+    "happened";
+
+const bl_results_table_t bl_results_plugin_failures_table = {
+    "/plugin_failures",
+    PLUGIN_FAILURES_DESCRIPTION,
+    PLUGIN_FAILURES_DESCRIPTION,
+    "plugin: row of /plugins; item: scan id (detect), declaration number from 0 (score) or the "
+    "store instance's operation number; detail: signal, exit status or return code, and for "
+    "cause skipped the number of items from item on; seconds: wall time of the failing call",
+    plugin_failure_columns,
+    NCOLUMNS(plugin_failure_columns),
+    sizeof(bl_plugin_failure_row_t),
 };
 
 /* ------------------------------------------------------------------ /checkpoint/stations */

@@ -73,7 +73,30 @@ typedef struct bl_plugin_row {
     char sha256[65];
     uint64_t calls;
     uint64_t invalid_outputs;
+    /* Where it ran and how it fared (plugin/isolated.h; README "Trust"). */
+    char isolation[8];        /* "process" or "none" */
+    char verdict[8];          /* "VALID" or "INVALID" */
+    char verdict_reason[256]; /* why INVALID; "" when VALID */
+    uint64_t failures;        /* failures to process (crash, exit, deadline, memory, error) */
+    uint64_t skipped;         /* items not run after it became invalid */
+    uint64_t children;        /* plugin host processes started (restarts included) */
+    double peak_rss_mib;      /* largest peak resident memory of one of its processes */
+    double call_seconds;      /* wall time of its calls as borderlab saw them */
+    char sandbox[256];        /* the sandbox it ran in ("" in-process) */
 } bl_plugin_row_t;
+
+/* /plugin_failures: one row per item an isolated plugin failed to process. */
+typedef struct bl_plugin_failure_row {
+    uint32_t plugin; /* row of /plugins */
+    char id[64];
+    char verb[16];   /* detect, score, deposit... */
+    uint64_t item;   /* scan id, record row in its batch, or store operation number */
+    char cause[16];  /* signal, exit, deadline, memory, error, create, skipped, host */
+    int32_t detail;  /* signal number, exit status or return code */
+    double seconds;  /* how long the failing call ran */
+    char what[96];   /* in words */
+    char during[16]; /* what the run was doing: accuracy, offline, replication 3... */
+} bl_plugin_failure_row_t;
 
 /*
  * The checkpoint tables live under a group: /checkpoint for a plain run,
@@ -207,7 +230,9 @@ typedef struct bl_sweep_axis_row {
     double value_number; /* NaN when value is not a number */
 } bl_sweep_axis_row_t;
 
-extern const bl_results_table_t bl_results_plugins_table;      /* rows: bl_plugin_row_t */
+extern const bl_results_table_t bl_results_plugins_table; /* rows: bl_plugin_row_t */
+extern const bl_results_table_t
+    bl_results_plugin_failures_table;                          /* rows: bl_plugin_failure_row_t */
 extern const bl_results_table_t bl_results_stations_table;     /* rows: bl_station_row_t */
 extern const bl_results_table_t bl_results_replications_table; /* rows: bl_replication_row_t */
 extern const bl_results_table_t bl_results_system_table;       /* rows: bl_system_row_t */

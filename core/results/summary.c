@@ -95,6 +95,13 @@ static cJSON *plugins_json(const bl_plugin_row_t *p, size_t n) {
         bl_summary_json_text(o, "sha256", p[i].sha256);
         cJSON_AddNumberToObject(o, "calls", (double)p[i].calls);
         cJSON_AddNumberToObject(o, "invalid_outputs", (double)p[i].invalid_outputs);
+        /* files from before isolation have no verdict: they ran in-process */
+        bl_summary_json_text(o, "isolation", p[i].isolation[0] ? p[i].isolation : "none");
+        bl_summary_json_text(o, "verdict", p[i].verdict[0] ? p[i].verdict : "VALID");
+        bl_summary_json_text(o, "verdict_reason", p[i].verdict_reason);
+        cJSON_AddNumberToObject(o, "failures", (double)p[i].failures);
+        cJSON_AddNumberToObject(o, "skipped", (double)p[i].skipped);
+        cJSON_AddNumberToObject(o, "peak_rss_mib", p[i].peak_rss_mib);
         cJSON_AddItemToArray(a, o);
     }
     return a;

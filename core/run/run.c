@@ -45,7 +45,27 @@ int bl_run_job(const bl_scenario_t *sc, const bl_run_options_t *opts, const bl_r
     rc = step->write(*writerp, &run, res, err);
     if (rc != 0)
         return rc;
-    rc = bl_results_commit(*writerp, err);
+    return bl_run_commit(writerp, err);
+}
+
+int bl_run_plugin_config(const bl_run_options_t *opts, bl_plugin_ref_t *ref, bl_error_t *err) {
+    for (size_t i = 0; i < opts->n_plugin_config; i++) {
+        int rc = bl_plugin_ref_configure(ref, opts->plugin_config_keys[i],
+                                         opts->plugin_config_values[i], err);
+        if (rc != 0) {
+            bl_error_prefix(err, "--plugin-config");
+            return rc;
+        }
+    }
+    return 0;
+}
+
+int bl_run_commit(bl_results_writer_t **writerp, bl_error_t *err) {
+    char invalid[1024];
+    unsigned n_invalid = bl_results_invalid_plugins(*writerp, invalid, sizeof invalid);
+    int rc = bl_results_commit(*writerp, err);
     *writerp = NULL;
+    if (rc == 0 && n_invalid > 0)
+        rc = bl_error_set(err, BL_RUN_PLUGIN_INVALID, "%s", invalid);
     return rc;
 }

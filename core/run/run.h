@@ -34,6 +34,12 @@ typedef struct bl_run_options {
     const char *const *set_keys;
     const char *const *set_values;
     const char *plugin_override[BL_ROLE_COUNT]; /* --plugin role=spec, NULL when not given */
+    bool plugin_append[BL_ROLE_COUNT];          /* given as role+=spec: added to a detector_bench's
+                                                   detectors or a risk_validation's models */
+    int isolation; /* --isolation process|none (plugin/loader.h's modes), 0 when not given */
+    size_t n_plugin_config; /* --plugin-config KEY=VALUE: for the plugin(s) --plugin names */
+    const char *const *plugin_config_keys;
+    const char *const *plugin_config_values;
     bool has_seed;
     uint64_t seed;
     unsigned threads;         /* 0: one per processor */
@@ -57,10 +63,25 @@ typedef struct bl_run_options {
  * status 3 for it. */
 #define BL_RUN_GATE_FAILED 1
 
+/* What a run returns when it finished and wrote a complete results file,
+ * but the verdict on a plugin is INVALID (results.h,
+ * bl_results_plugin_verdict): err holds one line per such plugin.  It wins
+ * over a failed gate.  `borderlab run` exits with status 4 for it. */
+#define BL_RUN_PLUGIN_INVALID 2
+
+/* Apply --plugin-config to a reference --plugin made (bl_plugin_ref_configure
+ * for each pair); BL_EINVAL names the option. */
+int bl_run_plugin_config(const bl_run_options_t *opts, bl_plugin_ref_t *ref, bl_error_t *err);
+
+/* Commit the results file of a finished run: BL_RUN_PLUGIN_INVALID (err
+ * set) when a plugin's verdict is INVALID, else what the commit returns. */
+int bl_run_commit(bl_results_writer_t **writerp, bl_error_t *err);
+
 /* The run options a job may take beyond the common ones (bl_job_t.options). */
 enum {
     BL_JOB_TAKES_SWEEP = 1u << 0, /* --sweep */
-    BL_JOB_TAKES_GATES = 1u << 1  /* --fail-under, --baseline */
+    BL_JOB_TAKES_GATES = 1u << 1, /* --fail-under, --baseline */
+    BL_JOB_TAKES_LIST = 1u << 2   /* --plugin ROLE+=X: its plugins are a list */
 };
 
 /*

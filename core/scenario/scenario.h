@@ -12,6 +12,7 @@
 
 #include "base/error.h"
 #include "borderlab/plugin.h"
+#include "plugin/isolated.h"
 #include "stats/dist.h"
 
 /* What a job adds to the scenario language (scenario_convert.h): its
@@ -197,9 +198,29 @@ typedef enum bl_role {
 typedef struct bl_plugin_ref {
     char *spec; /* name ("dual_energy") or path ("x/y.so"); NULL = role unused */
     size_t n_config;
-    char **config_keys;   /* owned */
+    char **config_keys;   /* owned; the harness's keys below are not among them */
     char **config_values; /* owned */
+    /* Where it runs and its limits, from bl.plugin{..., isolation = "process",
+     * timeout = 5, item_timeout = 1, memory_limit = "2G", max_failures = 3,
+     * cpus = "0-1", log_limit = "64K"} (and --isolation): isolation is a
+     * bl_isolation_mode_t (plugin/loader.h; 0 the default for the spec),
+     * and a zero limit is its default (plugin/isolated.h). */
+    int isolation;
+    bl_isolation_opts_t limits;
 } bl_plugin_ref_t;
+
+/*
+ * A key of the harness's on a plugin reference (isolation, timeout,
+ * item_timeout, memory_limit, log_limit, max_failures, writable, cpus):
+ * stored in ref and 1 returned; 0 when key is the plugin's own; BL_EINVAL
+ * with err saying what to write when its value is wrong (plugin_limits.c).
+ */
+int bl_plugin_ref_limit(bl_plugin_ref_t *ref, const char *key, const char *value, bl_error_t *err);
+
+/* key=value on ref: a harness key as above, else appended to its
+ * configuration (copied).  0, BL_EINVAL or BL_ENOMEM. */
+int bl_plugin_ref_configure(bl_plugin_ref_t *ref, const char *key, const char *value,
+                            bl_error_t *err);
 
 /* A declared parameter (what --set may override) and its final value. */
 typedef struct bl_param {

@@ -265,14 +265,22 @@ void bl_conv_plugin_ref(lua_State *L, int idx, bl_plugin_ref_t *ref, const char 
     size_t n = lua_rawlen(L, -2);
     ref->config_keys = bl_conv_alloc(L, n, sizeof *ref->config_keys);
     ref->config_values = bl_conv_alloc(L, n, sizeof *ref->config_values);
-    ref->n_config = n;
+    ref->n_config = 0;
     for (size_t i = 0; i < n; i++) {
         lua_rawgeti(L, -2, (lua_Integer)i + 1);
         lua_rawgeti(L, -2, (lua_Integer)i + 1);
         if (!lua_isstring(L, -2) || !lua_isstring(L, -1))
             bl_conv_fail(L, "%s: configuration entry %zu is not a key and a value", pre, i + 1);
-        ref->config_keys[i] = bl_conv_dup(L, lua_tostring(L, -2));
-        ref->config_values[i] = bl_conv_dup(L, lua_tostring(L, -1));
+        const char *key = lua_tostring(L, -2), *value = lua_tostring(L, -1);
+        bl_error_t why;
+        bl_error_clear(&why);
+        int harness = bl_plugin_ref_limit(ref, key, value, &why); /* the harness's keys */
+        if (harness < 0)
+            bl_conv_fail(L, "%s: %s", pre, why.message);
+        if (harness == 0) {
+            ref->config_keys[ref->n_config] = bl_conv_dup(L, key);
+            ref->config_values[ref->n_config++] = bl_conv_dup(L, value);
+        }
         lua_pop(L, 2);
     }
     lua_pop(L, 2);

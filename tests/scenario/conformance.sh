@@ -34,7 +34,18 @@ check_plugin() {
         # A new database file each run, under the build tree (removed at exit).
         dbdir=$(mktemp -d "$top_builddir/tests/out/conformance_sqlite.XXXXXX") ||
             fail "cannot make a scratch folder under $top_builddir/tests/out"
-        set -- --config "path=$dbdir/store.db" --config group_commit=3
+        # The check runs the file in its sandbox: the database folder is
+        # named writable (a key of the harness's, not the plugin's).
+        set -- --config "path=$dbdir/store.db" --config group_commit=3 --config "writable=$dbdir"
+        ;;
+    ffi_detector.so | ffi_risk.so)
+        # The libffi adapters over the fixture vendor SDKs, declared as in
+        # tests/fixtures/ffi/*.conf (@SDK@: the folder of the SDKs).
+        conf="${top_srcdir:-$top_builddir}/tests/fixtures/ffi/$(basename "$so" .so | sed 's/^ffi_//').conf"
+        sdk=$(cd "$top_builddir/tests/plugins/vendor_sdk/.libs" && pwd) ||
+            fail "the fixture vendor SDKs are not built (make check builds them)"
+        # shellcheck disable=SC2046
+        set -- $(sed -e '/^#/d' -e "s|@SDK@|$sdk|" -e 's/^/--config /' "$conf")
         ;;
     *)
         set --

@@ -146,8 +146,20 @@ expect_failure "compare a compare file" "compare needs detector_bench runs" \
     "$BORDERLAB" compare "$file" "$work/compare.h5" -o "$work/none.h5"
 
 # ---------------------------------------------------------------- a detector with invalid outputs
+# The run finishes and writes its file, but the verdict on the detector is
+# INVALID: exit status 4, one line naming it.
 if [ -f "$bad" ]; then
-    if bench bad --plugin "detector=$bad"; then
+    status=0
+    "$BORDERLAB" run "$scenario" --set scans=400 --set size=128 --seed 7 --quiet \
+        -o "$work/bad.h5" --plugin "detector=$bad" >"$work/bad.out" 2>"$work/bad.err" || status=$?
+    if [ "$status" = 4 ] && grep -q "borderlab-tests.bad_detector.*INVALID: .*invalid outputs" \
+        "$work/bad.err"; then
+        pass "bad: run exit 4, the verdict INVALID named: $(head -c 120 "$work/bad.err")"
+    else
+        fail "bad: run exited $status, want 4 with the verdict:"
+        sed 's/^/    /' "$work/bad.err" | head -n 20
+    fi
+    if [ -f "$work/bad.h5" ]; then
         g=$(detectors "$work/bad.h5" | head -n 1)
         invalid=$("$H5DUMP" -a "$g/invalid_outputs" "$work/bad.h5" 2>/dev/null |
             sed -n 's/.*(0): *\([0-9]*\).*/\1/p')

@@ -256,10 +256,15 @@ static void test_detector_bench_metrics_have_intervals(void **state) {
     assert_true(d->single.p50 <= d->single.p99 && d->single.p99 <= d->single.max);
     assert_true(d->server.achieved_rate > 0 && d->server.p50 <= d->server.p99);
     bl_bench_overhead_row_t *over = read_table(path, &bl_bench_overhead_table, NULL, &n);
-    assert_int_equal(n, 2);
+    assert_int_equal(n, 4); /* in-process, then isolated (a plugin host process) */
     assert_int_equal(over[0].batch, 1);
     assert_int_equal(over[1].batch, 8);
     assert_true(over[0].ns_per_scan > 0 && over[1].ns_per_scan > 0);
+    assert_string_equal(over[2].mode, "isolated");
+    assert_int_equal(over[2].batch, 1);
+    assert_int_equal(over[3].batch, 8);
+    /* a round trip to another process costs more than a call */
+    assert_true(over[2].ns_per_scan > over[0].ns_per_scan);
     free(over);
 
     /* The summary reads it back and prints it. */

@@ -59,14 +59,21 @@ static void test_detector_bench_run_command(void **state) {
     bl_error_t err;
     bl_error_clear(&err);
     int rc = bl_run(&o, &err);
-    if (rc != 0)
+    /* It gives invalid outputs: the run finishes, its file is complete, and
+     * the verdict on it is INVALID (the exit status 4 of `borderlab run`). */
+    if (rc != BL_RUN_PLUGIN_INVALID)
         print_error("%s\n", err.message);
-    assert_int_equal(rc, 0);
+    assert_int_equal(rc, BL_RUN_PLUGIN_INVALID);
+    assert_non_null(strstr(err.message, "borderlab-tests.bad_detector"));
+    assert_non_null(strstr(err.message, "INVALID"));
     size_t n = 0;
     bl_plugin_row_t *plugins = read_table(out, &bl_results_plugins_table, NULL, &n);
     assert_int_equal(n, 1);
     assert_string_equal(plugins[0].id, "borderlab-tests.bad_detector");
     assert_int_equal(plugins[0].invalid_outputs, expected_invalid(40));
+    assert_string_equal(plugins[0].isolation, "process"); /* a file: isolated by default */
+    assert_string_equal(plugins[0].verdict, "INVALID");
+    assert_non_null(strstr(plugins[0].verdict_reason, "invalid outputs"));
     free(plugins);
     char *id = root_text(out, "plugin_detector_id");
     assert_string_equal(id, "borderlab-tests.bad_detector");

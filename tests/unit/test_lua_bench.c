@@ -123,7 +123,7 @@ static void test_lua_detector_bench_defaults(void **state) {
     bl_xray_config_t def;
     bl_xray_config_default(&def);
     assert_memory_equal(&b->xray, &def, sizeof def);
-    assert_int_equal(b->pool, 64);
+    assert_int_equal(b->pool, 0); /* no performance table: accuracy only, no overhead rows */
     assert_int_equal(b->offline_scans, 0); /* every performance mode off */
     assert_int_equal(b->n_offline_batches, 0);
     assert_int_equal(b->n_offline_threads, 0);

@@ -143,14 +143,17 @@ static int teardown(void **state) {
 static void test_store_sqlite_conformance(void **state) {
     fixture_t *f = *state;
     char path[4096], db[4096];
-    const char *keys[2] = {"path", "group_commit"}, *values[2];
+    /* The check runs the file in a sandboxed plugin host: the database's
+     * folder is named writable (the harness's key, not the plugin's). */
+    const char *keys[3] = {"path", "writable", "group_commit"}, *values[3];
 
     tu_expect_conformance(tu_builddir_path(path, sizeof path, MEMORY_SO), 0, NULL, NULL, 20);
     values[0] = db_path(db, sizeof db, f->dir, "conformance.db");
-    tu_expect_conformance(tu_builddir_path(path, sizeof path, SQLITE_SO), 1, keys, values, 20);
-    values[0] = db_path(db, sizeof db, f->dir, "conformance_group.db");
-    values[1] = "4";
+    values[1] = f->dir;
     tu_expect_conformance(tu_builddir_path(path, sizeof path, SQLITE_SO), 2, keys, values, 20);
+    values[0] = db_path(db, sizeof db, f->dir, "conformance_group.db");
+    values[2] = "4";
+    tu_expect_conformance(tu_builddir_path(path, sizeof path, SQLITE_SO), 3, keys, values, 20);
 }
 
 static void test_store_sqlite_config_refused(void **state) {
@@ -568,7 +571,9 @@ static void test_store_sqlite_bad_input_refused(void **state) {
     values[0] = "VAULT-A,VAULT-B,VAULT-C";
     tu_expect_conformance(tu_builddir_path(so, sizeof so, MEMORY_SO), 1, keys, values, 20);
     values[1] = db_path(db, sizeof db, f->dir, "conformance_locations.db");
-    tu_expect_conformance(tu_builddir_path(so, sizeof so, SQLITE_SO), 2, keys, values, 20);
+    const char *wkeys[3] = {keys[0], keys[1], "writable"},
+               *wvalues[3] = {values[0], values[1], f->dir};
+    tu_expect_conformance(tu_builddir_path(so, sizeof so, SQLITE_SO), 3, wkeys, wvalues, 20);
 }
 
 int main(void) {

@@ -74,7 +74,8 @@ static int load_plugins(const bl_scenario_t *sc, bl_plugin_handle_t handles[BL_R
             rc = err->code != 0 ? err->code : BL_ENOTFOUND;
             break;
         }
-        rc = bl_plugin_load(&handles[r], path, bl_role_kind(r), err);
+        rc = bl_plugin_open(&handles[r], spec, path, bl_role_kind(r), sc->plugins[r].isolation,
+                            &sc->plugins[r].limits, err);
         free(path);
         if (rc == 0)
             set->role[r] = &handles[r];
@@ -114,7 +115,12 @@ static int plugin_overrides(bl_scenario_t *sc, const bl_run_options_t *opts, bl_
             return bl_error_set(err, BL_ENOMEM, "out of memory");
         free(sc->plugins[r].spec);
         sc->plugins[r].spec = spec;
+        int rc = bl_run_plugin_config(opts, &sc->plugins[r], err);
+        if (rc != 0)
+            return rc;
     }
+    for (int r = 0; opts->isolation != 0 && r < BL_ROLE_COUNT; r++)
+        sc->plugins[r].isolation = opts->isolation;
     return 0;
 }
 
@@ -716,7 +722,7 @@ int bl_checkpoint_run(bl_scenario_t *sc, const bl_run_options_t *opts,
     rc = write_results(*writerp, &run, &sw, points, n_points, err);
     if (rc != 0)
         goto out;
-    rc = bl_results_commit(*writerp, err);
+    rc = bl_run_commit(writerp, err);
     *writerp = NULL;
 
 out:

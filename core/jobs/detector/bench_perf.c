@@ -20,7 +20,8 @@
 #include "stats/rng.h"
 
 #define OVERHEAD_SCANS 20000
-#define OVERHEAD_REPEATS 5 /* the overhead is the median of this many runs */
+#define OVERHEAD_SCANS_ISOLATED 2048 /* a round trip per call: fewer are enough */
+#define OVERHEAD_REPEATS 5           /* the overhead is the median of this many runs */
 /* The server mode's arrival schedule: its own stream, clear of the
  * station (0x100 + index) and plugin (0x10000 + index) ranges. */
 
@@ -68,7 +69,7 @@ static int offline_task(void *arg, unsigned k) {
         int rc = ops->detect(w->inst, w->batch, nb, &out);
         if (rc != 0 && rc != BL_ENOSPC)
             return bl_bench_detect_failed(c->h, rc, i, nb, &w->err);
-        size_t count = out.count < out.capacity ? out.count : out.capacity;
+        size_t count = out.count <= out.capacity ? out.count : 0; /* past it: unreadable */
         for (size_t j = 0; j < count; j++)
             w->valid += bl_bench_detection_valid(&out.items[j], w->batch, nb);
         i += nb;
@@ -248,25 +249,30 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* The no-op detector through the offline path: median ns per scan. */
-static int overhead(const bl_bench_pool_t *pool, uint64_t seed, uint32_t batch,
+/* The no-op detector through the offline path: median ns per scan, inside
+ * borderlab or (isolated) in a plugin host process, which is what isolation
+ * costs a scan. */
+static int overhead(const bl_bench_pool_t *pool, uint64_t seed, uint32_t batch, bool isolated,
                     bl_bench_overhead_row_t *row, bl_error_t *err) {
     bl_plugin_handle_t noop;
-    int rc = bl_plugin_load(&noop, BL_BUILTIN_PREFIX "noop", BL_KIND_DETECTOR, err);
+    const char *spec = BL_BUILTIN_PREFIX "noop";
+    int rc = bl_plugin_open(&noop, spec, spec, BL_KIND_DETECTOR,
+                            isolated ? BL_ISOLATION_PROCESS : BL_ISOLATION_NONE, NULL, err);
     if (rc != 0)
         return rc;
     double ns[OVERHEAD_REPEATS];
+    uint64_t scans = isolated ? OVERHEAD_SCANS_ISOLATED : OVERHEAD_SCANS;
     for (int r = 0; rc == 0 && r < OVERHEAD_REPEATS; r++) {
         bl_bench_offline_row_t o;
-        rc = bl_bench_offline(&noop, NULL, seed, pool, batch, 1, OVERHEAD_SCANS, &o, err);
-        ns[r] = o.seconds * 1e9 / (double)OVERHEAD_SCANS;
+        rc = bl_bench_offline(&noop, NULL, seed, pool, batch, 1, scans, &o, err);
+        ns[r] = o.seconds * 1e9 / (double)scans;
     }
     bl_plugin_unload(&noop);
     if (rc != 0)
         return rc;
     qsort(ns, OVERHEAD_REPEATS, sizeof ns[0], cmp_double);
     memset(row, 0, sizeof *row);
-    snprintf(row->mode, sizeof row->mode, "offline");
+    snprintf(row->mode, sizeof row->mode, "%s", isolated ? "isolated" : "offline");
     row->batch = batch;
     row->threads = 1;
     row->ns_per_scan = ns[OVERHEAD_REPEATS / 2];
@@ -285,31 +291,42 @@ int bl_bench_performance(bl_bench_result_t *res, bl_bench_source_t *src, unsigne
     int rc = bl_bench_pool_init(&pool, src, b->pool, threads, err);
     for (size_t d = 0; d < res->n_detectors && rc == 0; d++) {
         bl_bench_detector_t *det = &res->detectors[d];
+        if (det->handle.isolated != NULL) {
+            bl_isolation_stats_t st;
+            bl_isolated_stats(det->handle.isolated, &st);
+            if (st.invalid) /* invalid: nothing of it would be timed */
+                continue;
+        }
         bl_config_t config = {det->ref->n_config, (const char *const *)det->ref->config_keys,
                               (const char *const *)det->ref->config_values};
         size_t nb =
             b->n_offline_batches < BL_BENCH_MAX_LIST ? b->n_offline_batches : BL_BENCH_MAX_LIST;
         size_t nt =
             b->n_offline_threads < BL_BENCH_MAX_LIST ? b->n_offline_threads : BL_BENCH_MAX_LIST;
+        bl_isolated_set_context(det->handle.isolated, "offline");
         for (size_t i = 0; b->offline_scans > 0 && i < nb && rc == 0; i++)
             for (size_t t = 0; t < nt && rc == 0; t++)
                 rc = bl_bench_offline(&det->handle, &config, sc->seed, &pool, b->offline_batches[i],
                                       b->offline_threads[t], b->offline_scans,
                                       &det->offline[det->n_offline++], err);
+        bl_isolated_set_context(det->handle.isolated, "single_stream");
         if (rc == 0 && b->single_stream_queries > 0) {
             rc = single_stream(&det->handle, &config, sc->seed, &pool, b->single_stream_queries,
                                &det->single, err);
             det->has_single = rc == 0;
         }
+        bl_isolated_set_context(det->handle.isolated, "server");
         if (rc == 0 && b->server_queries > 0 && b->server_rate > 0) {
             rc = server(&det->handle, &config, sc->seed, &pool, b, &det->server, err);
             det->has_server = rc == 0;
         }
     }
     uint32_t batches[2] = {1, b->batch ? b->batch : 16};
-    for (int i = 0; i < 2 && rc == 0; i++)
-        if (i == 0 || batches[1] != 1)
-            rc = overhead(&pool, sc->seed, batches[i], &res->overhead[res->n_overhead++], err);
+    for (int iso = 0; iso < 2; iso++)
+        for (int i = 0; i < 2 && rc == 0; i++)
+            if (i == 0 || batches[1] != 1)
+                rc = overhead(&pool, sc->seed, batches[i], iso == 1,
+                              &res->overhead[res->n_overhead++], err);
     bl_bench_pool_fini(&pool);
     return rc;
 }

@@ -47,13 +47,18 @@ static int one_class(const bl_bench_result_t *res, const bl_bench_detector_t *de
                      double threshold, bool cp, const bl_box_item_t *dets, size_t n_dets,
                      const bl_box_item_t *truth, size_t n_truth, double *scores, uint8_t *labels,
                      double *pos, double *neg, bl_bench_metrics_t *m) {
-    size_t n_pos = 0, n_neg = 0;
-    uint64_t pos_alarm = 0, neg_alarm = 0;
+    size_t n_pos = 0, n_neg = 0, n_scored = 0;
+    uint64_t pos_alarm = 0, neg_alarm = 0, pos_failed = 0, neg_failed = 0;
     for (uint64_t i = 0; i < res->n_scans; i++) {
         double s = det->scores[i * BL_THREAT_CLASS_COUNT + c];
         bool positive = bl_scan_truth_has(&res->truth[i], c);
-        scores[i] = s;
-        labels[i] = positive;
+        if (det->failed != NULL && det->failed[i]) { /* no outcome: kept out, counted apart */
+            pos_failed += positive;
+            neg_failed += !positive;
+            continue;
+        }
+        scores[n_scored] = s;
+        labels[n_scored++] = positive;
         if (positive) {
             pos[n_pos++] = s;
             pos_alarm += s >= threshold;
@@ -62,14 +67,16 @@ static int one_class(const bl_bench_result_t *res, const bl_bench_detector_t *de
             neg_alarm += s >= threshold;
         }
     }
-    if (c != 0 && n_pos == 0)
+    if (c != 0 && n_pos + pos_failed == 0)
         return 0;
     size_t r = m->n_rows;
     bl_bench_metric_row_t *row = &m->rows[r];
     memset(row, 0, sizeof *row);
     snprintf(row->class, sizeof row->class, "%s", bl_bench_class_name(c));
-    row->positives = n_pos;
-    row->negatives = n_neg;
+    row->positives = n_pos + pos_failed;
+    row->negatives = n_neg + neg_failed;
+    row->failed_positives = pos_failed;
+    row->failed_negatives = neg_failed;
     row->threshold = threshold;
     bl_interval_t pd = proportion(pos_alarm, n_pos, cp), pfa = proportion(neg_alarm, n_neg, cp);
     row->pd = pd.estimate;
@@ -78,7 +85,16 @@ static int one_class(const bl_bench_result_t *res, const bl_bench_detector_t *de
     row->pfa = pfa.estimate;
     row->pfa_low = pfa.low;
     row->pfa_high = pfa.high;
-    if (bl_roc(scores, labels, (size_t)res->n_scans, &m->rocs[r], &m->n_roc[r]) != 0)
+    /* Operationally a scan the detector could not process is an alarm. */
+    bl_interval_t pd_op = proportion(pos_alarm + pos_failed, n_pos + pos_failed, cp);
+    bl_interval_t pfa_op = proportion(neg_alarm + neg_failed, n_neg + neg_failed, cp);
+    row->pd_operational = pd_op.estimate;
+    row->pd_operational_low = pd_op.low;
+    row->pd_operational_high = pd_op.high;
+    row->pfa_operational = pfa_op.estimate;
+    row->pfa_operational_low = pfa_op.low;
+    row->pfa_operational_high = pfa_op.high;
+    if (bl_roc(scores, labels, n_scored, &m->rocs[r], &m->n_roc[r]) != 0)
         return BL_ENOMEM;
     m->n_rows++;
     double variance = NAN;
@@ -193,6 +209,8 @@ static int group_attributes(bl_results_writer_t *w, const char *group,
         rc = bl_results_set_u64_at(w, group, "invalid_outputs", det->invalid_outputs, err);
     if (rc == 0)
         rc = bl_results_set_u64_at(w, group, "calls", det->calls, err);
+    if (rc == 0) /* scans it failed to process (or skipped) in accuracy mode */
+        rc = bl_results_set_u64_at(w, group, "failures", det->failures, err);
     return rc;
 }
 
@@ -218,8 +236,17 @@ static int write_detector(bl_results_writer_t *w, const bl_bench_result_t *res, 
     }
     for (size_t i = 0; i < n; i++) {
         const double *s = &det->scores[i * BL_THREAT_CLASS_COUNT];
-        scores[i] = (bl_bench_score_row_t){(uint32_t)i, s[0], s[1], s[2], s[3],
-                                           s[4],        s[5], s[6], s[7], det->invalid[i]};
+        scores[i] = (bl_bench_score_row_t){(uint32_t)i,
+                                           s[0],
+                                           s[1],
+                                           s[2],
+                                           s[3],
+                                           s[4],
+                                           s[5],
+                                           s[6],
+                                           s[7],
+                                           det->invalid[i],
+                                           det->failed != NULL ? det->failed[i] : 0};
     }
     rc = bl_bench_metrics_compute(res, d, b->threshold, b->clopper_pearson, &m, err);
     if (rc == 0)
@@ -324,9 +351,13 @@ int bl_bench_results_write(bl_results_writer_t *w, const bl_run_t *run,
     if (plugins == NULL)
         return bl_error_set(err, BL_ENOMEM, "out of memory");
     for (size_t d = 0; d < nd; d++)
-        plugins[d] =
-            (bl_results_plugin_t){"detector", NULL, &res->detectors[d].handle,
-                                  res->detectors[d].calls, res->detectors[d].invalid_outputs};
+        plugins[d] = (bl_results_plugin_t){
+            "detector",
+            NULL,
+            &res->detectors[d].handle,
+            res->detectors[d].calls,
+            res->detectors[d].invalid_outputs,
+            res->detectors[d].not_deterministic[0] ? res->detectors[d].not_deterministic : NULL};
     int rc = bl_results_write_root(w, run, "detector_bench", plugins, nd, err);
     free(plugins);
     if (rc == 0)

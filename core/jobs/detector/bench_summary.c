@@ -18,6 +18,7 @@
 #include "results/detector_tables.h"
 #include "results/results_schema.h"
 #include "results/summary.h"
+#include "stats/inference.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -50,6 +51,14 @@ static cJSON *metric_json(const bl_bench_metric_row_t *m) {
     cJSON_AddItemToObject(o, "pd_at_pfa5_ci",
                           bl_summary_json_pair(m->pd_at_pfa5_low, m->pd_at_pfa5_high));
     cJSON_AddItemToObject(o, "ap50", bl_summary_json_num(m->ap50));
+    cJSON_AddNumberToObject(o, "failed_positives", (double)m->failed_positives);
+    cJSON_AddNumberToObject(o, "failed_negatives", (double)m->failed_negatives);
+    cJSON_AddItemToObject(o, "pd_operational", bl_summary_json_num(m->pd_operational));
+    cJSON_AddItemToObject(o, "pd_operational_ci",
+                          bl_summary_json_pair(m->pd_operational_low, m->pd_operational_high));
+    cJSON_AddItemToObject(o, "pfa_operational", bl_summary_json_num(m->pfa_operational));
+    cJSON_AddItemToObject(o, "pfa_operational_ci",
+                          bl_summary_json_pair(m->pfa_operational_low, m->pfa_operational_high));
     return o;
 }
 
@@ -168,6 +177,18 @@ int bl_bench_summary_json(int64_t file_id, const char *fname, cJSON *o, bl_error
         cJSON_AddItemToObject(d, "calls", bl_summary_json_num(object_u64(file, group, "calls")));
         cJSON_AddItemToObject(d, "invalid_outputs",
                               bl_summary_json_num(object_u64(file, group, "invalid_outputs")));
+        /* scans it failed to process, with the rate's interval (the run's method) */
+        double failures = object_u64(file, group, "failures"); /* NaN in older files */
+        cJSON_AddNumberToObject(d, "failures", isfinite(failures) ? failures : 0);
+        if (isfinite(failures) && scans > 0) {
+            char *method = bl_results_root_text(file, "interval_method");
+            bool cp = method != NULL && strcmp(method, "clopper-pearson") == 0;
+            free(method);
+            bl_interval_t r = cp ? bl_clopper_pearson_interval((uint64_t)failures, scans, 0.95)
+                                 : bl_wilson_interval((uint64_t)failures, scans, 0.95);
+            cJSON_AddItemToObject(d, "failure_rate", bl_summary_json_num(r.estimate));
+            cJSON_AddItemToObject(d, "failure_rate_ci", bl_summary_json_pair(r.low, r.high));
+        }
         bl_bench_metric_row_t *m = NULL;
         size_t n_m = 0;
         snprintf(path, sizeof path, "%s/metrics", group);
@@ -241,6 +262,20 @@ void bl_bench_summary_text(const cJSON *summary, FILE *fp) {
                     bl_summary_fmt(f, sizeof f, "%.3f", bl_summary_num(m, "pd_at_pfa5")),
                     bl_summary_fmt(g, sizeof g, "%.3f", bl_summary_num(m, "ap50")));
         }
+        if (bl_summary_num(d, "failures") > 0) {
+            const cJSON *any =
+                cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(d, "metrics"), 0);
+            fprintf(fp,
+                    "    failures to process: %.0f of %.0f scans, rate %s; the rows above "
+                    "leave them out\n",
+                    bl_summary_num(d, "failures"), bl_summary_num(summary, "scans"),
+                    bl_summary_with_ci(a, sizeof a, d, "failure_rate", "failure_rate_ci"));
+            if (any != NULL)
+                fprintf(
+                    fp, "    operational (each failure an alarm): any Pd %s, Pfa %s\n",
+                    bl_summary_with_ci(b, sizeof b, any, "pd_operational", "pd_operational_ci"),
+                    bl_summary_with_ci(c, sizeof c, any, "pfa_operational", "pfa_operational_ci"));
+        }
         double best = bl_summary_num(d, "offline_best_scans_per_s");
         const cJSON *single = cJSON_GetObjectItemCaseSensitive(d, "single_stream");
         const cJSON *srv = cJSON_GetObjectItemCaseSensitive(d, "server");
@@ -259,8 +294,14 @@ void bl_bench_summary_text(const cJSON *summary, FILE *fp) {
     }
     const cJSON *o;
     cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(summary, "overhead")) {
-        fprintf(fp, "  harness overhead (no-op detector, %s, batch %.0f): %.0f ns/scan\n",
-                bl_summary_text(o, "mode"), bl_summary_num(o, "batch"),
-                bl_summary_num(o, "ns_per_scan"));
+        double batch = bl_summary_num(o, "batch"), ns = bl_summary_num(o, "ns_per_scan");
+        if (strcmp(bl_summary_text(o, "mode"), "isolated") == 0)
+            fprintf(fp,
+                    "  harness overhead (no-op detector, isolated, batch %.0f): %.0f ns/scan, "
+                    "%.1f us/batch\n",
+                    batch, ns, ns * batch / 1000.0);
+        else
+            fprintf(fp, "  harness overhead (no-op detector, %s, batch %.0f): %.0f ns/scan\n",
+                    bl_summary_text(o, "mode"), batch, ns);
     }
 }

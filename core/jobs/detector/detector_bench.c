@@ -392,9 +392,12 @@ static int accuracy_detect(accuracy_ctx_t *c, uint64_t chunk, size_t d, void *in
     int rc = det->handle.desc->detector->detect(inst, w->scans, nb, &out);
     if (rc != 0 && rc != BL_ENOSPC) /* ENOSPC: what fitted is kept */
         return bl_bench_detect_failed(&det->handle, rc, first, nb, err);
-    if (out.count > out.capacity) { /* written past the end? count what was claimed */
-        c->chunk_invalid[slot] += out.count - out.capacity;
-        out.count = out.capacity;
+    if (out.count > out.capacity) {
+        /* A count past the buffer (SIZE_MAX, a wrapped negative...) makes the
+         * whole output of the call unreadable: one invalid output, nothing
+         * scored (what sits in the buffer may be stale). */
+        c->chunk_invalid[slot]++;
+        out.count = 0;
     }
     for (size_t j = 0; j < out.count; j++) {
         const bl_detection_t *o = &out.items[j];
@@ -544,6 +547,119 @@ out:
     return rc;
 }
 
+/* ------------------------------------------------------------------ failures, determinism */
+
+/* The scans each isolated detector failed to process (or skipped) in
+ * accuracy mode: det->failed, det->failures.  Called right after accuracy
+ * mode, before the performance modes add failures of their own. */
+static int gather_failures(bl_bench_result_t *res, bl_error_t *err) {
+    for (size_t d = 0; d < res->n_detectors; d++) {
+        bl_bench_detector_t *det = &res->detectors[d];
+        size_t n = 0;
+        const bl_plugin_failure_t *f = bl_isolated_failures(det->handle.isolated, &n);
+        if (det->handle.isolated == NULL)
+            continue;
+        det->failed = calloc((size_t)res->n_scans ? (size_t)res->n_scans : 1, 1);
+        if (det->failed == NULL)
+            return bl_error_set(err, BL_ENOMEM, "out of memory for %" PRIu64 " scans",
+                                res->n_scans);
+        for (size_t i = 0; i < n; i++) {
+            if (f[i].verb != BL_VERB_DETECT || strcmp(f[i].during, "accuracy") != 0)
+                continue;
+            uint64_t count = f[i].cause == BL_FAILURE_SKIPPED ? (uint64_t)f[i].detail : 1;
+            for (uint64_t s = f[i].item; s < f[i].item + count && s < res->n_scans; s++)
+                if (!det->failed[s]) {
+                    det->failed[s] = 1;
+                    det->failures++;
+                }
+        }
+        if (det->failures > 0) /* a failed scan has no outcome, not a score of 0 */
+            for (uint64_t i = 0; i < res->n_scans; i++)
+                if (det->failed[i])
+                    memset(&det->scores[i * BL_THREAT_CLASS_COUNT], 0,
+                           BL_THREAT_CLASS_COUNT * sizeof *det->scores);
+    }
+    return 0;
+}
+
+/*
+ * A detector that claims to be deterministic must give the same
+ * detections on the same scans from the same RNG stream: its first batch
+ * (scans 0..batch-1, stream (seed, chunk 0)) runs again on a fresh instance
+ * and is compared with what accuracy mode kept.  A difference is recorded
+ * in det->not_deterministic (the verdict turns INVALID); the scores stand.
+ */
+static int recheck_determinism(bl_bench_result_t *res, bl_bench_source_t *src, size_t d,
+                               uint32_t batch, bl_error_t *err) {
+    bl_bench_detector_t *det = &res->detectors[d];
+    const bl_plugin_ref_t *ref = det->ref;
+    if (!(det->handle.desc->header.flags & BL_FLAG_DETERMINISTIC) || res->n_scans == 0)
+        return 0;
+    if (det->handle.isolated != NULL) {
+        bl_isolation_stats_t st;
+        bl_isolated_stats(det->handle.isolated, &st);
+        if (st.invalid) /* its calls no longer reach it */
+            return 0;
+    }
+    size_t nb = (size_t)(res->n_scans < batch ? res->n_scans : batch);
+    if (nb > CHUNK_SCANS)
+        nb = CHUNK_SCANS;
+    for (size_t i = 0; det->failed != NULL && i < nb; i++)
+        if (det->failed[i])
+            return 0; /* nothing to compare with */
+    bl_scan_buffer_t *buffers = calloc(nb, sizeof *buffers);
+    bl_scan_t *scans = calloc(nb, sizeof *scans);
+    bl_detection_t *items = calloc(nb * BL_BENCH_DETS_PER_SCAN, sizeof *items);
+    bl_host_services_t hs;
+    void *inst = NULL;
+    int rc = 0;
+    if (buffers == NULL || scans == NULL || items == NULL) {
+        rc = bl_error_set(err, BL_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t j = 0; j < nb && rc == 0; j++)
+        rc = bl_bench_source_scan(src, j, &buffers[j], &scans[j], NULL, err);
+    bl_config_t config = {ref->n_config, (const char *const *)ref->config_keys,
+                          (const char *const *)ref->config_values};
+    bl_isolated_set_context(det->handle.isolated, "determinism");
+    if (rc == 0)
+        rc = bl_bench_create_instance(&det->handle, &config, &hs, res->scenario->seed, 0,
+                                      (uint64_t)BL_STREAM_PLUGIN_BASE + d, &inst, err);
+    if (rc != 0)
+        goto out;
+    bl_detections_t out = {items, nb * BL_BENCH_DETS_PER_SCAN, 0};
+    int drc = det->handle.desc->detector->detect(inst, scans, nb, &out);
+    size_t first = 0, kept = 0, again = 0;
+    while (first < det->n_detections && det->detections[first].scan < nb)
+        first++; /* accuracy mode's valid detections of scans 0..nb-1 */
+    bool same = (drc == BL_OK || drc == BL_ENOSPC) && out.count <= out.capacity;
+    for (size_t j = 0; same && j < out.count; j++) {
+        const bl_detection_t *o = &out.items[j];
+        if (!bl_bench_detection_valid(o, scans, nb))
+            continue;
+        again++;
+        const bl_bench_detection_row_t *r = kept < first ? &det->detections[kept] : NULL;
+        kept++;
+        same = r != NULL && r->scan == o->scan && r->threat == o->threat &&
+               r->confidence == o->confidence && r->x0 == o->box[0] && r->y0 == o->box[1] &&
+               r->x1 == o->box[2] && r->y1 == o->box[3];
+    }
+    if (!same || again != first)
+        snprintf(det->not_deterministic, sizeof det->not_deterministic,
+                 "scans 0..%zu run again on a fresh instance with the same RNG stream gave "
+                 "other detections (%zu valid, first run %zu)",
+                 nb - 1, again, first);
+    det->handle.desc->detector->destroy(inst);
+out:
+    for (size_t j = 0; buffers != NULL && j < nb; j++)
+        if (!buffer_empty(&buffers[j]))
+            bl_scan_buffer_fini(&buffers[j]);
+    free(buffers);
+    free(scans);
+    free(items);
+    return rc;
+}
+
 /* ------------------------------------------------------------------ the job */
 
 static void put_u32(EVP_MD_CTX *md, uint32_t v) {
@@ -603,7 +719,8 @@ static int load_detectors(bl_bench_result_t *res, bl_error_t *err) {
         if (path == NULL) {
             rc = err->code != 0 ? err->code : BL_ENOTFOUND;
         } else {
-            rc = bl_plugin_load(&det->handle, path, BL_KIND_DETECTOR, err);
+            rc = bl_plugin_open(&det->handle, spec, path, BL_KIND_DETECTOR, det->ref->isolation,
+                                &det->ref->limits, err);
             free(path);
         }
         if (rc != 0) {
@@ -652,8 +769,14 @@ int bl_detector_bench_run(const bl_scenario_t *sc, unsigned threads, bl_progress
     }
     out->n_detectors = b->n_detectors;
     rc = load_detectors(out, err);
+    for (size_t d = 0; rc == 0 && d < out->n_detectors; d++)
+        bl_isolated_set_context(out->detectors[d].handle.isolated, "accuracy");
     if (rc == 0)
         rc = accuracy(out, src, threads, progress, err);
+    if (rc == 0)
+        rc = gather_failures(out, err);
+    for (size_t d = 0; rc == 0 && d < out->n_detectors; d++)
+        rc = recheck_determinism(out, src, d, b->batch ? b->batch : 16, err);
     if (rc == 0)
         rc = scan_set_digest(out, src, err);
     if (rc == 0 && progress != NULL && bl_detector_bench_of(sc)->pool > 0)
@@ -677,6 +800,7 @@ void bl_bench_result_fini(bl_bench_result_t *r) {
             bl_plugin_unload(&det->handle);
         free(det->scores);
         free(det->invalid);
+        free(det->failed);
         free(det->detections);
     }
     free(r->detectors);

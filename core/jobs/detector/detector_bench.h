@@ -162,6 +162,10 @@ typedef struct bl_bench_detector {
     char label[80];             /* group name: the plugin id, "-2", "-3"... on repeats */
     double *scores;    /* [n_scans][BL_THREAT_CLASS_COUNT]: [0] any, [c] class c (0 if none) */
     uint32_t *invalid; /* [n_scans]: outputs dropped */
+    uint8_t *failed;   /* [n_scans]: 1 when it failed to process the scan (or skipped it once
+                          invalid): isolated plugins only (plugin/isolated.h) */
+    uint64_t failures; /* scans failed or skipped in accuracy mode */
+    char not_deterministic[160]; /* why, when it claims determinism and a re-run differed */
     bl_bench_detection_row_t *detections; /* valid detections, in scan order */
     size_t n_detections;
     uint64_t calls, invalid_outputs; /* accuracy mode */
@@ -180,7 +184,7 @@ typedef struct bl_bench_result {
     size_t n_detectors;
     bl_bench_detector_t *detectors;
     size_t n_overhead;
-    bl_bench_overhead_row_t overhead[2];
+    bl_bench_overhead_row_t overhead[4]; /* in-process, then isolated (mode "isolated") */
     char scan_set_sha256[65];
 } bl_bench_result_t;
 

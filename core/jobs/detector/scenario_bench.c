@@ -203,6 +203,8 @@ static void convert_performance(const bl_fields_t *job, bl_detector_bench_t *b) 
     snprintf(what, sizeof what, "%s: performance", pre);
     bl_fields_t perf = bl_fields(L, -1, &bl_performance_ctor, what);
     b->pool = (uint32_t)bl_opt_integer(&perf, "pool", 1, 1 << 20);
+    if (type == LUA_TNIL) /* no performance table: accuracy only, no overhead rows either */
+        b->pool = 0;
     bl_fields_t t = perf_mode(&perf, "offline", &bl_offline_ctor, pre, mode, sizeof mode);
     if (t.t != 0) {
         b->offline_scans = (uint32_t)bl_opt_integer(&t, "scans", 1, UINT32_MAX);

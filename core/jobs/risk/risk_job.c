@@ -17,7 +17,24 @@
 static int overrides(bl_scenario_t *sc, const bl_run_options_t *opts, bl_error_t *err) {
     bl_risk_validation_t *v = bl_risk_validation_of(sc);
     const char *spec = opts->plugin_override[BL_ROLE_RISK];
-    if (spec != NULL) {
+    if (spec != NULL && opts->plugin_append[BL_ROLE_RISK]) { /* risk+=X: one more model */
+        if (v->n_models >= 16)
+            return bl_error_set(err, BL_EINVAL,
+                                "--plugin risk+=%s: the scenario has %zu models already, the most "
+                                "one run compares is 16",
+                                spec, v->n_models);
+        bl_plugin_ref_t *grown = realloc(v->models, (v->n_models + 1) * sizeof *grown);
+        if (grown == NULL)
+            return bl_error_set(err, BL_ENOMEM, "out of memory");
+        v->models = grown;
+        memset(&grown[v->n_models], 0, sizeof *grown);
+        if ((grown[v->n_models].spec = strdup(spec)) == NULL)
+            return bl_error_set(err, BL_ENOMEM, "out of memory");
+        v->n_models++;
+        int rc = bl_run_plugin_config(opts, &grown[v->n_models - 1], err);
+        if (rc != 0)
+            return rc;
+    } else if (spec != NULL) {
         bl_plugin_ref_t *one = calloc(1, sizeof *one);
         if (one == NULL || (one->spec = strdup(spec)) == NULL) {
             free(one);
@@ -32,7 +49,12 @@ static int overrides(bl_scenario_t *sc, const bl_run_options_t *opts, bl_error_t
         bl_risk_validation_free_contents(&old);
         v->models = one;
         v->n_models = 1;
+        int rc = bl_run_plugin_config(opts, one, err);
+        if (rc != 0)
+            return rc;
     }
+    for (size_t m = 0; opts->isolation != 0 && m < v->n_models; m++)
+        v->models[m].isolation = opts->isolation;
     for (size_t i = 0; i < opts->n_fail_under; i++) {
         if (v->n_gates >= BL_RISK_MAX_GATES)
             return bl_error_set(err, BL_EINVAL,
@@ -91,7 +113,7 @@ const bl_job_t bl_job_risk_validation = {
     .scenario = &bl_risk_validation_kind,
     .plugin_role = BL_ROLE_RISK,
     .runs = "risk models",
-    .options = BL_JOB_TAKES_GATES,
+    .options = BL_JOB_TAKES_GATES | BL_JOB_TAKES_LIST,
     .run = run,
     .summary = bl_risk_summary_json,
     .print = bl_risk_summary_text,

@@ -600,6 +600,8 @@ static int write_model(bl_results_writer_t *w, const bl_risk_result_t *res, size
     free(scores);
     if (rc == 0)
         rc = bl_results_write_plugin_group(w, group, &mr->handle, mr->ref, err);
+    if (rc == 0) /* declarations it failed to score (missing scores; /plugin_failures) */
+        rc = bl_results_set_u64_at(w, group, "failures", mr->failed_all, err);
     if (rc == 0)
         rc = bl_results_write_table_in(w, &bl_risk_at_rate_table, group, NULL, res->n_rates,
                                        mr->at_rate, err);

@@ -50,6 +50,15 @@ static int risk_model_json(hid_t file, const char *fname, const char *label, cJS
     static const char *const attrs[] = {"id", "name", "version", "sha256"};
     for (size_t k = 0; k < COUNT(attrs); k++)
         bl_summary_json_owned_text(m, attrs[k], bl_results_attr_text(file, group, attrs[k]));
+    uint64_t failures = 0; /* absent in files from before isolation: none */
+    if (H5Aexists_by_name(file, group, "failures", H5P_DEFAULT) > 0) {
+        hid_t a = H5Aopen_by_name(file, group, "failures", H5P_DEFAULT, H5P_DEFAULT);
+        if (a < 0 || H5Aread(a, H5T_NATIVE_UINT64, &failures) < 0)
+            failures = 0;
+        if (a >= 0)
+            H5Aclose(a);
+    }
+    cJSON_AddNumberToObject(m, "failures", (double)failures);
     bl_risk_summary_row_t *sum = NULL;
     bl_risk_at_rate_row_t *at = NULL;
     size_t n_sum = 0, n_at = 0;
@@ -183,6 +192,11 @@ void bl_risk_summary_text(const cJSON *summary, FILE *fp) {
                 bl_summary_text(m, "label"), bl_summary_text(m, "id"),
                 bl_summary_text(m, "version"), bl_summary_text(m, "sha256"),
                 bl_summary_num(m, "frauds"), bl_summary_num(m, "invalid_scores"));
+        if (bl_summary_num(m, "failures") > 0)
+            fprintf(fp,
+                    "    failures to process: %.0f declarations failed to score and count as "
+                    "missing scores (/plugin_failures names them)\n",
+                    bl_summary_num(m, "failures"));
         fprintf(fp, "    %6s %8s  %-22s %-22s %-22s\n", "rate", "k", "precision [95% CI]",
                 "recall [95% CI]", "revenue share [95% CI]");
         const cJSON *r;

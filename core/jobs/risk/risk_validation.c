@@ -162,13 +162,15 @@ static int load_models(bl_risk_result_t *r, const bl_scenario_t *sc, bl_error_t 
         if (path == NULL) {
             rc = err->code != 0 ? err->code : BL_ENOTFOUND;
         } else {
-            rc = bl_plugin_load(&mr->handle, path, BL_KIND_RISK, err);
+            rc = bl_plugin_open(&mr->handle, spec, path, BL_KIND_RISK, mr->ref->isolation,
+                                &mr->ref->limits, err);
             free(path);
         }
         if (rc != 0) {
             bl_error_prefix(err, "scenario %s, models[%zu]", sc->path ? sc->path : "?", m + 1);
             break;
         }
+        bl_isolated_set_context(mr->handle.isolated, "scoring");
         const char *id = mr->handle.desc->header.id;
         unsigned same = 1;
         for (size_t k = 0; k < m; k++)
@@ -189,7 +191,8 @@ typedef struct score_ctx {
     bl_risk_result_t *r;
     source_t *src;
     void **inst;
-    double **out; /* [model][batch] */
+    double **out;     /* [model][batch] */
+    uint8_t **failed; /* [model][batch]: isolated models' rows that failed to score */
     size_t n_rows;
     bl_error_t *errors; /* [model] */
 } score_ctx_t;
@@ -203,7 +206,25 @@ static int score_task(void *arg, unsigned m) {
     for (size_t i = 0; i < c->n_rows; i++)
         out[i] = NAN;
     mr->calls++;
+    /* An isolated model's failures name declarations of the whole run. */
+    size_t before = 0;
+    bl_isolated_t *iso = mr->handle.isolated;
+    bl_isolated_failures(iso, &before);
+    bl_isolated_set_item_base(iso, c->r->n_read);
     int rc = mr->handle.desc->risk->score(c->inst[m], &rec, 0, c->n_rows, out, NULL);
+    size_t after = 0;
+    const bl_plugin_failure_t *f = bl_isolated_failures(iso, &after);
+    for (size_t k = before; k < after; k++) { /* failed to score: missing, not invalid */
+        if (f[k].verb != BL_VERB_SCORE)
+            continue;
+        uint64_t count = f[k].cause == BL_FAILURE_SKIPPED ? (uint64_t)f[k].detail : 1;
+        for (uint64_t row = f[k].item; row < f[k].item + count; row++)
+            if (row >= c->r->n_read && row - c->r->n_read < c->n_rows &&
+                !c->failed[m][row - c->r->n_read]) {
+                c->failed[m][row - c->r->n_read] = 1;
+                mr->failed_all++;
+            }
+    }
     if (rc != 0)
         return bl_error_set(&c->errors[m], BL_EPLUGIN,
                             "risk model %s (%s): score returned %d (%s) on declarations "
@@ -214,8 +235,10 @@ static int score_task(void *arg, unsigned m) {
     for (size_t i = 0; i < c->n_rows; i++)
         if (!(out[i] >= 0 && out[i] <= 1)) {
             out[i] = NAN;
-            mr->invalid_all++;
+            mr->invalid_all += iso == NULL || !c->failed[m][i];
         }
+    if (iso != NULL)
+        memset(c->failed[m], 0, c->n_rows);
     return 0;
 }
 
@@ -226,6 +249,7 @@ typedef struct stream_state {
     void **inst;
     bool *made;
     double **out;
+    uint8_t **failed;
     bl_error_t *errors;
 } stream_state_t;
 
@@ -235,14 +259,14 @@ static int stream(bl_risk_result_t *r, const bl_scenario_t *sc, unsigned threads
     uint32_t batch = v->batch ? v->batch : DEFAULT_BATCH;
     size_t nm = r->n_models, cap = 0;
     source_t src;
-    stream_state_t st = {calloc(nm, sizeof *st.hs), calloc(nm, sizeof *st.inst),
-                         calloc(nm, sizeof *st.made), calloc(nm, sizeof *st.out),
-                         calloc(nm, sizeof *st.errors)};
+    stream_state_t st = {calloc(nm, sizeof *st.hs),     calloc(nm, sizeof *st.inst),
+                         calloc(nm, sizeof *st.made),   calloc(nm, sizeof *st.out),
+                         calloc(nm, sizeof *st.failed), calloc(nm, sizeof *st.errors)};
     int rc = bl_risk_source_open(&src, sc, batch, err);
     if (rc != 0)
         goto out_nosrc;
     if (st.hs == NULL || st.inst == NULL || st.made == NULL || st.out == NULL ||
-        st.errors == NULL) {
+        st.failed == NULL || st.errors == NULL) {
         rc = bl_error_set(err, BL_ENOMEM, "out of memory");
         goto out;
     }
@@ -252,7 +276,8 @@ static int stream(bl_risk_result_t *r, const bl_scenario_t *sc, unsigned threads
         bl_config_t config = {ref->n_config, (const char *const *)ref->config_keys,
                               (const char *const *)ref->config_values};
         st.out[m] = malloc(batch * sizeof *st.out[m]);
-        if (st.out[m] == NULL) {
+        st.failed[m] = calloc(batch, 1);
+        if (st.out[m] == NULL || st.failed[m] == NULL) {
             rc = bl_error_set(err, BL_ENOMEM, "out of memory");
             break;
         }
@@ -271,7 +296,7 @@ static int stream(bl_risk_result_t *r, const bl_scenario_t *sc, unsigned threads
     if (rc == 0 && r->categories == NULL)
         rc = bl_error_set(err, BL_ENOMEM, "out of memory");
     unsigned score_threads = threads < nm ? threads : (unsigned)nm;
-    score_ctx_t ctx = {r, &src, st.inst, st.out, 0, st.errors};
+    score_ctx_t ctx = {r, &src, st.inst, st.out, st.failed, 0, st.errors};
     while (rc == 0) {
         size_t n = 0;
         rc = bl_risk_source_next(&src, &n, err);
@@ -344,6 +369,8 @@ out:
             r->models[m].handle.desc->risk->destroy(st.inst[m]);
         if (st.out != NULL)
             free(st.out[m]);
+        if (st.failed != NULL)
+            free(st.failed[m]);
     }
     bl_risk_source_close(&src);
 out_nosrc:
@@ -351,6 +378,7 @@ out_nosrc:
     free(st.inst);
     free(st.made);
     free(st.out);
+    free(st.failed);
     free(st.errors);
     return rc;
 }

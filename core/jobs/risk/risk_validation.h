@@ -160,6 +160,8 @@ typedef struct bl_risk_model_result {
     char label[BL_RISK_LABEL_SIZE];
     uint64_t calls;       /* score() calls */
     uint64_t invalid_all; /* invalid scores over every declaration read */
+    uint64_t failed_all;  /* declarations an isolated model failed to score (missing; their
+                             numbers are in /plugin_failures) */
     double *scores;       /* [n]: NaN when invalid */
     size_t *order;        /* [n]: bl_rank of scores */
     bl_risk_at_rate_row_t at_rate[BL_RISK_MAX_RATES]; /* [n_rates] */

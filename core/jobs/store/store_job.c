@@ -9,8 +9,8 @@
 #include "jobs/store/store_soak.h"
 #include "run/run.h"
 
-/* --plugin store=X replaces the store (with no configuration: the
- * scenario's belongs to its own store). */
+/* --plugin store=X replaces the store (configured by --plugin-config only:
+ * the scenario's configuration belongs to its own store). */
 static int override_store(bl_scenario_t *sc, const bl_run_options_t *opts, bl_error_t *err) {
     const char *spec = opts->plugin_override[BL_ROLE_STORE];
     if (spec == NULL)
@@ -21,7 +21,13 @@ static int override_store(bl_scenario_t *sc, const bl_run_options_t *opts, bl_er
     bl_plugin_ref_t *ref = &bl_store_soak_of(sc)->store;
     bl_plugin_ref_fini(ref);
     ref->spec = copy;
-    return 0;
+    return bl_run_plugin_config(opts, ref, err);
+}
+
+/* --isolation applies to the store. */
+static void override_isolation(bl_scenario_t *sc, const bl_run_options_t *opts) {
+    if (opts->isolation != 0)
+        bl_store_soak_of(sc)->store.isolation = opts->isolation;
 }
 
 static int run_step(const bl_scenario_t *sc, unsigned threads, bl_progress_t *progress, void *res,
@@ -39,6 +45,7 @@ static int run(bl_scenario_t *sc, const bl_run_options_t *opts, bl_results_write
     int rc = override_store(sc, opts, err);
     if (rc != 0)
         return rc;
+    override_isolation(sc, opts);
     bl_soak_result_t *res = calloc(1, sizeof *res);
     if (res == NULL)
         return bl_error_set(err, BL_ENOMEM, "out of memory");

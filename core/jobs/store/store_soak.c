@@ -402,13 +402,15 @@ static int load_store(const bl_scenario_t *sc, bl_soak_result_t *res, bl_error_t
     char *path = bl_plugin_resolve(ref->spec ? ref->spec : "", BL_KIND_STORE, base, err);
     free(base);
     int rc = path == NULL ? (err->code != 0 ? err->code : BL_ENOTFOUND)
-                          : bl_plugin_load(&res->handle, path, BL_KIND_STORE, err);
+                          : bl_plugin_open(&res->handle, ref->spec, path, BL_KIND_STORE,
+                                           ref->isolation, &ref->limits, err);
     free(path);
     if (rc != 0) {
         bl_error_prefix(err, "scenario %s, store", sc->path ? sc->path : "?");
         return rc;
     }
     res->loaded = true;
+    bl_isolated_set_context(res->handle.isolated, "soak");
     return 0;
 }
 
@@ -436,7 +438,9 @@ int bl_store_soak_run(const bl_scenario_t *sc, unsigned threads, bl_progress_t *
     }
     sh->cfg = cfg;
     sh->ops = res->handle.desc->store;
-    sh->serialise = (res->handle.desc->header.flags & BL_FLAG_THREAD_SAFE) == 0;
+    /* A plugin host process serves one call at a time whatever the flag says. */
+    sh->serialise =
+        (res->handle.desc->header.flags & BL_FLAG_THREAD_SAFE) == 0 || res->handle.isolated != NULL;
     sh->progress = progress;
     bl_histogram_init(&sh->retrieve_time);
     pthread_mutex_init(&sh->store_mu, NULL);

@@ -29,6 +29,14 @@ static int plugin_failed(run_t *R, int role, const char *verb, const station_rt_
                         plugin_id(R, role), verb, rc, bl_error_name(rc), s->def->name, now);
 }
 
+/* Items this replication's instance of an isolated plugin has failed to
+ * process so far (0 in-process): a call during which the count grows failed
+ * (plugin/isolated.h). */
+static uint64_t failures_so_far(const run_t *R, int role) {
+    return R->plugins->role[role]->isolated != NULL ? bl_isolated_instance_failures(R->inst[role])
+                                                    : 0;
+}
+
 int bl_engine_create_plugins(run_t *R) {
     const bl_scenario_t *sc = R->sc;
     for (int r = 0; r < BL_ROLE_COUNT; r++) {
@@ -248,12 +256,17 @@ static int decide_risk(run_t *R, station_rt_t *s, entity_t *e, uint32_t slot, do
         memcpy(R->row, R->attrs + (size_t)slot * na, na * sizeof *R->row);
     double score = NAN;
     R->res->plugin_calls[BL_ROLE_RISK]++;
+    uint64_t failed = failures_so_far(R, BL_ROLE_RISK);
     int rc = R->plugins->role[BL_ROLE_RISK]->desc->risk->score(R->inst[BL_ROLE_RISK], &R->records,
                                                                0, 1, &score, NULL);
     if (rc != 0)
         return plugin_failed(R, BL_ROLE_RISK, "score", s, now, rc);
     e->risk_score = score;
     *yes = false;
+    if (failures_so_far(R, BL_ROLE_RISK) > failed) { /* not assessed: inspect, as an alarm */
+        *yes = true;
+        return 0;
+    }
     if (!(score >= 0.0 && score <= 1.0)) {
         R->res->invalid_outputs[BL_ROLE_RISK]++;
         return 0;
@@ -302,10 +315,15 @@ static int decide_scan(run_t *R, station_rt_t *s, entity_t *e, double now, bool 
                      NULL);
     bl_detections_t out = {R->det_items, DETECTIONS_CAPACITY, 0};
     R->res->plugin_calls[BL_ROLE_DETECTOR]++;
+    uint64_t failed = failures_so_far(R, BL_ROLE_DETECTOR);
     int rc = R->plugins->role[BL_ROLE_DETECTOR]->desc->detector->detect(R->inst[BL_ROLE_DETECTOR],
                                                                         &scan, 1, &out);
     if (rc != 0 && rc != BL_ENOSPC) /* ENOSPC: what fitted is kept */
         return plugin_failed(R, BL_ROLE_DETECTOR, "detect", s, now, rc);
+    if (failures_so_far(R, BL_ROLE_DETECTOR) > failed) { /* a scan it failed to process: */
+        *yes = true;                                     /* searched by hand, an alarm */
+        return 0;
+    }
     if (out.count > DETECTIONS_CAPACITY) { /* past the buffer: nothing in it can be read */
         R->res->invalid_outputs[BL_ROLE_DETECTOR]++;
         out.count = 0;
@@ -373,8 +391,13 @@ static int decide_search(run_t *R, station_rt_t *s, entity_t *e, double now, boo
     copy_text(item.location, sizeof item.location, "intake");
     uint64_t id = 0;
     R->res->plugin_calls[BL_ROLE_STORE]++;
+    uint64_t failed = failures_so_far(R, BL_ROLE_STORE);
     int rc = R->plugins->role[BL_ROLE_STORE]->desc->store->deposit(R->inst[BL_ROLE_STORE], &item, 1,
                                                                    &id);
+    if (rc != 0 && failures_so_far(R, BL_ROLE_STORE) > failed) { /* recorded; the run goes on */
+        R->res->invalid_outputs[BL_ROLE_STORE]++;
+        return 0;
+    }
     if (rc != 0)
         return plugin_failed(R, BL_ROLE_STORE, "deposit", s, now, rc);
     return 0;

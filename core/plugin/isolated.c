@@ -92,9 +92,10 @@ typedef struct proxy {
     bl_host_services_t *hs;
     size_t n_config;
     char **keys, **values;
-    bool dead;     /* create failed or the plugin is invalid: nothing reaches the vendor */
-    uint64_t ops;  /* store: operations so far (failure items) */
-    void *staging; /* inputs that are not shared memory, copied (base/shm.h) */
+    bool dead;         /* create failed or the plugin is invalid: nothing reaches the vendor */
+    uint64_t failures; /* items of this instance failed or skipped */
+    uint64_t ops;      /* store: operations so far (failure items) */
+    void *staging;     /* inputs that are not shared memory, copied (base/shm.h) */
     size_t staging_size;
 } proxy_t;
 
@@ -337,11 +338,13 @@ static int exchange(bl_isolated_t *iso, child_t *c, bl_host_request_t *q, const 
         child_lost(c, iso, false, how);
         return -1;
     }
-    bl_host_spin(c->sock, BL_HOST_SPIN_SECONDS < deadline_s ? BL_HOST_SPIN_SECONDS : deadline_s);
-    for (;;) {
+    int ready = bl_host_spin(c->sock,
+                             BL_HOST_SPIN_SECONDS < deadline_s ? BL_HOST_SPIN_SECONDS : deadline_s);
+    for (;; ready = 0) {
         double left = t0 + deadline_s - now_s();
         struct pollfd p = {c->sock, POLLIN, 0};
-        int ready = left > 0 ? poll(&p, 1, (int)ceil(left * 1000.0)) : 0;
+        if (!ready) /* the reply is not there yet: sleep until it is, or the deadline */
+            ready = left > 0 ? poll(&p, 1, (int)ceil(left * 1000.0)) : 0;
         if (ready < 0 && errno == EINTR)
             continue;
         if (ready == 0) {
@@ -774,6 +777,7 @@ static int ensure_child(proxy_t *p, bl_plugin_failure_t *how) {
 /* Record a failure of item and, for a create failure, make p dead. */
 static void fail_item(proxy_t *p, uint32_t verb, uint64_t item, const bl_plugin_failure_t *how) {
     record(p->iso, verb, item, how);
+    p->failures++;
     if (how->cause == BL_FAILURE_CREATE)
         p->dead = true;
 }
@@ -786,6 +790,7 @@ static void skip_items(proxy_t *p, uint32_t verb, uint64_t first, uint64_t count
     s.cause = BL_FAILURE_SKIPPED;
     s.detail = (int32_t)(count < INT32_MAX ? count : INT32_MAX);
     record(p->iso, verb, first, &s);
+    p->failures += count;
 }
 
 /* The scans of a batch not run, as ranges of consecutive ids. */
@@ -1603,6 +1608,11 @@ void bl_isolated_free(bl_isolated_t *iso) {
 const bl_plugin_failure_t *bl_isolated_failures(bl_isolated_t *iso, size_t *n) {
     *n = iso != NULL ? iso->n_failures : 0;
     return iso != NULL ? iso->failures : NULL;
+}
+
+uint64_t bl_isolated_instance_failures(const void *instance) {
+    const proxy_t *p = instance;
+    return p != NULL ? p->failures : 0;
 }
 
 void bl_isolated_set_context(bl_isolated_t *iso, const char *during) {

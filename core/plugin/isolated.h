@@ -134,6 +134,12 @@ void bl_isolated_set_context(bl_isolated_t *iso, const char *during);
  * numbers of the whole run, not rows of the batch). */
 void bl_isolated_set_item_base(bl_isolated_t *iso, uint64_t base);
 
+/* Items one instance (made by an isolated plugin's create) has failed to
+ * process or skipped so far: a caller that compares it before and after a
+ * call knows whether that call's items were processed, whatever other
+ * instances of the plugin do meanwhile on other threads. */
+uint64_t bl_isolated_instance_failures(const void *instance);
+
 /* Totals so far. */
 void bl_isolated_stats(bl_isolated_t *iso, bl_isolation_stats_t *out);
 

@@ -85,13 +85,31 @@ static const bl_field_t plugin_fields[] = {
      "a reference plugin's name (dual_energy, logistic, sqlite...) or a .so file, from the "
      "scenario's folder",
      BL_FIELD_FIRST | LUA},
+    /* The harness's keys: where the plugin runs and its limits, never given
+     * to the plugin (scenario/plugin_limits.c; README "Trust"). */
+    {"isolation", "\"process\" or \"none\"",
+     "process for a .so file and the ffi adapters, none for reference plugins",
+     "process: a sandboxed plugin host process; none: inside borderlab", LUA},
+    {"timeout", "seconds", "5", "a call's deadline: timeout + item_timeout per item", LUA},
+    {"item_timeout", "seconds", "1 a scan, 0.002 a record, 0.5 a store operation",
+     "the deadline's share per item of a batch", LUA},
+    {"memory_limit", "bytes, or with K, M, G (\"2G\")", "4G",
+     "the plugin host's address space, mapped inputs included", LUA},
+    {"max_failures", "integer 1..", "10",
+     "failures to process after which the plugin is invalid for the rest of the run", LUA},
+    {"log_limit", "bytes, or with K, M, G", "64K",
+     "the plugin's stdout, stderr and log kept in /plugin_logs", LUA},
+    {"writable", "folder, or a list of them", "none: its scratch folder only",
+     "folders it may write in (a store's database folder)", LUA},
+    {"cpus", "\"0,2-3\"", "any", "the CPUs its plugin host process is pinned to", LUA},
     {NULL},
 };
 
 static const bl_ctor_t plugin = {
     "bl.plugin",
-    "a plugin and its configuration: every other key = value goes to the plugin as text (a "
-    "table of them as key.sub = value); ${replication} in a value is the replication's number",
+    "a plugin, where it runs and its configuration: every key = value not in this table goes to "
+    "the plugin as text (a table of them as key.sub = value); ${replication} in a value is the "
+    "replication's number",
     plugin_fields, NULL, true};
 
 static const bl_ctor_t parameters = {

@@ -272,6 +272,17 @@ void bl_conv_plugin_ref(lua_State *L, int idx, bl_plugin_ref_t *ref, const char 
         if (!lua_isstring(L, -2) || !lua_isstring(L, -1))
             bl_conv_fail(L, "%s: configuration entry %zu is not a key and a value", pre, i + 1);
         const char *key = lua_tostring(L, -2), *value = lua_tostring(L, -1);
+        /* Folders it may write in, and the vendor library of a libffi adapter,
+         * are found from the scenario's folder, as model files are. */
+        if (strcmp(key, "writable") == 0 || strncmp(key, "writable.", 9) == 0 ||
+            (strcmp(key, "library") == 0 && strncmp(ref->spec, "ffi_", 4) == 0 &&
+             strchr(value, '/') != NULL)) {
+            char *resolved = bl_conv_path(L, bl_lua_ctx(L)->sc->path, value);
+            lua_pushstring(L, resolved);
+            free(resolved);
+            lua_replace(L, -2);
+            value = lua_tostring(L, -1);
+        }
         bl_error_t why;
         bl_error_clear(&why);
         int harness = bl_plugin_ref_limit(ref, key, value, &why); /* the harness's keys */

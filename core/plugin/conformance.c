@@ -9,8 +9,11 @@
  */
 #include "plugin/conformance.h"
 
+#include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,6 +165,70 @@ static int same_detection(const bl_detection_t *a, const bl_detection_t *b) {
            memcmp(a->box, b->box, sizeof a->box) == 0;
 }
 
+/* One instance's batch on a thread of its own. */
+typedef struct thread_run {
+    conf_t *c;
+    void *inst;
+    const bl_scan_t *scans;
+    bl_detections_t out;
+    int rc;
+} thread_run_t;
+
+static void *detect_on_thread(void *arg) {
+    thread_run_t *t = arg;
+    t->rc = detect_batch(t->c, t->inst, t->scans, N_SCANS, &t->out);
+    return NULL;
+}
+
+static int same_detections(const bl_detections_t *a, const bl_detections_t *b) {
+    int same = a->count == b->count;
+    for (size_t i = 0; same && i < a->count; i++)
+        same = same_detection(&a->items[i], &b->items[i]);
+    return same;
+}
+
+/*
+ * Two fresh instances with the same seed, each on its own thread at the
+ * same time, must each give what one fresh instance gave alone (want): a
+ * library whose instances share state (globals) fails, whatever its flags
+ * claim.  Every plugin may be run so (the engine gives each thread its own
+ * instance); in a plugin host process the two calls reach one process in
+ * turn, and shared state still shows.
+ */
+static void check_two_threads(conf_t *c, const scans_t *s, const bl_detections_t *want) {
+    thread_run_t t[2];
+    bl_host_services_t hs[2];
+    pthread_t tid[2];
+    bool started[2] = {false, false};
+    const char *why = NULL;
+    memset(t, 0, sizeof t);
+    for (int k = 0; k < 2; k++) {
+        t[k].c = c;
+        t[k].scans = s->scan;
+        t[k].out = (bl_detections_t){calloc(DET_CAP, sizeof(bl_detection_t)), DET_CAP, 0};
+        t[k].rc = t[k].out.items == NULL ? BL_ENOMEM : create_instance(c, &hs[k], &t[k].inst);
+    }
+    for (int k = 0; k < 2; k++)
+        if (t[k].rc == BL_OK)
+            started[k] = pthread_create(&tid[k], NULL, detect_on_thread, &t[k]) == 0;
+    for (int k = 0; k < 2; k++)
+        if (started[k])
+            pthread_join(tid[k], NULL);
+    for (int k = 0; k < 2 && why == NULL; k++) {
+        if (!started[k] || t[k].rc != BL_OK)
+            why = "an instance could not be created or its call failed";
+        else if (!same_detections(&t[k].out, want))
+            why = "they gave other detections than one instance alone (state shared between "
+                  "instances?)";
+    }
+    check(c, why == NULL, "detector: two instances on two threads agree", "%s", why);
+    for (int k = 0; k < 2; k++) {
+        if (t[k].inst != NULL)
+            c->desc->detector->destroy(t[k].inst);
+        free(t[k].out.items);
+    }
+}
+
 static void check_detector(conf_t *c) {
     const bl_detector_ops_t *ops = c->desc->detector;
     scans_t s;
@@ -261,6 +328,8 @@ static void check_detector(conf_t *c) {
             same = same_detection(&out.items[i], &out2.items[i]);
         check(c, same, "detector: same seed gives same output",
               "second instance: rc %d, %zu detections vs %zu", rc, out2.count, out.count);
+        if (rc == BL_OK)
+            check_two_threads(c, &s, &out2);
     }
 out:
     if (inst2 != NULL)
@@ -642,6 +711,16 @@ int bl_conformance_run(const char *path, size_t n_config, const char *const *con
     default:
         check_store(&c);
         break;
+    }
+    /* How its plugin host process failed, when it did: a check above only
+     * saw BL_EPLUGIN. */
+    size_t n_failures = 0;
+    const bl_plugin_failure_t *f = bl_isolated_failures(h.isolated, &n_failures);
+    for (size_t i = 0; i < n_failures; i++) {
+        char what[160];
+        fprintf(out, "# a %s call (from item %" PRIu64 ") failed in the plugin host process: %s\n",
+                bl_plugin_verb_name(f[i].verb), f[i].item,
+                bl_failure_describe(&f[i], what, sizeof what));
     }
     /* What the library printed (its stdout, stderr and host log) in its
      * plugin host process: the vendor's own account of the checks. */

@@ -3,10 +3,17 @@
  * before handing a library over.  For every kind: loads and validates,
  * create/destroy (twice), an empty batch is accepted, a batch of n gives
  * the same outputs as n batches of one, and two instances with the same
- * host RNG seed give the same output.  Kind-specific checks follow (a
+ * host RNG seed give the same output (a detector's also when they run at
+ * the same time on two threads).  Kind-specific checks follow (a
  * store's deposit/get round trip and custody verify).  A store configured
  * with a `path` (a database file) must be given a new file: the checks expect
  * it empty, and the same-seed instance uses path + ".seed2" (also new).
+ *
+ * A file is checked in a plugin host process (plugin/isolated.h), never
+ * opened in this one, with every instance in that one process and failures
+ * returned rather than absorbed; the configuration key writable= is the
+ * harness's (folders it may write in), not the plugin's.  What the library
+ * printed follows the checks as "log | " lines.
  */
 #ifndef BL_CONFORMANCE_H
 #define BL_CONFORMANCE_H

@@ -621,6 +621,15 @@ static int ensure_out(child_t *c, size_t size) {
 
 /* ------------------------------------------------------------------ proxies */
 
+/* A request of p's instance: op, the instance's RNG state and the clock. */
+static void request_init(const proxy_t *p, uint32_t op, bl_host_request_t *q) {
+    memset(q, 0, sizeof *q);
+    q->op = op;
+    q->instance = p->index;
+    memcpy(q->rng, p->hs->rng.s, sizeof q->rng);
+    q->clock = p->hs->clock != NULL ? *p->hs->clock : 0.0;
+}
+
 /* Send MAP requests for every region in ids[] the child has not mapped. */
 static int map_all(proxy_t *p, const uint64_t *ids, const int *fds, const size_t *sizes, size_t n,
                    bl_plugin_failure_t *how) {
@@ -711,11 +720,7 @@ static int create_in_child(proxy_t *p, bl_plugin_failure_t *how) {
     }
     bl_host_request_t q;
     bl_host_reply_t r;
-    memset(&q, 0, sizeof q);
-    q.op = BL_HOST_CREATE;
-    q.instance = p->index;
-    memcpy(q.rng, p->hs->rng.s, sizeof q.rng);
-    q.clock = p->hs->clock != NULL ? *p->hs->clock : 0.0;
+    request_init(p, BL_HOST_CREATE, &q);
     if (exchange(p->iso, p->child, &q, payload, len, NULL, p->iso->opts.timeout_s, &r, NULL, 0,
                  how) != 0)
         return -1;
@@ -804,6 +809,18 @@ static void skip_scans(proxy_t *p, const bl_scan_t *scans, size_t n) {
     }
 }
 
+/* Release p's own memory (its child is the caller's business). */
+static void proxy_free(proxy_t *p) {
+    bl_shm_free(p->staging);
+    for (size_t i = 0; i < p->n_config; i++) {
+        free(p->keys[i]);
+        free(p->values[i]);
+    }
+    free(p->keys);
+    free(p->values);
+    free(p);
+}
+
 static int proxy_create(const bl_config_t *config, const bl_host_t *host, void **instance) {
     bl_host_services_t *hs = host != NULL ? host->ctx : NULL;
     bl_isolated_t *iso = hs != NULL ? registry_find(hs->plugin_id) : NULL;
@@ -866,13 +883,7 @@ refused:
 nomem:
     rc = BL_ENOMEM;
 release:
-    for (size_t i = 0; i < p->n_config; i++) {
-        free(p->keys[i]);
-        free(p->values[i]);
-    }
-    free(p->keys);
-    free(p->values);
-    free(p);
+    proxy_free(p);
     return rc;
 }
 
@@ -889,20 +900,13 @@ static void proxy_destroy(void *instance) {
         q.op = BL_HOST_DESTROY;
         q.instance = p->index;
         pthread_mutex_lock(&c->lock);
-        /* A child that dies in destroy has nothing left to lose: not a failure to process. */
+        /* A child that dies in destroy has nothing left to lose: no failure to process. */
         (void)exchange(p->iso, c, &q, NULL, 0, NULL, p->iso->opts.timeout_s, &r, NULL, 0, &how);
         pthread_mutex_unlock(&c->lock);
     }
     if (!p->iso->opts.shared_child)
         child_free(c, p->iso);
-    bl_shm_free(p->staging);
-    for (size_t i = 0; i < p->n_config; i++) {
-        free(p->keys[i]);
-        free(p->values[i]);
-    }
-    free(p->keys);
-    free(p->values);
-    free(p);
+    proxy_free(p);
 }
 
 /* ------------------------------------------------------------------ detect */
@@ -976,11 +980,7 @@ static int detect_once(proxy_t *p, const bl_scan_t *scans, size_t n, bl_detectio
     bl_host_request_t q;
     bl_host_reply_t r;
     int qfds[BL_HOST_FDS_MAX];
-    memset(&q, 0, sizeof q);
-    q.op = BL_HOST_DETECT;
-    q.instance = p->index;
-    memcpy(q.rng, p->hs->rng.s, sizeof q.rng);
-    q.clock = p->hs->clock != NULL ? *p->hs->clock : 0.0;
+    request_init(p, BL_HOST_DETECT, &q);
     attach(c, &q, qfds, c->out_id, c->out_fd, c->out_size, true);
     a.out_region = c->out_id;
     memcpy(payload, &a, sizeof a);
@@ -1030,10 +1030,8 @@ static int proxy_detect(void *instance, const bl_scan_t *scans, size_t n, bl_det
         how.cause = BL_FAILURE_ERROR;
         how.detail = prc;
     }
-    if (iso->opts.strict || n == 1) {
+    if (iso->opts.strict || n == 1) { /* strict: one record for the call, named by its first scan */
         fail_item(p, BL_VERB_DETECT, scans[0].id, &how);
-        for (size_t k = 1; k < n; k++)
-            fail_item(p, BL_VERB_DETECT, scans[k].id, &how);
         return iso->opts.strict ? BL_EPLUGIN : BL_OK;
     }
     /* Find the scans that fail: one at a time, each in a live child. */
@@ -1158,11 +1156,7 @@ static int score_once(proxy_t *p, bl_host_score_t *a, size_t first, size_t n, do
     bl_host_request_t q;
     bl_host_reply_t r;
     int qfds[BL_HOST_FDS_MAX];
-    memset(&q, 0, sizeof q);
-    q.op = BL_HOST_SCORE;
-    q.instance = p->index;
-    memcpy(q.rng, p->hs->rng.s, sizeof q.rng);
-    q.clock = p->hs->clock != NULL ? *p->hs->clock : 0.0;
+    request_init(p, BL_HOST_SCORE, &q);
     attach(c, &q, qfds, ref.region, ref.fd, ref.region_size, false);
     attach(c, &q, qfds, c->out_id, c->out_fd, c->out_size, true);
     a->first = first;
@@ -1218,10 +1212,9 @@ static int proxy_score(void *instance, const bl_records_t *records, size_t first
         how.detail = prc;
     }
     if (iso->opts.strict || n == 1) {
-        for (size_t k = 0; k < n; k++) {
+        for (size_t k = 0; k < n; k++)
             score_missing(scores_out, reasons_out, k);
-            fail_item(p, BL_VERB_SCORE, first + k, &how);
-        }
+        fail_item(p, BL_VERB_SCORE, first, &how); /* strict: one record for the call */
         return iso->opts.strict ? BL_EPLUGIN : BL_OK;
     }
     for (size_t k = 0; k < n; k++) {
@@ -1286,11 +1279,7 @@ static int store_call(proxy_t *p, bl_host_store_t *a, const void *items, size_t 
     bl_host_request_t q;
     bl_host_reply_t r;
     int qfds[BL_HOST_FDS_MAX];
-    memset(&q, 0, sizeof q);
-    q.op = BL_HOST_STORE;
-    q.instance = p->index;
-    memcpy(q.rng, p->hs->rng.s, sizeof q.rng);
-    q.clock = p->hs->clock != NULL ? *p->hs->clock : 0.0;
+    request_init(p, BL_HOST_STORE, &q);
     if (a->verb == BL_STORE_VERB_LIST) {
         if (ensure_out(c, (size_t)a->n * sizeof(uint64_t)) != 0) {
             pthread_mutex_unlock(&c->lock);

@@ -396,6 +396,13 @@ static int pin_cpus(const char *list) {
     return sched_setaffinity(0, sizeof set, &set);
 }
 
+#ifdef BL_SANITIZED
+/* LeakSanitizer's check at exit needs what the sandbox refuses (ptrace, a
+ * new process); a plugin host's leaks end with it anyway. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) { return "detect_leaks=0"; }
+#endif
+
 int main(int argc, char **argv) {
     static host_t h;
     const char *scratch = NULL, *cpus = NULL;
@@ -429,6 +436,9 @@ int main(int argc, char **argv) {
     if (cpus != NULL && pin_cpus(cpus) != 0)
         fprintf(stderr, "borderlab-plugin-host: cannot pin to CPUs %s\n", cpus);
     opts.scratch_dir = scratch;
+#ifdef BL_SANITIZED
+    opts.memory_limit = 0; /* AddressSanitizer reserves terabytes of address space */
+#endif
     bl_sandbox_report_t report;
     bl_error_t err;
     bl_error_clear(&err);

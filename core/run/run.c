@@ -2,6 +2,7 @@
 #include "run/run.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,6 +58,40 @@ int bl_run_plugin_config(const bl_run_options_t *opts, bl_plugin_ref_t *ref, bl_
             return rc;
         }
     }
+    return 0;
+}
+
+int bl_run_plugin_list(const bl_run_options_t *opts, int role, bl_plugin_ref_t **list, size_t *n,
+                       size_t max, bl_error_t *err) {
+    const char *spec = opts->plugin_override[role];
+    if (spec != NULL) {
+        bool append = opts->plugin_append[role];
+        if (append && *n >= max)
+            return bl_error_set(err, BL_EINVAL,
+                                "--plugin %s+=%s: the scenario has %zu already, the most one run "
+                                "takes is %zu",
+                                bl_role_name(role), spec, *n, max);
+        bl_plugin_ref_t *grown = calloc(append ? *n + 1 : 1, sizeof *grown);
+        char *copy = strdup(spec);
+        if (grown == NULL || copy == NULL) {
+            free(grown);
+            free(copy);
+            return bl_error_set(err, BL_ENOMEM, "out of memory");
+        }
+        if (append && *n > 0)
+            memcpy(grown, *list, *n * sizeof *grown);
+        for (size_t i = 0; !append && i < *n; i++)
+            bl_plugin_ref_fini(&(*list)[i]);
+        free(*list);
+        *list = grown;
+        *n = append ? *n + 1 : 1;
+        grown[*n - 1].spec = copy;
+        int rc = bl_run_plugin_config(opts, &grown[*n - 1], err);
+        if (rc != 0)
+            return rc;
+    }
+    for (size_t i = 0; opts->isolation != 0 && i < *n; i++)
+        (*list)[i].isolation = opts->isolation;
     return 0;
 }
 

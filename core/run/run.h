@@ -69,6 +69,17 @@ typedef struct bl_run_options {
  * over a failed gate.  `borderlab run` exits with status 4 for it. */
 #define BL_RUN_PLUGIN_INVALID 2
 
+/*
+ * --plugin ROLE=X and ROLE+=X on a job's list of plugins (*list, *n, owned
+ * by the scenario): X, configured by --plugin-config, replaces the list
+ * (the scenario's configuration belongs to its own plugins) or is added
+ * after it (at most max in all); then --isolation applies to every one.
+ * Nothing changes when --plugin does not name role.  0, BL_EINVAL (too
+ * many, a bad --plugin-config) or BL_ENOMEM.
+ */
+int bl_run_plugin_list(const bl_run_options_t *opts, int role, bl_plugin_ref_t **list, size_t *n,
+                       size_t max, bl_error_t *err);
+
 /* Apply --plugin-config to a reference --plugin made (bl_plugin_ref_configure
  * for each pair); BL_EINVAL names the option. */
 int bl_run_plugin_config(const bl_run_options_t *opts, bl_plugin_ref_t *ref, bl_error_t *err);

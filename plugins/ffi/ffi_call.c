@@ -202,3 +202,34 @@ void bl_ffi_call_free(bl_ffi_call_t *call, bool thread_safe, void *handle) {
     bl_ffi_call_invoke(call, &ret);
     bl_ffi_unlock(thread_safe);
 }
+
+int bl_ffi_open_all(const bl_ffi_ctx_t *ctx, bl_ffi_library_t *lib, const bl_ffi_fn_t *init,
+                    bl_ffi_call_t *init_call, const bl_ffi_fn_t *verb, bl_ffi_call_t *verb_call,
+                    const bl_ffi_fn_t *fini, bl_ffi_call_t *fini_call, bool thread_safe,
+                    void **handle, bool *init_done) {
+    int rc;
+    *init_done = false;
+    if ((rc = bl_ffi_library_open(ctx, lib)) != BL_OK ||
+        (init->name != NULL && (rc = bl_ffi_call_bind(ctx, lib, init, init_call)) != BL_OK) ||
+        (rc = bl_ffi_call_bind(ctx, lib, verb, verb_call)) != BL_OK ||
+        (fini->name != NULL && (rc = bl_ffi_call_bind(ctx, lib, fini, fini_call)) != BL_OK))
+        return rc;
+    if (init->name != NULL && (rc = bl_ffi_call_init(ctx, init_call, thread_safe, handle)) != BL_OK)
+        return rc;
+    *init_done = true;
+    return BL_OK;
+}
+
+int bl_ffi_instance_alloc(const bl_host_t *host, size_t size, void **out) {
+    if (out == NULL)
+        return BL_EINVAL;
+    *out = NULL;
+    if (host == NULL || host->alloc == NULL || host->realloc == NULL || host->free == NULL)
+        return BL_EINVAL;
+    void *a = host->alloc(host->ctx, size);
+    if (a == NULL)
+        return BL_ENOMEM;
+    memset(a, 0, size);
+    *out = a;
+    return BL_OK;
+}

@@ -72,6 +72,25 @@ void bl_ffi_call_invoke(bl_ffi_call_t *call, bl_ffi_value_t *ret);
  */
 int bl_ffi_call_init(const bl_ffi_ctx_t *ctx, bl_ffi_call_t *call, bool thread_safe, void **handle);
 
+/*
+ * An adapter instance of size bytes, zeroed, from the host's allocator
+ * into *out: BL_EINVAL when out or the host's services are missing,
+ * BL_ENOMEM.  Free it with host->free.
+ */
+int bl_ffi_instance_alloc(const bl_host_t *host, size_t size, void **out);
+
+/*
+ * What every adapter's create() does once the declaration is checked: open
+ * the library, bind init (when init->name is set), the main verb and free
+ * (when fini->name is set), then call init (*handle gets its handle;
+ * *init_done says it ran and succeeded, or there is none).  BL_OK or the
+ * first refusal's code (logged); what was opened is the caller's to close.
+ */
+int bl_ffi_open_all(const bl_ffi_ctx_t *ctx, bl_ffi_library_t *lib, const bl_ffi_fn_t *init,
+                    bl_ffi_call_t *init_call, const bl_ffi_fn_t *verb, bl_ffi_call_t *verb_call,
+                    const bl_ffi_fn_t *fini, bl_ffi_call_t *fini_call, bool thread_safe,
+                    void **handle, bool *init_done);
+
 /* Call a bound free with handle (for its handle arguments) under the lock;
  * its return value is ignored. */
 void bl_ffi_call_free(bl_ffi_call_t *call, bool thread_safe, void *handle);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_scans.h"
 #include "jobs/detector/detector_bench.h"
 #include "plugin/builtin_plugins.h"
 #include "plugin/loader.h"
@@ -35,27 +36,18 @@ static int fail(const bl_error_t *err) {
 }
 
 int main(void) {
-    const char *build = getenv("top_builddir");
     char dual_path[1024];
-    snprintf(dual_path, sizeof dual_path, "%s/plugins/detector/dual_energy/.libs/dual_energy.so",
-             build ? build : ".");
+    bench_dual_energy_path(dual_path, sizeof dual_path);
     bl_error_t err;
     bl_error_clear(&err);
     bl_detector_bench_t bench;
-    memset(&bench, 0, sizeof bench);
-    bl_xray_config_default(&bench.xray);
-    bench.xray.width = bench.xray.height = 512;
-    bench.scans = POOL;
-
     bl_bench_source_t *src = NULL;
     bl_bench_pool_t pool;
     bl_plugin_handle_t noop, dual;
-    memset(&pool, 0, sizeof pool);
     memset(&noop, 0, sizeof noop);
     memset(&dual, 0, sizeof dual);
     int status = 1;
-    if (bl_bench_source_open(&src, &bench, 1, &err) != 0 ||
-        bl_bench_pool_init(&pool, src, POOL, 2, &err) != 0 ||
+    if (bench_scan_pool(&bench, POOL, &src, &pool, &err) != 0 ||
         bl_plugin_load(&noop, BL_BUILTIN_PREFIX "noop", BL_KIND_DETECTOR, &err) != 0 ||
         bl_plugin_load(&dual, dual_path, BL_KIND_DETECTOR, &err) != 0) {
         status = fail(&err);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "bench_scans.h"
 #include "jobs/detector/detector_bench.h"
 #include "plugin/builtin_plugins.h"
 #include "plugin/loader.h"
@@ -92,30 +93,21 @@ static int fail(const bl_error_t *err) {
 }
 
 int main(void) {
-    const char *build = getenv("top_builddir");
     char dual_path[1024];
-    snprintf(dual_path, sizeof dual_path, "%s/plugins/detector/dual_energy/.libs/dual_energy.so",
-             build ? build : ".");
+    bench_dual_energy_path(dual_path, sizeof dual_path);
     bl_error_t err;
     bl_error_clear(&err);
     bl_detector_bench_t bench;
-    memset(&bench, 0, sizeof bench);
-    bl_xray_config_default(&bench.xray);
-    bench.xray.width = bench.xray.height = 512;
-    bench.scans = POOL;
-
     bl_bench_source_t *src = NULL;
     bl_bench_pool_t pool;
     bl_plugin_handle_t noop, noop_iso, dual, dual_iso;
-    memset(&pool, 0, sizeof pool);
     memset(&noop, 0, sizeof noop);
     memset(&noop_iso, 0, sizeof noop_iso);
     memset(&dual, 0, sizeof dual);
     memset(&dual_iso, 0, sizeof dual_iso);
     const char *noop_spec = BL_BUILTIN_PREFIX "noop";
     int status = 1;
-    if (bl_bench_source_open(&src, &bench, 1, &err) != 0 ||
-        bl_bench_pool_init(&pool, src, POOL, 2, &err) != 0 ||
+    if (bench_scan_pool(&bench, POOL, &src, &pool, &err) != 0 ||
         bl_plugin_open(&noop, noop_spec, noop_spec, BL_KIND_DETECTOR, BL_ISOLATION_NONE, NULL,
                        &err) != 0 ||
         bl_plugin_open(&noop_iso, noop_spec, noop_spec, BL_KIND_DETECTOR, BL_ISOLATION_PROCESS,

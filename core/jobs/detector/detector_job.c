@@ -10,46 +10,12 @@
 #include "jobs/detector/detector_bench.h"
 #include "run/run.h"
 
-/* --plugin detector=X replaces the detectors list (configured by
- * --plugin-config only: the scenario's configuration belongs to its own
- * detectors); detector+=X adds X after them (a vendor beside the reference
- * detectors, in the same run).
- * --isolation then applies to every detector. */
+/* --plugin detector=X replaces the detectors list, detector+=X adds X
+ * after them (a vendor beside the reference detectors, in the same run);
+ * --isolation applies to every detector (run/run.h). */
 static int override_detectors(bl_scenario_t *sc, const bl_run_options_t *opts, bl_error_t *err) {
-    const char *spec = opts->plugin_override[BL_ROLE_DETECTOR];
     bl_detector_bench_t *b = bl_detector_bench_of(sc);
-    if (spec != NULL && opts->plugin_append[BL_ROLE_DETECTOR]) {
-        bl_plugin_ref_t *grown = realloc(b->detectors, (b->n_detectors + 1) * sizeof *grown);
-        if (grown == NULL)
-            return bl_error_set(err, BL_ENOMEM, "out of memory");
-        b->detectors = grown;
-        memset(&grown[b->n_detectors], 0, sizeof *grown);
-        if ((grown[b->n_detectors].spec = strdup(spec)) == NULL)
-            return bl_error_set(err, BL_ENOMEM, "out of memory");
-        b->n_detectors++;
-        int rc = bl_run_plugin_config(opts, &grown[b->n_detectors - 1], err);
-        if (rc != 0)
-            return rc;
-    } else if (spec != NULL) {
-        bl_plugin_ref_t *one = calloc(1, sizeof *one);
-        if (one == NULL || (one->spec = strdup(spec)) == NULL) {
-            free(one);
-            return bl_error_set(err, BL_ENOMEM, "out of memory");
-        }
-        /* Free the scenario's list through the bench's own release, keeping
-         * the rest of the bench. */
-        bl_detector_bench_t old = *b;
-        old.replay_folder = old.replay_annotations = NULL;
-        bl_detector_bench_free_contents(&old);
-        b->detectors = one;
-        b->n_detectors = 1;
-        int rc = bl_run_plugin_config(opts, one, err);
-        if (rc != 0)
-            return rc;
-    }
-    for (size_t d = 0; opts->isolation != 0 && d < b->n_detectors; d++)
-        b->detectors[d].isolation = opts->isolation;
-    return 0;
+    return bl_run_plugin_list(opts, BL_ROLE_DETECTOR, &b->detectors, &b->n_detectors, 64, err);
 }
 
 static int run_step(const bl_scenario_t *sc, unsigned threads, bl_progress_t *progress, void *res,

@@ -11,57 +11,20 @@
 #include "jobs/risk/risk_validation.h"
 #include "run/run.h"
 
-/* --plugin risk=X replaces the models list (with no configuration, as for
- * a detector_bench); --fail-under adds gates; --baseline names the file to
- * compare with. */
+/* --plugin risk=X replaces the models list, risk+=X adds a model (run/run.h);
+ * --fail-under adds gates; --baseline names the file to compare with. */
 static int overrides(bl_scenario_t *sc, const bl_run_options_t *opts, bl_error_t *err) {
     bl_risk_validation_t *v = bl_risk_validation_of(sc);
-    const char *spec = opts->plugin_override[BL_ROLE_RISK];
-    if (spec != NULL && opts->plugin_append[BL_ROLE_RISK]) { /* risk+=X: one more model */
-        if (v->n_models >= 16)
-            return bl_error_set(err, BL_EINVAL,
-                                "--plugin risk+=%s: the scenario has %zu models already, the most "
-                                "one run compares is 16",
-                                spec, v->n_models);
-        bl_plugin_ref_t *grown = realloc(v->models, (v->n_models + 1) * sizeof *grown);
-        if (grown == NULL)
-            return bl_error_set(err, BL_ENOMEM, "out of memory");
-        v->models = grown;
-        memset(&grown[v->n_models], 0, sizeof *grown);
-        if ((grown[v->n_models].spec = strdup(spec)) == NULL)
-            return bl_error_set(err, BL_ENOMEM, "out of memory");
-        v->n_models++;
-        int rc = bl_run_plugin_config(opts, &grown[v->n_models - 1], err);
-        if (rc != 0)
-            return rc;
-    } else if (spec != NULL) {
-        bl_plugin_ref_t *one = calloc(1, sizeof *one);
-        if (one == NULL || (one->spec = strdup(spec)) == NULL) {
-            free(one);
-            return bl_error_set(err, BL_ENOMEM, "out of memory");
-        }
-        /* Free the scenario's list through the job's own release, keeping
-         * the rest of its settings. */
-        bl_risk_validation_t old;
-        memset(&old, 0, sizeof old);
-        old.n_models = v->n_models;
-        old.models = v->models;
-        bl_risk_validation_free_contents(&old);
-        v->models = one;
-        v->n_models = 1;
-        int rc = bl_run_plugin_config(opts, one, err);
-        if (rc != 0)
-            return rc;
-    }
-    for (size_t m = 0; opts->isolation != 0 && m < v->n_models; m++)
-        v->models[m].isolation = opts->isolation;
+    int rc = bl_run_plugin_list(opts, BL_ROLE_RISK, &v->models, &v->n_models, 16, err);
+    if (rc != 0)
+        return rc;
     for (size_t i = 0; i < opts->n_fail_under; i++) {
         if (v->n_gates >= BL_RISK_MAX_GATES)
             return bl_error_set(err, BL_EINVAL,
                                 "--fail-under %s: at most %d gates in all (scenario and "
                                 "command line)",
                                 opts->fail_under[i], BL_RISK_MAX_GATES);
-        int rc = bl_risk_gate_parse(opts->fail_under[i], &v->gates[v->n_gates], err);
+        rc = bl_risk_gate_parse(opts->fail_under[i], &v->gates[v->n_gates], err);
         if (rc != 0) {
             bl_error_prefix(err, "--fail-under");
             return rc;

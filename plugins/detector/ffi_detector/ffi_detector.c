@@ -215,17 +215,13 @@ static void adapter_free(adapter_t *a) {
 }
 
 static int fd_create(const bl_config_t *config, const bl_host_t *host, void **instance) {
-    adapter_t *a;
-    int rc;
-
+    adapter_t *a = NULL;
     if (instance == NULL)
         return BL_EINVAL;
     *instance = NULL;
-    if (host == NULL || host->alloc == NULL || host->realloc == NULL || host->free == NULL)
-        return BL_EINVAL;
-    if ((a = host->alloc(host->ctx, sizeof *a)) == NULL)
-        return BL_ENOMEM;
-    memset(a, 0, sizeof *a);
+    int rc = bl_ffi_instance_alloc(host, sizeof *a, (void **)&a);
+    if (rc != BL_OK)
+        return rc;
     a->host = host;
     bl_ffi_ctx_t ctx = {host, PLUGIN, config};
 
@@ -244,18 +240,11 @@ static int fd_create(const bl_config_t *config, const bl_host_t *host, void **in
         rc = BL_ENOMEM;
         goto out;
     }
-    /* 3. The library and its symbols. */
-    if ((rc = bl_ffi_library_open(&ctx, &a->lib)) != BL_OK ||
-        (a->init.name &&
-         (rc = bl_ffi_call_bind(&ctx, &a->lib, &a->init, &a->init_call)) != BL_OK) ||
-        (rc = bl_ffi_call_bind(&ctx, &a->lib, &a->detect, &a->detect_call)) != BL_OK ||
-        (a->fini.name && (rc = bl_ffi_call_bind(&ctx, &a->lib, &a->fini, &a->fini_call)) != BL_OK))
+    /* 3. The library and its symbols, then init. */
+    if ((rc = bl_ffi_open_all(&ctx, &a->lib, &a->init, &a->init_call, &a->detect, &a->detect_call,
+                              &a->fini, &a->fini_call, a->thread_safe, &a->handle,
+                              &a->init_done)) != BL_OK)
         goto out;
-    /* 4. init. */
-    if (a->init.name != NULL &&
-        (rc = bl_ffi_call_init(&ctx, &a->init_call, a->thread_safe, &a->handle)) != BL_OK)
-        goto out;
-    a->init_done = true;
     *instance = a;
     return BL_OK;
 out:

@@ -398,9 +398,14 @@ static int pin_cpus(const char *list) {
 
 #ifdef BL_SANITIZED
 /* LeakSanitizer's check at exit needs what the sandbox refuses (ptrace, a
- * new process); a plugin host's leaks end with it anyway. */
+ * new process), and a plugin host's leaks end with it anyway; a vendor's
+ * crash must end the process by its signal, as in a normal build, for the
+ * parent to record it as one. */
 const char *__asan_default_options(void);
-const char *__asan_default_options(void) { return "detect_leaks=0"; }
+const char *__asan_default_options(void) {
+    return "detect_leaks=0:handle_segv=0:handle_sigbus=0:handle_abort=0:handle_sigfpe=0:"
+           "handle_sigill=0";
+}
 #endif
 
 int main(int argc, char **argv) {

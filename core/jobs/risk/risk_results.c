@@ -85,14 +85,16 @@ static const bl_results_column_t summary_columns[] = {
     BL_COLUMN(bl_risk_summary_row_t, pr_auc, F64),
     BL_COLUMN(bl_risk_summary_row_t, brier, F64),
     BL_COLUMN(bl_risk_summary_row_t, invalid_scores, U64),
+    BL_COLUMN(bl_risk_summary_row_t, failed_scores, U64),
 };
 
 const bl_results_table_t bl_risk_summary_table = BL_RESULTS_TABLE(
     "summary", "summary",
     "over the evaluated declarations: ROC AUC with DeLong 95% interval (an invalid score counts "
-    "as below every valid one), PR AUC as average precision, Brier score over the valid scores",
-    "auc, pr_auc: 0..1; brier: mean squared error 0..1; declarations, frauds, invalid_scores: "
-    "counts",
+    "as below every valid one, as does a declaration the model failed to process), PR AUC as "
+    "average precision, Brier score over the valid scores",
+    "auc, pr_auc: 0..1; brier: mean squared error 0..1; declarations, frauds, invalid_scores, "
+    "failed_scores: counts",
     summary_columns, bl_risk_summary_row_t);
 
 static const bl_results_column_t reliability_columns[] = {
@@ -307,7 +309,10 @@ static int summary_of(metrics_ctx_t *c, bl_risk_model_result_t *mr) {
     for (size_t i = 0; i < n; i++) {
         double x = mr->scores[i];
         if (isnan(x)) {
-            s->invalid_scores++;
+            if (mr->failed != NULL && mr->failed[i])
+                s->failed_scores++;
+            else
+                s->invalid_scores++;
             x = -1.0;
         } else {
             vs[nv] = x;

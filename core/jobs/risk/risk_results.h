@@ -66,7 +66,8 @@ typedef struct bl_risk_summary_row {
     double auc, auc_low, auc_high;
     double pr_auc;
     double brier;
-    uint64_t invalid_scores;
+    uint64_t invalid_scores; /* missing scores the model gave (NaN, outside 0..1) */
+    uint64_t failed_scores;  /* missing scores of declarations it failed to process */
 } bl_risk_summary_row_t;
 
 /* <model>/reliability: one row per score bin. */

@@ -75,6 +75,7 @@ static int risk_model_json(hid_t file, const char *fname, const char *label, cJS
         cJSON_AddItemToObject(m, "pr_auc", bl_summary_json_num(sum->pr_auc));
         cJSON_AddItemToObject(m, "brier", bl_summary_json_num(sum->brier));
         cJSON_AddNumberToObject(m, "invalid_scores", (double)sum->invalid_scores);
+        cJSON_AddNumberToObject(m, "failed_scores", (double)sum->failed_scores);
         snprintf(path, sizeof path, "%s/at_rate", group);
         rc = bl_results_table_read_at(file, &bl_risk_at_rate_table, path, (void **)&at, &n_at,
                                       fname, err);
@@ -194,9 +195,9 @@ void bl_risk_summary_text(const cJSON *summary, FILE *fp) {
                 bl_summary_num(m, "frauds"), bl_summary_num(m, "invalid_scores"));
         if (bl_summary_num(m, "failures") > 0)
             fprintf(fp,
-                    "    failures to process: %.0f declarations failed to score and count as "
-                    "missing scores (/plugin_failures names them)\n",
-                    bl_summary_num(m, "failures"));
+                    "    failures to process: %.0f declarations failed to score (%.0f of them "
+                    "evaluated) and count as missing scores (/plugin_failures names them)\n",
+                    bl_summary_num(m, "failures"), bl_summary_num(m, "failed_scores"));
         fprintf(fp, "    %6s %8s  %-22s %-22s %-22s\n", "rate", "k", "precision [95% CI]",
                 "recall [95% CI]", "revenue share [95% CI]");
         const cJSON *r;

@@ -91,8 +91,10 @@ static int grow(bl_risk_result_t *r, size_t *cap, size_t more) {
     GROW(r->fraud);
     GROW(r->critical);
     GROW(r->revenue);
-    for (size_t m = 0; m < r->n_models; m++)
+    for (size_t m = 0; m < r->n_models; m++) {
         GROW(r->models[m].scores);
+        GROW(r->models[m].failed);
+    }
     for (size_t b = 0; b < r->n_breakdown; b++)
         GROW(r->categories[b]);
 #undef GROW
@@ -205,6 +207,7 @@ static int score_task(void *arg, unsigned m) {
     double *out = c->out[m];
     for (size_t i = 0; i < c->n_rows; i++)
         out[i] = NAN;
+    memset(c->failed[m], 0, c->n_rows);
     mr->calls++;
     /* An isolated model's failures name declarations of the whole run. */
     size_t before = 0;
@@ -237,8 +240,6 @@ static int score_task(void *arg, unsigned m) {
             out[i] = NAN;
             mr->invalid_all += iso == NULL || !c->failed[m][i];
         }
-    if (iso != NULL)
-        memset(c->failed[m], 0, c->n_rows);
     return 0;
 }
 
@@ -328,8 +329,10 @@ static int stream(bl_risk_result_t *r, const bl_scenario_t *sc, unsigned threads
             r->fraud[j] = t.fraud;
             r->critical[j] = t.critical;
             r->revenue[j] = t.revenue;
-            for (size_t m = 0; m < nm; m++)
+            for (size_t m = 0; m < nm; m++) {
                 r->models[m].scores[j] = st.out[m][i];
+                r->models[m].failed[j] = st.failed[m][i];
+            }
             for (size_t b = 0; b < r->n_breakdown; b++)
                 r->categories[b][j] = src.batch.codes[src.breakdown_col[b]][i];
         }
@@ -485,6 +488,7 @@ void bl_risk_result_fini(bl_risk_result_t *r) {
         if (mr->handle.desc != NULL)
             bl_plugin_unload(&mr->handle);
         free(mr->scores);
+        free(mr->failed);
         free(mr->order);
         for (size_t b = 0; mr->breakdown != NULL && b < r->n_breakdown; b++)
             free(mr->breakdown[b]);

@@ -163,6 +163,7 @@ typedef struct bl_risk_model_result {
     uint64_t failed_all;  /* declarations an isolated model failed to score (missing; their
                              numbers are in /plugin_failures) */
     double *scores;       /* [n]: NaN when invalid */
+    uint8_t *failed;      /* [n]: 1 when it failed to process the declaration (isolated) */
     size_t *order;        /* [n]: bl_rank of scores */
     bl_risk_at_rate_row_t at_rate[BL_RISK_MAX_RATES]; /* [n_rates] */
     bl_risk_summary_row_t summary;

@@ -821,6 +821,15 @@ static void proxy_free(proxy_t *p) {
     free(p);
 }
 
+/* ensure_child for a verb: 0, or -1 with *how (a failed create recorded and
+ * p dead). */
+static int ready_child(proxy_t *p, bl_plugin_failure_t *how) {
+    int rc = ensure_child(p, how);
+    if (rc == -2)
+        fail_item(p, BL_VERB_CREATE, 0, how);
+    return rc == 0 ? 0 : -1;
+}
+
 static int proxy_create(const bl_config_t *config, const bl_host_t *host, void **instance) {
     bl_host_services_t *hs = host != NULL ? host->ctx : NULL;
     bl_isolated_t *iso = hs != NULL ? registry_find(hs->plugin_id) : NULL;
@@ -923,13 +932,9 @@ static int detect_once(proxy_t *p, const bl_scan_t *scans, size_t n, bl_detectio
     uint64_t ids[2 * MAX_SCANS + 2];
     int fds[2 * MAX_SCANS + 2];
     size_t sizes[2 * MAX_SCANS + 2], n_ids = 0, staged = 0, need = 0;
-    int rc = ensure_child(p, how);
-    if (rc == -2) {
-        fail_item(p, BL_VERB_CREATE, 0, how);
+    if (ready_child(p, how) != 0)
         return -1;
-    }
-    if (rc != 0)
-        return -1;
+    int rc;
     if (n > MAX_SCANS) {
         how->cause = BL_FAILURE_HOST;
         how->detail = BL_EINVAL;
@@ -1134,12 +1139,8 @@ static int stage_records(proxy_t *p, const bl_records_t *rec, bl_host_score_t *a
 static int score_once(proxy_t *p, bl_host_score_t *a, size_t first, size_t n, double *scores,
                       bl_reason_t *reasons, int *plugin_rc, bl_plugin_failure_t *how) {
     bl_shm_ref_t ref;
-    int rc = ensure_child(p, how);
-    if (rc == -2) {
-        fail_item(p, BL_VERB_CREATE, 0, how);
-        return -1;
-    }
-    if (rc != 0)
+    int rc;
+    if (ready_child(p, how) != 0)
         return -1;
     if (!bl_shm_find(p->staging, p->staging_size, &ref)) {
         how->cause = BL_FAILURE_HOST;
@@ -1266,12 +1267,8 @@ static int store_call(proxy_t *p, bl_host_store_t *a, const void *items, size_t 
     }
     memset(&how, 0, sizeof how);
     int rc = ensure_child(p, &how);
-    if (rc == -2) {
-        fail_item(p, BL_VERB_CREATE, 0, &how);
-        return BL_EPLUGIN;
-    }
-    if (rc != 0) {
-        fail_item(p, verb, op, &how);
+    if (rc != 0) { /* a failed create is the create's; else the operation failed */
+        fail_item(p, rc == -2 ? (uint32_t)BL_VERB_CREATE : verb, rc == -2 ? 0 : op, &how);
         return BL_EPLUGIN;
     }
     child_t *c = p->child;

@@ -198,6 +198,24 @@ EOF
     fi
 fi
 
+# ---------------------------------------------------------------- the reference plugins isolated
+# The instance's RNG state and the clock travel with every call: isolated,
+# the reference plugins give the same results byte for byte.
+# shellcheck disable=SC2086
+run bench_isolated 0 "$bench" $b --isolation process &&
+    expect "--isolation process: the detectors" same "$work/bench_alone.h5" \
+        "$work/bench_isolated.h5" $others
+# shellcheck disable=SC2086
+run risk_isolated 0 "$risk" $r --isolation process &&
+    expect "--isolation process: the risk models" same "$work/risk_alone.h5" \
+        "$work/risk_isolated.h5" $models
+run quickstart_alone 0 "$top_srcdir/scenarios/quickstart.lua" --seed 3
+run quickstart_isolated 0 "$top_srcdir/scenarios/quickstart.lua" --seed 3 --isolation process &&
+    expect "--isolation process: a checkpoint's every table" same "$work/quickstart_alone.h5" \
+        "$work/quickstart_isolated.h5" /checkpoint
+expect "--isolation process: recorded" plugin "$work/quickstart_isolated.h5" \
+    borderlab.dual_energy isolation=process verdict=VALID "sandbox=~seccomp"
+
 # ---------------------------------------------------------------- the sandbox
 # A library whose constructor (and create) tries to write a file outside its
 # scratch folder, connect to a listener and start processes.

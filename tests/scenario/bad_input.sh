@@ -104,6 +104,28 @@ expect_failure "risk model given as detector" "a detector is expected" \
     -o "$work/out/kind.h5" --quiet
 no_results "$work/out" "refused plugins"
 
+# Where a plugin runs and its limits: a wrong value is named with its line.
+cat >"$work/limits.lua" <<'LUA'
+return bl.detector_bench {
+    scans = 10,
+    generator = bl.xray { width = 64, height = 64 },
+    detectors = { bl.plugin { "dual_energy", timeout = -1 } },
+}
+LUA
+expect_failure "negative plugin timeout" "limits.lua:4: bl.plugin: timeout = -1: give a number of seconds" \
+    "$BORDERLAB" run "$work/limits.lua" -o "$work/out/limits.h5" --quiet
+expect_failure "--plugin-config without --plugin" "configures the plugin --plugin names" \
+    "$BORDERLAB" run "$quickstart" --plugin-config timeout=2 -o "$work/out/pc.h5" --quiet
+expect_failure "--plugin-config of a bad limit" "memory_limit = lots: give a size" \
+    "$BORDERLAB" run "$quickstart" --plugin "detector=dual_energy" --plugin-config memory_limit=lots \
+    -o "$work/out/pc.h5" --quiet
+expect_failure "--isolation of no known kind" "needs process or none" \
+    "$BORDERLAB" run "$quickstart" --isolation sandbox -o "$work/out/iso.h5" --quiet
+expect_failure "a second store" "runs one store" \
+    "$BORDERLAB" run "$top_srcdir/scenarios/store_soak.lua" --plugin "store+=memory" \
+    -o "$work/out/store.h5" --quiet
+no_results "$work/out" "refused plugin limits"
+
 # --set of a key the scenario does not declare lists the known ones.
 expect_failure "--set unknown key" "parameters are" \
     "$BORDERLAB" run "$quickstart" --set no_such_knob=3 -o "$work/out/set.h5" --quiet

@@ -11,7 +11,8 @@ dependency order (a folder after everything it includes), then checks:
      "May include: a, b, c" (or "May include: nothing");
   3. a header named *_internal.h is included only from its own folder;
   4. a plugin (plugins/) includes only the SDK (borderlab/...), system
-     headers and headers of its own kind's folder.
+     headers, headers of its own kind's folder and of plugins/ffi/ (the
+     code the libffi adapters of two kinds share): never core/.
 
 Exits 1 with one line per violation.  Run by `make check`
 (tests/scenario/include_graph.sh).  Standard library only.
@@ -142,11 +143,15 @@ def main():
         for inc in INCLUDE.findall(text):
             if inc.startswith("borderlab/"):
                 continue
-            here = os.path.join(os.path.dirname(path), inc)
-            kind = os.path.join(kind_dir, inc)
-            if not (os.path.exists(here) or os.path.exists(kind)):
+            here = os.path.normpath(os.path.join(os.path.dirname(path), inc))
+            kind = os.path.normpath(os.path.join(kind_dir, inc))
+            found = [p for p in (here, kind) if os.path.exists(p)]
+            shared = [os.path.join(os.path.normpath(d), "")
+                      for d in (kind_dir, os.path.join(plugins, "ffi"))]
+            if not any(p.startswith(d) for p in found for d in shared):
                 problems.append(f"{rel}: includes \"{inc}\": a plugin includes only the SDK "
-                                "(borderlab/plugin.h) and headers of its own kind's folder")
+                                "(borderlab/plugin.h) and headers of its own kind's folder or "
+                                "of plugins/ffi/")
 
     if problems:
         print()

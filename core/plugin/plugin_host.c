@@ -441,6 +441,9 @@ int main(int argc, char **argv) {
     if (cpus != NULL && pin_cpus(cpus) != 0)
         fprintf(stderr, "borderlab-plugin-host: cannot pin to CPUs %s\n", cpus);
     opts.scratch_dir = scratch;
+    /* The tests' way to see the sandbox as on a kernel without Landlock. */
+    const char *no_landlock = getenv("BORDERLAB_SANDBOX_NO_LANDLOCK");
+    opts.no_landlock = no_landlock != NULL && strcmp(no_landlock, "1") == 0;
 #ifdef BL_SANITIZED
     opts.memory_limit = 0; /* AddressSanitizer reserves terabytes of address space */
 #endif

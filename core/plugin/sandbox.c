@@ -31,7 +31,10 @@
  *                  boot, refused by a container, or opts->no_landlock) the
  *                  seccomp filter refuses every open for writing and every
  *                  call that creates, removes or renames a file, so the
- *                  library can write nowhere, scratch_dir included.
+ *                  library can write nowhere, scratch_dir included; unless
+ *                  opts->writable names folders (a store's database must be
+ *                  written), when file writes are left unconfined and the
+ *                  summary says so.
  *   seccomp        A deny-list over a default of allow (table rules): no
  *                  sockets, no io_uring (its operations bypass seccomp), no
  *                  exec, no new processes (threads only), no signals,
@@ -324,6 +327,7 @@ typedef struct outcome {
     int seccomp;
     uint64_t as, fsize;  /* the limits in force (RLIM_INFINITY: none) */
     int n_writable;      /* folders given (opts->writable) it may write in */
+    int writes_open;     /* no Landlock but folders given: file writes left unconfined */
     char unwritable[64]; /* one given folder that could not be opened */
 } outcome_t;
 
@@ -481,7 +485,7 @@ static int add_rule(scmp_filter_ctx ctx, const struct rule *r, pid_t self) {
 
 /* Step 5.  A filter with the rows of rules that apply at this Landlock
  * ABI, or NULL with err set. */
-static scmp_filter_ctx build_filter(int landlock_abi, bl_error_t *err) {
+static scmp_filter_ctx build_filter(int landlock_abi, int writes_open, bl_error_t *err) {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
     if (ctx == NULL) {
         bl_error_set(err, BL_ENOMEM, "sandbox: cannot start a seccomp filter (out of memory)");
@@ -494,6 +498,8 @@ static scmp_filter_ctx build_filter(int landlock_abi, bl_error_t *err) {
     for (size_t i = 0; rc == 0 && i < sizeof rules / sizeof rules[0]; i++) {
         const struct rule *r = &rules[i];
         if (r->landlock_abi != 0 && landlock_abi >= r->landlock_abi)
+            continue;
+        if (writes_open && r->landlock_abi == 1) /* the file rules: see bl_sandbox_enter */
             continue;
         rc = add_rule(ctx, r, self);
         if (rc != 0)
@@ -560,6 +566,10 @@ static void summarize(const outcome_t *o, const char *scratch, bl_sandbox_report
     else if (o->landlock_abi > 0)
         snprintf(files, sizeof files, "landlock v%d (writes only in %s%s)", o->landlock_abi,
                  len > 80 ? "..." : "", tail != NULL ? tail : "");
+    else if (o->writes_open)
+        snprintf(files, sizeof files,
+                 "no landlock (%s; writable folders were given, so file writes are NOT confined)",
+                 o->no_landlock[0] != '\0' ? o->no_landlock : "not reached");
     else
         snprintf(files, sizeof files,
                  "no landlock (%s; file writes refused everywhere, scratch read-only)",
@@ -640,7 +650,11 @@ int bl_sandbox_enter(const bl_sandbox_opts_t *opts, bl_sandbox_report_t *report,
     enter_landlock(scratch_fd, opts->no_landlock, opts->writable, &o);
 
     /* 5. the filter, built before the limits so a tight address space cannot starve libseccomp */
-    ctx = build_filter(o.landlock_abi, err);
+    /* Without Landlock the filter refuses every file write, which would leave
+     * a plugin given writable folders (a store's database) unable to work at
+     * all: then file writes stay open, and the summary says so in capitals. */
+    o.writes_open = o.landlock_abi == 0 && opts->writable != NULL && opts->writable[0] != '\0';
+    ctx = build_filter(o.landlock_abi, o.writes_open, err);
     if (ctx == NULL) {
         rc = BL_ENOMEM;
         goto out;

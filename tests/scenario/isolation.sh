@@ -217,6 +217,28 @@ expect "--isolation process: recorded" plugin "$work/quickstart_isolated.h5" \
     borderlab.dual_energy isolation=process verdict=VALID "sandbox=~seccomp"
 
 # ---------------------------------------------------------------- the sandbox
+# Without Landlock (as on an older kernel) the filter refuses every file
+# write; a store given its database folder as writable still works, and the
+# sandbox line says that its writes are not confined.
+db="$work/db"
+mkdir -p "$db"
+status=0
+BORDERLAB_SANDBOX_NO_LANDLOCK=1 "$BORDERLAB" plugin check \
+    "$top_builddir/plugins/store/sqlite/.libs/sqlite.so" --config "path=$db/store.db" \
+    --config "writable=$db" >"$work/no_landlock.out" 2>&1 || status=$?
+if [ "$status" = 0 ]; then
+    pass "no Landlock: the sqlite store with its folder writable passes plugin check"
+else
+    fail "no Landlock: plugin check of the sqlite store exit $status: $(tail -n 3 "$work/no_landlock.out")"
+fi
+if BORDERLAB_SANDBOX_NO_LANDLOCK=1 "$BORDERLAB" run "$soak" --quiet -o "$work/no_landlock.h5" \
+    --isolation process >/dev/null 2>&1 &&
+    py plugin "$work/no_landlock.h5" borderlab.memory_store \
+        "sandbox=~file writes refused everywhere" >/dev/null; then
+    pass "no Landlock: a plugin without writable folders can write nowhere (its sandbox says so)"
+else
+    fail "no Landlock: the sandbox line does not say writes are refused"
+fi
 # A library whose constructor (and create) tries to write a file outside its
 # scratch folder, connect to a listener and start processes.
 esc="$work/escape"

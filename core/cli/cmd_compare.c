@@ -101,6 +101,15 @@ int bl_cmd_compare(int argc, char **argv) {
         status = bl_cli_fail(&err);
         goto out;
     }
+    for (size_t i = 0; out != NULL && i < n_files; i++) /* an output never replaces an input */
+        if (bl_path_same_file(out, files[i])) {
+            bl_error_set(&err, BL_EINVAL,
+                         "compare: output %s is one of the files compared: it would be "
+                         "overwritten; pass another -o (nothing was written)",
+                         out);
+            status = bl_cli_fail(&err);
+            goto out;
+        }
     if (bl_compare_load(files, n_files, &c, &err) != 0 ||
         bl_compare_write(c, out, command_line, &err) != 0 ||
         compare_plots(c, out, plot_dir, plots, &err) != 0) {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/paths.h"
 #include "jobs/checkpoint/checkpoint_run.h"
 #include "jobs/detector/detector_bench.h"
 #include "jobs/risk/risk_validation.h"
@@ -166,6 +167,17 @@ int bl_run_scenario(bl_scenario_t *sc, const bl_run_options_t *opts, bl_error_t 
         rc = err->code != 0 ? err->code : bl_error_set(err, BL_ENOMEM, "out of memory");
         goto out;
     }
+    /* An output never replaces an input: the scenario, or the baseline. */
+    const char *inputs[] = {sc->path, opts->baseline};
+    const char *what[] = {"the scenario file", "the --baseline file"};
+    for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++)
+        if (bl_path_same_file(output, inputs[i])) {
+            rc = bl_error_set(err, BL_EINVAL,
+                              "output %s is %s: it would be overwritten; pass another -o "
+                              "(nothing was written)",
+                              output, what[i]);
+            goto out;
+        }
     /* The output folder is checked before anything runs. */
     rc = bl_results_open(&writer, output, err);
     if (rc != 0)

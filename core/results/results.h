@@ -135,8 +135,9 @@ typedef struct bl_results_plugin {
                          numbered from the role's second entry on (risk, risk2, risk3) */
     const bl_plugin_handle_t *handle;
     uint64_t calls, invalid_outputs;
-    const char *not_deterministic; /* why a run found it not deterministic though it claims
-                                      to be (its verdict is then INVALID); NULL when not */
+    const char *failed_check; /* a check of the run's that the plugin failed, in words ("claims
+                                 to be deterministic but...", "custody chain verify failed...");
+                                 its verdict is then INVALID; NULL when none */
 } bl_results_plugin_t;
 
 /*

@@ -43,8 +43,8 @@ bool bl_results_plugin_verdict(const bl_results_plugin_t *p, char *why, size_t c
                      p->invalid_outputs);
         return false;
     }
-    if (p->not_deterministic != NULL) {
-        snprintf(why, cap, "claims to be deterministic but is not: %s", p->not_deterministic);
+    if (p->failed_check != NULL) {
+        snprintf(why, cap, "%s", p->failed_check);
         return false;
     }
     return true;

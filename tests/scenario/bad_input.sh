@@ -126,6 +126,26 @@ expect_failure "a second store" "runs one store" \
     -o "$work/out/store.h5" --quiet
 no_results "$work/out" "refused plugin limits"
 
+# An output never replaces an input: the scenario itself, or a compared file.
+cp "$quickstart" "$work/out/scenario_copy.lua"
+expect_failure "-o naming the scenario file" "is the scenario file: it would be overwritten" \
+    "$BORDERLAB" run "$work/out/scenario_copy.lua" -o "$work/out/scenario_copy.lua" --quiet
+if cmp -s "$quickstart" "$work/out/scenario_copy.lua"; then
+    pass "-o naming the scenario file: the scenario is untouched"
+else
+    fail "-o naming the scenario file: the scenario was changed"
+fi
+rm -f "$work/out/scenario_copy.lua"
+printf 'not results\n' >"$work/out/input.h5"
+expect_failure "compare -o naming an input" "is one of the files compared" \
+    "$BORDERLAB" compare "$work/out/input.h5" -o "$work/out/input.h5"
+if [ "$(cat "$work/out/input.h5")" = "not results" ]; then
+    pass "compare -o naming an input: the input is untouched"
+else
+    fail "compare -o naming an input: the input was changed"
+fi
+rm -f "$work/out/input.h5"
+
 # --set of a key the scenario does not declare lists the known ones.
 expect_failure "--set unknown key" "parameters are" \
     "$BORDERLAB" run "$quickstart" --set no_such_knob=3 -o "$work/out/set.h5" --quiet

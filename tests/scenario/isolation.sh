@@ -198,6 +198,15 @@ EOF
     fi
 fi
 
+# A store whose custody chain does not verify at the end: the soak finishes
+# and writes its file, and the verdict on the store is INVALID (exit 4).
+if run store_broken_chain 4 "$soak" --plugin "store=$fx/store_crash.so" \
+    --plugin-config op=1000000000 --plugin-config broken_at=3; then
+    expect "store_broken_chain: verdict" plugin "$work/store_broken_chain.h5" \
+        borderlab-tests.store_crash verdict=INVALID "verdict_reason=~custody chain verify failed" \
+        failures=0
+fi
+
 # ---------------------------------------------------------------- the reference plugins isolated
 # The instance's RNG state and the clock travel with every call: isolated,
 # the reference plugins give the same results byte for byte.

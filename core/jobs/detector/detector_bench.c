@@ -646,8 +646,9 @@ static int recheck_determinism(bl_bench_result_t *res, bl_bench_source_t *src, s
     }
     if (!same || again != first)
         snprintf(det->not_deterministic, sizeof det->not_deterministic,
-                 "scans 0..%zu run again on a fresh instance with the same RNG stream gave "
-                 "other detections (%zu valid, first run %zu)",
+                 "claims to be deterministic but is not: scans 0..%zu run again on a fresh "
+                 "instance with the same RNG stream gave other detections (%zu valid, first "
+                 "run %zu)",
                  nb - 1, again, first);
     det->handle.desc->detector->destroy(inst);
 out:

@@ -165,7 +165,7 @@ typedef struct bl_bench_detector {
     uint8_t *failed;   /* [n_scans]: 1 when it failed to process the scan (or skipped it once
                           invalid): isolated plugins only (plugin/isolated.h) */
     uint64_t failures; /* scans failed or skipped in accuracy mode */
-    char not_deterministic[160]; /* why, when it claims determinism and a re-run differed */
+    char not_deterministic[200]; /* why, when it claims determinism and a re-run differed */
     bl_bench_detection_row_t *detections; /* valid detections, in scan order */
     size_t n_detections;
     uint64_t calls, invalid_outputs; /* accuracy mode */

@@ -76,7 +76,16 @@ int bl_soak_results_write(bl_results_writer_t *w, const bl_run_t *run, const bl_
         calls += res->verbs[v].ops;
         errors += res->verbs[v].errors;
     }
-    bl_results_plugin_t plugin = {"store", NULL, &res->handle, calls, errors};
+    /* A custody chain that does not verify at the end fails the store. */
+    char chain[200] = "";
+    if (res->verify_rc != 0)
+        snprintf(chain, sizeof chain,
+                 "custody chain verify failed (%s, %d) at entry %llu of %llu: %.80s",
+                 bl_error_name(res->verify_rc), res->verify_rc,
+                 (unsigned long long)res->report.first_bad, (unsigned long long)res->report.entries,
+                 res->report.reason);
+    bl_results_plugin_t plugin = {"store", NULL,   &res->handle,
+                                  calls,   errors, chain[0] != '\0' ? chain : NULL};
     bl_soak_verb_row_t verbs[BL_SOAK_VERBS];
     memset(verbs, 0, sizeof verbs);
     for (int v = 0; v < BL_SOAK_VERBS; v++) {

@@ -51,7 +51,8 @@ typedef struct store {
     uint64_t calls; /* verb calls since create */
     bl_seizure_t *items;
     size_t n_items, cap_items;
-    uint64_t entries; /* operations done: what verify reports */
+    uint64_t entries;   /* operations done: what verify reports */
+    uint64_t broken_at; /* verify reports entry broken_at as bad (0: intact) */
 } store_t;
 
 /* Count one call of verb; crash on the op-th. */
@@ -82,14 +83,18 @@ static bl_seizure_t *find(store_t *s, uint64_t id, const char *verb) {
 static int fixture_create(const bl_config_t *config, const bl_host_t *host, void **instance) {
     double v;
     store_t *s;
+    double broken = 0;
     int rc = fixture_number(config, host, ID, "op", DEFAULT_OP, 1, FIXTURE_MAX_INTEGER, 1, &v);
     *instance = NULL;
+    if (rc == BL_OK)
+        rc = fixture_number(config, host, ID, "broken_at", 0, 0, FIXTURE_MAX_INTEGER, 1, &broken);
     if (rc != BL_OK)
         return rc;
     if ((s = calloc(1, sizeof *s)) == NULL)
         return BL_ENOMEM;
     s->host = host;
     s->op = (uint64_t)v;
+    s->broken_at = (uint64_t)broken;
     *instance = s;
     return BL_OK;
 }
@@ -243,6 +248,12 @@ static int fixture_verify(void *instance, bl_custody_report_t *report) {
         return BL_EINVAL;
     memset(report, 0, sizeof *report);
     report->entries = s->entries;
+    if (s->broken_at > 0 && s->entries >= s->broken_at) { /* a chain someone tampered with */
+        report->first_bad = s->broken_at;
+        snprintf(report->reason, sizeof report->reason,
+                 "entry %" PRIu64 ": its digest does not match (test fixture)", s->broken_at);
+        return BL_EINTEGRITY;
+    }
     snprintf(report->reason, sizeof report->reason,
              "intact: %" PRIu64 " entries (test fixture: no custody chain)", s->entries);
     return BL_OK;

@@ -5,9 +5,11 @@
 #include "results/results.h"
 
 #include <assert.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,7 +106,86 @@ bool bl_results_held(const bl_results_writer_t *w) {
     return w->held && pthread_equal(w->owner, pthread_self());
 }
 
+/* ------------------------------------------------------------------ interrupted runs */
+
+/*
+ * The temporary files being written, so that a run stopped by SIGINT,
+ * SIGTERM or SIGHUP removes them on its way out: it leaves nothing that
+ * looks like results, finished or not.  The handler is installed for a
+ * signal only when nobody else handles it; it unlinks (async-signal-safe)
+ * and then dies of the signal as it would have.
+ */
+#define MAX_TEMPS 16
+static char *temps[MAX_TEMPS];
+static pthread_once_t temps_once = PTHREAD_ONCE_INIT;
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+
+static void remove_temps(int sig) {
+    for (int i = 0; i < MAX_TEMPS; i++) {
+        char *p = __atomic_load_n(&temps[i], __ATOMIC_SEQ_CST);
+        if (p != NULL)
+            unlink(p);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void temps_install(void) {
+    for (size_t i = 0; i < sizeof stop_signals / sizeof *stop_signals; i++) {
+        struct sigaction old, sa;
+        if (sigaction(stop_signals[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL)
+            continue;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = remove_temps;
+        sigemptyset(&sa.sa_mask);
+        sigaction(stop_signals[i], &sa, NULL);
+    }
+}
+
+static void temp_watch(char *path) {
+    pthread_once(&temps_once, temps_install);
+    for (int i = 0; i < MAX_TEMPS; i++) {
+        char *none = NULL;
+        if (__atomic_compare_exchange_n(&temps[i], &none, path, false, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_SEQ_CST))
+            return;
+    }
+}
+
+static void temp_forget(const char *path) {
+    for (int i = 0; path != NULL && i < MAX_TEMPS; i++) {
+        char *p = (char *)path;
+        __atomic_compare_exchange_n(&temps[i], &p, NULL, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    }
+}
+
+/* Remove dir/.base.tmp.PID files left by runs of the same output whose
+ * process is gone (killed before it could clean up). */
+static void remove_stale_temps(const char *dir, const char *base) {
+    DIR *d = opendir(dir);
+    char prefix[300];
+    snprintf(prefix, sizeof prefix, ".%s.tmp.", base);
+    size_t plen = strlen(prefix);
+    for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
+        if (strncmp(e->d_name, prefix, plen) != 0)
+            continue;
+        char *end;
+        long pid = strtol(e->d_name + plen, &end, 10);
+        if (*end != '\0' || pid <= 0 || pid == (long)getpid())
+            continue;
+        if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+            char *path = bl_path_join(dir, e->d_name);
+            if (path != NULL)
+                unlink(path);
+            free(path);
+        }
+    }
+    if (d != NULL)
+        closedir(d);
+}
+
 static void writer_free(bl_results_writer_t *w) {
+    temp_forget(w->temp_path);
     for (size_t i = 0; i < w->n_sinks; i++)
         free(w->sinks[i]);
     free(w->sinks);
@@ -170,7 +251,10 @@ int bl_results_open(bl_results_writer_t **out, const char *final_path, bl_error_
         rc = bl_error_set(err, BL_EIO, "output %s is a folder: pass -o FILE.h5", final_path);
         goto out;
     }
+    remove_stale_temps(dir, base);
     int fd = open(w->temp_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0)
+        temp_watch(w->temp_path);
     if (fd < 0) {
         rc = bl_error_set(err, BL_EIO,
                           "cannot write to output folder %s: %s: pass -o with a writable path", dir,

@@ -126,6 +126,40 @@ expect_failure "a second store" "runs one store" \
     -o "$work/out/store.h5" --quiet
 no_results "$work/out" "refused plugin limits"
 
+# A rollout gate's bound outside 0..1 can never be met (or always is).
+expect_failure "--fail-under bound above 1" "the bound 7 is outside 0..1" \
+    "$BORDERLAB" run "$top_srcdir/scenarios/cargo_risk.lua" --fail-under auc=7 \
+    -o "$work/out/gate.h5" --quiet
+no_results "$work/out" "a gate bound above 1"
+
+# A run stopped by SIGTERM removes its temporary file; a temporary file
+# left by a process that is gone (killed before it could) is removed by the
+# next run of the same output.
+true &
+gone=$!
+wait "$gone"
+touch "$work/out/.stopped.h5.tmp.$gone"
+"$BORDERLAB" run "$top_srcdir/scenarios/xray_bench.lua" --set scans=20000 --quiet \
+    -o "$work/out/stopped.h5" >/dev/null 2>&1 &
+run_pid=$!
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+    [ -e "$work/out/.stopped.h5.tmp.$run_pid" ] && break
+    sleep 0.3
+done
+if [ -e "$work/out/.stopped.h5.tmp.$gone" ]; then
+    fail "a stale temporary file of a process that is gone was not removed"
+else
+    pass "a stale temporary file of a process that is gone is removed by the next run"
+fi
+kill -TERM "$run_pid"
+status=0
+wait "$run_pid" || status=$?
+if [ "$status" = 143 ] && [ -z "$(ls -A "$work/out")" ]; then
+    pass "a run stopped by SIGTERM (exit $status) leaves no file behind"
+else
+    fail "a run stopped by SIGTERM: exit $status, left: $(ls -A "$work/out" | tr '\n' ' ')"
+fi
+
 # An output never replaces an input: the scenario itself, or a compared file.
 cp "$quickstart" "$work/out/scenario_copy.lua"
 expect_failure "-o naming the scenario file" "is the scenario file: it would be overwritten" \

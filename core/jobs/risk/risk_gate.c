@@ -53,6 +53,11 @@ int bl_risk_gate_parse(const char *text, bl_risk_gate_t *g, bl_error_t *err) {
     if (bl_parse_number(eq + 1, &bound) != BL_OK)
         return bl_error_set(err, BL_EINVAL, "gate '%s': the bound '%s' is not a number", text,
                             eq + 1);
+    if (!(bound >= 0 && bound <= 1)) /* every metric a gate takes is a fraction */
+        return bl_error_set(err, BL_EINVAL,
+                            "gate '%s': the bound %s is outside 0..1: a bound is a value from 0 "
+                            "to 1 that the metric must reach",
+                            text, eq + 1);
     g->metric = strndup(metric, (size_t)(eq - metric));
     g->model = colon ? strndup(text, (size_t)(colon - text)) : NULL;
     if (g->metric == NULL || (colon && g->model == NULL)) {

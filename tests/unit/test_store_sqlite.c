@@ -576,9 +576,33 @@ static void test_store_sqlite_bad_input_refused(void **state) {
     tu_expect_conformance(tu_builddir_path(so, sizeof so, SQLITE_SO), 3, wkeys, wvalues, 20);
 }
 
+/* One writer per file: a second store on the same database, open at the
+ * same time, is refused at create naming the file; once the first is
+ * closed, the file is free again. */
+static void test_store_sqlite_one_writer(void **state) {
+    fixture_t *f = *state;
+    char db[4096];
+    const char *keys[1] = {"path"}, *values[1] = {db_path(db, sizeof db, f->dir, "shared.db")};
+    store_t a, b;
+    assert_int_equal(store_open_config(&a, SQLITE_SO, 1, keys, values), BL_OK);
+    assert_int_equal(store_open_config(&b, SQLITE_SO, 1, keys, values), BL_ESTATE);
+    assert_non_null(strstr(last_log, "shared.db is in use by another store"));
+    store_close(&b);
+    bl_seizure_t it = item_for(1);
+    uint64_t id = 0;
+    assert_int_equal(a.ops->deposit(a.inst, &it, 1, &id), BL_OK); /* the first goes on */
+    store_close(&a);
+    assert_int_equal(store_open_config(&b, SQLITE_SO, 1, keys, values), BL_OK);
+    bl_custody_report_t report;
+    assert_int_equal(b.ops->verify(b.inst, &report), BL_OK);
+    assert_int_equal(report.entries, 1);
+    store_close(&b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_store_sqlite_conformance, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_sqlite_one_writer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_sqlite_config_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_sqlite_same_chain_as_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_sqlite_reopen_continues, setup, teardown),

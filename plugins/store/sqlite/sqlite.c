@@ -24,12 +24,24 @@
  * verify() recomputes the chain from the custody table and checks that the
  * items table holds exactly the state the chain implies, so editing a row
  * of either table is caught.  No locking: not thread safe.
+ *
+ * One writer per file: create takes an exclusive lock (flock) on PATH.lock
+ * beside the database and holds it until destroy, so a second store on the
+ * same file, in this process or another, is refused at create instead of
+ * interleaving its chain with the first's.  (A separate file, because
+ * closing any descriptor of the database itself would drop SQLite's own
+ * POSIX locks on it.)
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -99,6 +111,7 @@ typedef struct store {
     uint64_t n_log;   /* custody entries */
     unsigned char head[CUSTODY_HASH];
     custody_locations_t known; /* config `locations`; empty: any location */
+    int lock_fd;               /* PATH.lock, held (flock) while the store is open; -1 none */
 } store_t;
 
 /* ------------------------------------------------------------------ SQLite helpers */
@@ -275,10 +288,39 @@ static int insert_custody(store_t *s, const custody_entry_t *e, const unsigned c
 
 static void ss_destroy(void *instance);
 
+/* The one-writer lock: PATH.lock, flock'ed exclusively.  BL_ESTATE when
+ * another store holds it, BL_EIO when it cannot be made. */
+static int lock_store(store_t *s, const char *path) {
+    size_t n = strlen(path) + 8;
+    char *lock = malloc(n);
+    if (lock == NULL)
+        return BL_ENOMEM;
+    snprintf(lock, n, "%s.lock", path);
+    int rc = BL_OK;
+    s->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (s->lock_fd < 0) {
+        bl_host_logf(s->host, BL_LOG_ERROR, "sqlite store: cannot make the lock file %s: %s", lock,
+                     strerror(errno));
+        rc = BL_EIO;
+    } else if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        int why = errno;
+        bl_host_logf(s->host, BL_LOG_ERROR,
+                     "sqlite store: %s is in use by another store (%s is locked): one writer per "
+                     "store file; give this one its own path (path = \"x-${replication}.db\")",
+                     path, lock);
+        close(s->lock_fd);
+        s->lock_fd = -1;
+        rc = why == EWOULDBLOCK ? BL_ESTATE : BL_EIO;
+    }
+    free(lock);
+    return rc;
+}
+
 static int open_db(store_t *s, const char *path) {
     char *msg = NULL;
     sqlite3_stmt *st = NULL;
     int version = 0;
+    int rc;
 
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
@@ -286,6 +328,8 @@ static int open_db(store_t *s, const char *path) {
                      s->db != NULL ? sqlite3_errmsg(s->db) : "out of memory");
         return BL_EIO;
     }
+    if ((rc = lock_store(s, path)) != BL_OK) /* before anything is written to it */
+        return rc;
     sqlite3_busy_timeout(s->db, 5000);
     if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW) {
@@ -322,7 +366,7 @@ static int open_db(store_t *s, const char *path) {
         sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(s->db, "PRAGMA user_version=1", NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        int rc = db_fail(s, "creating the tables");
+        rc = db_fail(s, "creating the tables");
         if (!sqlite3_get_autocommit(s->db))
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return rc;
@@ -360,6 +404,7 @@ static int ss_create(const bl_config_t *config, const bl_host_t *host, void **in
         return BL_ENOMEM;
     memset(s, 0, sizeof *s);
     s->host = host;
+    s->lock_fd = -1;
     s->group_commit = (long)n;
     /* Locations first: a bad list creates no database file. */
     if ((rc = custody_locations_init(&s->known, config, host, "sqlite store")) != BL_OK ||
@@ -382,6 +427,8 @@ static void ss_destroy(void *instance) {
         sqlite3_finalize(s->st[i]);
     if (s->db != NULL)
         sqlite3_close(s->db);
+    if (s->lock_fd >= 0) /* after the database: the next writer may come in */
+        close(s->lock_fd);
     custody_locations_fini(&s->known, s->host);
     s->host->free(s->host->ctx, s);
 }

@@ -330,6 +330,15 @@ const char *bl_opt_string(const bl_fields_t *f, const char *name) {
     if (type != LUA_TNIL && type != LUA_TSTRING)
         bl_conv_fail(L, "%s: %s must be a string (got %s)", f->pre, name, bl_conv_show(L, -1));
     const char *s = lua_tostring(L, -1); /* kept alive by the table */
+    /* A name ends up in tables, plot scripts and file names: printable only. */
+    for (const char *c = s; s != NULL && strcmp(name, "name") == 0 && *c != '\0'; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            bl_conv_fail(L,
+                         "%s: name holds a control character (code %d at byte %d: a newline, "
+                         "a tab...): give printable text",
+                         f->pre, (unsigned char)*c, (int)(c - s) + 1);
+    if (s != NULL && lua_rawlen(L, -1) != strlen(s) && strcmp(name, "name") == 0)
+        bl_conv_fail(L, "%s: name holds a NUL byte: give printable text", f->pre);
     lua_pop(L, 1);
     return s;
 }

@@ -314,6 +314,12 @@ static void convert_identity(lua_State *L, int job, bl_scenario_t *sc, const bl_
         name = lua_pushlstring(L, base,
                                len > 4 && strcmp(base + len - 4, ".lua") == 0 ? len - 4 : len);
     }
+    /* The run's name is its results file's (results/<name>.h5): it stays there. */
+    if (name[0] == '\0' || name[0] == '.' || strchr(name, '/') != NULL)
+        bl_conv_fail(L,
+                     "%s: name = \"%s\": a run's name is its results file's name: give one "
+                     "without '/' that does not start with '.'",
+                     pre, name);
     sc->name = bl_conv_dup(L, name);
     long long seed = bl_opt_integer(&f, "seed", 0, LLONG_MAX);
     sc->seed = ctx->opts->has_seed ? ctx->opts->seed : (uint64_t)seed;

@@ -160,6 +160,30 @@ else
     fail "a run stopped by SIGTERM: exit $status, left: $(ls -A "$work/out" | tr '\n' ' ')"
 fi
 
+# A run's name is its results file's: it cannot lead out of results/.  And
+# a name goes into tables, plot scripts and file names: printable only.
+cat >"$work/escape_name.lua" <<'LUA'
+return bl.detector_bench { name = "../../../escaped", scans = 10,
+    generator = bl.xray { width = 64, height = 64 }, detectors = { bl.plugin { "dual_energy" } } }
+LUA
+expect_failure "a run name with ../" "a run's name is its results file's name" \
+    "$BORDERLAB" run "$work/escape_name.lua" --quiet
+if [ -e "$top_builddir/../../escaped.h5" ] || [ -e "$top_builddir/results/../../../escaped.h5" ]; then
+    fail "a run name with ../: a file was written outside results/"
+else
+    pass "a run name with ../: nothing written outside results/"
+fi
+cat >"$work/newline_name.lua" <<'LUA'
+return bl.checkpoint {
+    duration = bl.hours(1),
+    classes = { bl.class { name = "foot", arrivals = bl.poisson { rate = 0.1 }, first = "desk" } },
+    stations = { bl.station { name = "desk\nx", servers = 1, service = bl.exponential { mean = 5 } } },
+}
+LUA
+expect_failure "a station name with a newline" "newline_name.lua:4: station: name holds a control" \
+    "$BORDERLAB" run "$work/newline_name.lua" -o "$work/out/newline.h5" --quiet
+no_results "$work/out" "names that are not names"
+
 # An output never replaces an input: the scenario itself, or a compared file.
 cp "$quickstart" "$work/out/scenario_copy.lua"
 expect_failure "-o naming the scenario file" "is the scenario file: it would be overwritten" \

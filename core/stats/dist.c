@@ -214,6 +214,27 @@ static double empirical_p(const bl_dist_t *d, size_t i) {
     return i == 0 ? d->cum[0] : d->cum[i] - d->cum[i - 1];
 }
 
+double bl_dist_min(const bl_dist_t *d) {
+    switch (d->kind) {
+    case BL_DIST_DETERMINISTIC:
+    case BL_DIST_UNIFORM:
+        return d->a;
+    case BL_DIST_EXPONENTIAL:
+    case BL_DIST_LOGNORMAL:
+    case BL_DIST_GAMMA:
+        return 0.0;
+    case BL_DIST_EMPIRICAL: {
+        double m = INFINITY;
+        for (size_t i = 0; i < d->n; i++)
+            if (empirical_p(d, i) > 0 && d->values[i] < m)
+                m = d->values[i];
+        return m;
+    }
+    default:
+        return NAN;
+    }
+}
+
 double bl_dist_mean(const bl_dist_t *d) {
     switch (d->kind) {
     case BL_DIST_DETERMINISTIC:

@@ -53,6 +53,9 @@ double bl_dist_sample(const bl_dist_t *d, bl_rng_t *rng);
 
 /* Theoretical mean and variance. */
 double bl_dist_mean(const bl_dist_t *d);
+/* The smallest value d can draw (0 for the families that never go below
+ * it; NaN for an unset d): a duration's distribution must not go below 0. */
+double bl_dist_min(const bl_dist_t *d);
 double bl_dist_variance(const bl_dist_t *d);
 
 /* Name of the kind ("exponential"...). */

@@ -184,6 +184,14 @@ expect_failure "a station name with a newline" "newline_name.lua:4: station: nam
     "$BORDERLAB" run "$work/newline_name.lua" -o "$work/out/newline.h5" --quiet
 no_results "$work/out" "names that are not names"
 
+# A service time that can be negative would silently become 0.
+sed 's/bl.exponential { mean = 5 }/bl.uniform { low = -2, high = 8 }/' "$work/newline_name.lua" |
+    sed 's/desk\\nx/desk/' >"$work/negative_service.lua"
+expect_failure "a service time that can be negative" \
+    "negative_service.lua:4: station 'desk': service can draw -2 seconds: a duration cannot be negative" \
+    "$BORDERLAB" run "$work/negative_service.lua" -o "$work/out/negative.h5" --quiet
+no_results "$work/out" "a negative duration"
+
 # An output never replaces an input: the scenario itself, or a compared file.
 cp "$quickstart" "$work/out/scenario_copy.lua"
 expect_failure "-o naming the scenario file" "is the scenario file: it would be overwritten" \

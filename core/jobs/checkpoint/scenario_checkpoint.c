@@ -323,6 +323,17 @@ static void convert_servers(const bl_fields_t *f, bl_station_def_t *st) {
     st->servers = (unsigned)bl_opt_integer(f, "servers", 1, 1000000);
 }
 
+/* A duration's distribution must not draw below 0 (it would silently
+ * become 0 in the engine). */
+static void check_duration(lua_State *L, const char *pre, const char *what, const bl_dist_t *d) {
+    double low = bl_dist_min(d);
+    if (d->kind != 0 && low < 0)
+        bl_conv_fail(L,
+                     "%s: %s can draw %g seconds: a duration cannot be negative; give a "
+                     "distribution of values >= 0",
+                     pre, what, low);
+}
+
 /* service = dist | {default = dist, <class> = dist, ...} (the table says
  * whether it is required: a risk check takes no time unless told). */
 static void convert_service(const bl_fields_t *f, const bl_scenario_t *sc, bl_station_def_t *st) {
@@ -334,6 +345,7 @@ static void convert_service(const bl_fields_t *f, const bl_scenario_t *sc, bl_st
         bl_opt_dist(f, "service", &st->service);
         if (st->service.kind == 0)
             bl_check_dist(f, "service", &st->service);
+        check_duration(L, pre, "service", &st->service);
         return;
     }
     int t = lua_gettop(L);
@@ -345,6 +357,7 @@ static void convert_service(const bl_fields_t *f, const bl_scenario_t *sc, bl_st
         const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
         if (k != NULL && strcmp(k, "default") == 0) {
             bl_conv_dist_value(L, -1, pre, "service.default", &st->service);
+            check_duration(L, pre, "service.default", &st->service);
         } else {
             int c = k != NULL ? bl_scenario_class_index(sc, k) : -1;
             if (c < 0)
@@ -355,6 +368,7 @@ static void convert_service(const bl_fields_t *f, const bl_scenario_t *sc, bl_st
             snprintf(what, sizeof what, "service.%s", k);
             bl_dist_fini(&st->service_by_class[c]);
             bl_conv_dist_value(L, -1, pre, what, &st->service_by_class[c]);
+            check_duration(L, pre, what, &st->service_by_class[c]);
         }
         lua_pop(L, 1);
     }
@@ -456,6 +470,7 @@ static void convert_station(lua_State *L, int s, bl_scenario_t *sc, size_t i) {
     convert_servers(&f, st);
     convert_service(&f, sc, st);
     bl_opt_dist(&f, "patience", &st->patience);
+    check_duration(L, pre, "patience", &st->patience);
     st->on_renege = opt_target(&f, sc, "reneged", BL_EXIT);
     if (st->patience.kind == 0 && st->on_renege != BL_EXIT)
         bl_conv_fail(L, "%s: reneged= says where impatient entities go: give patience= too", pre);

@@ -123,6 +123,18 @@ int bl_summary_read(const char *path, bl_summary_part_fn part, cJSON **out, bl_e
     file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (file < 0)
         return bl_error_set(err, BL_EHDF5, "%s: cannot open the file", path);
+    /* A compare file has no run to summarise: say so, not "incomplete". */
+    char *job = bl_results_root_text(file, "job");
+    bool compare = job != NULL && strcmp(job, "compare") == 0;
+    free(job);
+    if (compare) {
+        rc = bl_error_set(err, BL_EINVAL,
+                          "%s is the file of a borderlab compare, not of a run: show summarises "
+                          "runs; run the compare again to see its table, or read /compare/pairs "
+                          "(h5dump, h5py)",
+                          path);
+        goto out;
+    }
     rc = bl_results_table_read(file, &bl_results_plugins_table, (void **)&plugins, &n_plugins, path,
                                err);
     if (rc != 0)

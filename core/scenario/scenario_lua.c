@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -380,6 +381,12 @@ static int convert(lua_State *L) {
 /* ------------------------------------------------------------ loading */
 
 static int read_file(const char *path, char **out, size_t *len, bl_error_t *err) {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return bl_error_set(err, BL_EINVAL,
+                            "scenario %s is a folder: give a scenario file in it (NAME.lua), or "
+                            "a scenario's name (borderlab run quickstart)",
+                            path);
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return bl_error_set(err, errno == ENOENT ? BL_ENOTFOUND : BL_EIO, "scenario %s: %s", path,

@@ -192,6 +192,20 @@ expect_failure "a service time that can be negative" \
     "$BORDERLAB" run "$work/negative_service.lua" -o "$work/out/negative.h5" --quiet
 no_results "$work/out" "a negative duration"
 
+# Messages that say what is wrong: a folder given as the scenario, and
+# show on the file of a compare.
+expect_failure "a folder as the scenario" "is a folder: give a scenario file in it" \
+    "$BORDERLAB" run "$top_srcdir/scenarios/." -o "$work/out/folder.h5" --quiet
+if "$BORDERLAB" run "$top_srcdir/scenarios/xray_bench.lua" --set scans=40 --set size=64 \
+    --set timing=false --quiet -o "$work/out/two.h5" 2>/dev/null &&
+    "$BORDERLAB" compare "$work/out/two.h5" -o "$work/out/pair.h5" >/dev/null 2>&1; then
+    expect_failure "show on a compare file" "is the file of a borderlab compare, not of a run" \
+        "$BORDERLAB" show "$work/out/pair.h5"
+else
+    fail "show on a compare file: the compare file could not be made"
+fi
+rm -f "$work/out/two.h5" "$work/out/pair.h5" "$work/out/"*.png "$work/out/"*.svg
+
 # An output never replaces an input: the scenario itself, or a compared file.
 cp "$quickstart" "$work/out/scenario_copy.lua"
 expect_failure "-o naming the scenario file" "is the scenario file: it would be overwritten" \

@@ -1311,6 +1311,14 @@ static int store_call(proxy_t *p, bl_host_store_t *a, const void *items, size_t 
     return r.rc;
 }
 
+/* The arguments of a store verb, zeroed but for the verb. */
+static bl_host_store_t store_args(uint32_t verb) {
+    bl_host_store_t a;
+    memset(&a, 0, sizeof a);
+    a.verb = verb;
+    return a;
+}
+
 static void copy_text(char *dst, const char *src, uint8_t *has) {
     if (has != NULL)
         *has = src != NULL;
@@ -1320,10 +1328,8 @@ static void copy_text(char *dst, const char *src, uint8_t *has) {
 static int proxy_deposit(void *instance, const bl_seizure_t *items, size_t n, uint64_t *ids_out) {
     for (size_t done = 0; done < n || (n == 0 && done == 0);) {
         size_t k = n - done < DEPOSIT_CHUNK ? n - done : DEPOSIT_CHUNK;
-        bl_host_store_t a;
+        bl_host_store_t a = store_args(BL_STORE_VERB_DEPOSIT);
         uint64_t ids[DEPOSIT_CHUNK];
-        memset(&a, 0, sizeof a);
-        a.verb = BL_STORE_VERB_DEPOSIT;
         a.n = k;
         int rc =
             store_call(instance, &a, items + done, k * sizeof *items, ids, sizeof ids, NULL, NULL);
@@ -1340,9 +1346,7 @@ static int proxy_deposit(void *instance, const bl_seizure_t *items, size_t n, ui
 
 static int proxy_move(void *instance, uint64_t id, const char *location, const char *officer,
                       double time) {
-    bl_host_store_t a;
-    memset(&a, 0, sizeof a);
-    a.verb = BL_STORE_VERB_MOVE;
+    bl_host_store_t a = store_args(BL_STORE_VERB_MOVE);
     a.id = id;
     a.time = time;
     copy_text(a.text1, location, &a.has1);
@@ -1352,9 +1356,7 @@ static int proxy_move(void *instance, uint64_t id, const char *location, const c
 
 static int proxy_retrieve(void *instance, uint64_t id, uint32_t purpose, const char *officer,
                           double time) {
-    bl_host_store_t a;
-    memset(&a, 0, sizeof a);
-    a.verb = BL_STORE_VERB_RETRIEVE;
+    bl_host_store_t a = store_args(BL_STORE_VERB_RETRIEVE);
     a.id = id;
     a.purpose = purpose;
     a.time = time;
@@ -1363,9 +1365,7 @@ static int proxy_retrieve(void *instance, uint64_t id, uint32_t purpose, const c
 }
 
 static int proxy_dispose(void *instance, uint64_t id, const char *officer, double time) {
-    bl_host_store_t a;
-    memset(&a, 0, sizeof a);
-    a.verb = BL_STORE_VERB_DISPOSE;
+    bl_host_store_t a = store_args(BL_STORE_VERB_DISPOSE);
     a.id = id;
     a.time = time;
     copy_text(a.text2, officer, &a.has2);
@@ -1373,18 +1373,14 @@ static int proxy_dispose(void *instance, uint64_t id, const char *officer, doubl
 }
 
 static int proxy_get(void *instance, uint64_t id, bl_seizure_t *out) {
-    bl_host_store_t a;
-    memset(&a, 0, sizeof a);
-    a.verb = BL_STORE_VERB_GET;
+    bl_host_store_t a = store_args(BL_STORE_VERB_GET);
     a.id = id;
     return store_call(instance, &a, NULL, 0, out, sizeof *out, NULL, NULL);
 }
 
 static int proxy_list(void *instance, const char *case_id, const char *location, uint64_t *ids_out,
                       size_t capacity, size_t *n_out) {
-    bl_host_store_t a;
-    memset(&a, 0, sizeof a);
-    a.verb = BL_STORE_VERB_LIST;
+    bl_host_store_t a = store_args(BL_STORE_VERB_LIST);
     a.n = capacity;
     copy_text(a.text1, case_id, &a.has1);
     copy_text(a.text2, location, &a.has2);
@@ -1393,18 +1389,14 @@ static int proxy_list(void *instance, const char *case_id, const char *location,
 }
 
 static int proxy_verify(void *instance, bl_custody_report_t *report) {
-    bl_host_store_t a;
-    memset(&a, 0, sizeof a);
-    a.verb = BL_STORE_VERB_VERIFY;
+    bl_host_store_t a = store_args(BL_STORE_VERB_VERIFY);
     int rc = store_call(instance, &a, NULL, 0, report, sizeof *report, NULL, NULL);
     report->reason[sizeof report->reason - 1] = '\0';
     return rc;
 }
 
 static int proxy_sync(void *instance) {
-    bl_host_store_t a;
-    memset(&a, 0, sizeof a);
-    a.verb = BL_STORE_VERB_SYNC;
+    bl_host_store_t a = store_args(BL_STORE_VERB_SYNC);
     return store_call(instance, &a, NULL, 0, NULL, 0, NULL, NULL);
 }
 

@@ -203,21 +203,40 @@ void bl_ffi_call_free(bl_ffi_call_t *call, bool thread_safe, void *handle) {
     bl_ffi_unlock(thread_safe);
 }
 
-int bl_ffi_open_all(const bl_ffi_ctx_t *ctx, bl_ffi_library_t *lib, const bl_ffi_fn_t *init,
-                    bl_ffi_call_t *init_call, const bl_ffi_fn_t *verb, bl_ffi_call_t *verb_call,
-                    const bl_ffi_fn_t *fini, bl_ffi_call_t *fini_call, bool thread_safe,
-                    void **handle, bool *init_done) {
+int bl_ffi_binding_parse(const bl_ffi_ctx_t *ctx, const char *verb, unsigned verb_role,
+                         bl_ffi_binding_t *b) {
     int rc;
-    *init_done = false;
-    if ((rc = bl_ffi_library_open(ctx, lib)) != BL_OK ||
-        (init->name != NULL && (rc = bl_ffi_call_bind(ctx, lib, init, init_call)) != BL_OK) ||
-        (rc = bl_ffi_call_bind(ctx, lib, verb, verb_call)) != BL_OK ||
-        (fini->name != NULL && (rc = bl_ffi_call_bind(ctx, lib, fini, fini_call)) != BL_OK))
+    if ((rc = bl_ffi_fn_parse(ctx, "init", BL_FFI_INIT, false, &b->init)) != BL_OK ||
+        (rc = bl_ffi_fn_parse(ctx, verb, verb_role, true, &b->verb)) != BL_OK ||
+        (rc = bl_ffi_fn_parse(ctx, "free", BL_FFI_FREE, false, &b->fini)) != BL_OK)
         return rc;
-    if (init->name != NULL && (rc = bl_ffi_call_init(ctx, init_call, thread_safe, handle)) != BL_OK)
-        return rc;
-    *init_done = true;
     return BL_OK;
+}
+
+int bl_ffi_binding_open(const bl_ffi_ctx_t *ctx, bl_ffi_binding_t *b) {
+    int rc;
+    b->init_done = false;
+    if ((rc = bl_ffi_library_open(ctx, &b->lib)) != BL_OK ||
+        (b->init.name != NULL &&
+         (rc = bl_ffi_call_bind(ctx, &b->lib, &b->init, &b->init_call)) != BL_OK) ||
+        (rc = bl_ffi_call_bind(ctx, &b->lib, &b->verb, &b->verb_call)) != BL_OK ||
+        (b->fini.name != NULL &&
+         (rc = bl_ffi_call_bind(ctx, &b->lib, &b->fini, &b->fini_call)) != BL_OK))
+        return rc;
+    if (b->init.name != NULL &&
+        (rc = bl_ffi_call_init(ctx, &b->init_call, b->thread_safe, &b->handle)) != BL_OK)
+        return rc;
+    b->init_done = true;
+    return BL_OK;
+}
+
+void bl_ffi_binding_fini(const bl_host_t *host, bl_ffi_binding_t *b) {
+    if (b->init_done && b->fini.name != NULL && b->fini_call.sym != NULL)
+        bl_ffi_call_free(&b->fini_call, b->thread_safe, b->handle);
+    bl_ffi_library_close(host, &b->lib);
+    bl_ffi_fn_fini(host, &b->init);
+    bl_ffi_fn_fini(host, &b->verb);
+    bl_ffi_fn_fini(host, &b->fini);
 }
 
 int bl_ffi_instance_alloc(const bl_host_t *host, size_t size, void **out) {

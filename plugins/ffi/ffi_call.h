@@ -80,16 +80,32 @@ int bl_ffi_call_init(const bl_ffi_ctx_t *ctx, bl_ffi_call_t *call, bool thread_s
 int bl_ffi_instance_alloc(const bl_host_t *host, size_t size, void **out);
 
 /*
- * What every adapter's create() does once the declaration is checked: open
- * the library, bind init (when init->name is set), the main verb and free
- * (when fini->name is set), then call init (*handle gets its handle;
- * *init_done says it ran and succeeded, or there is none).  BL_OK or the
- * first refusal's code (logged); what was opened is the caller's to close.
+ * What every adapter binds: the library, init (optional), its verb (detect,
+ * score) and free (optional), and the handle init made.  Embedded in the
+ * adapter's instance (the calls must not move).
  */
-int bl_ffi_open_all(const bl_ffi_ctx_t *ctx, bl_ffi_library_t *lib, const bl_ffi_fn_t *init,
-                    bl_ffi_call_t *init_call, const bl_ffi_fn_t *verb, bl_ffi_call_t *verb_call,
-                    const bl_ffi_fn_t *fini, bl_ffi_call_t *fini_call, bool thread_safe,
-                    void **handle, bool *init_done);
+typedef struct bl_ffi_binding {
+    bl_ffi_library_t lib;
+    bl_ffi_fn_t init, verb, fini;
+    bl_ffi_call_t init_call, verb_call, fini_call;
+    bool thread_safe; /* the declaration's thread_safe: no lock around the SDK */
+    bool init_done;   /* init called and succeeded (or there is none) */
+    void *handle;     /* what init made, if it makes one */
+} bl_ffi_binding_t;
+
+/* Parse init, the verb (key verb, role verb_role: required) and free of the
+ * declaration into b.  BL_OK or the first refusal (logged). */
+int bl_ffi_binding_parse(const bl_ffi_ctx_t *ctx, const char *verb, unsigned verb_role,
+                         bl_ffi_binding_t *b);
+
+/* Once the whole declaration is checked: open the library, bind the three
+ * functions and call init.  BL_OK or the first refusal's code (logged);
+ * bl_ffi_binding_fini releases whatever was done. */
+int bl_ffi_binding_open(const bl_ffi_ctx_t *ctx, bl_ffi_binding_t *b);
+
+/* Call free on what init made (when both happened), close the library and
+ * release the parsed functions.  Safe on a zeroed or half-opened b. */
+void bl_ffi_binding_fini(const bl_host_t *host, bl_ffi_binding_t *b);
 
 /* Call a bound free with handle (for its handle arguments) under the lock;
  * its return value is ignored. */

@@ -25,16 +25,6 @@
 #define DUAL_SCANS 128
 #define TARGET_NS 2000.0
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static int fail(const bl_error_t *err) {
-    fprintf(stderr, "bench_detector: %s\n", err->message);
-    return 1;
-}
-
 int main(void) {
     char dual_path[1024];
     bench_dual_energy_path(dual_path, sizeof dual_path);
@@ -50,7 +40,7 @@ int main(void) {
     if (bench_scan_pool(&bench, POOL, &src, &pool, &err) != 0 ||
         bl_plugin_load(&noop, BL_BUILTIN_PREFIX "noop", BL_KIND_DETECTOR, &err) != 0 ||
         bl_plugin_load(&dual, dual_path, BL_KIND_DETECTOR, &err) != 0) {
-        status = fail(&err);
+        status = bench_fail("bench_detector", &err);
         goto out;
     }
     printf("detector bench: a pool of %d pre-generated %ux%u dual-energy scans\n", POOL,
@@ -63,12 +53,12 @@ int main(void) {
             bl_bench_offline_row_t row;
             if (bl_bench_offline(&noop, NULL, 1, &pool, batches[b], 1, NOOP_SCANS, &row, &err) !=
                 0) {
-                status = fail(&err);
+                status = bench_fail("bench_detector", &err);
                 goto out;
             }
             ns[r] = row.seconds * 1e9 / NOOP_SCANS;
         }
-        qsort(ns, REPEATS, sizeof ns[0], cmp_double);
+        qsort(ns, REPEATS, sizeof ns[0], bench_cmp_double);
         double median = ns[REPEATS / 2];
         printf("  harness overhead (builtin:noop, offline, batch %2u, 1 thread): %8.1f ns/scan "
                "(target < %.0f ns: %s)\n",
@@ -78,7 +68,7 @@ int main(void) {
     for (unsigned threads = 1; threads <= 2; threads++) {
         bl_bench_offline_row_t row;
         if (bl_bench_offline(&dual, NULL, 1, &pool, 16, threads, DUAL_SCANS, &row, &err) != 0) {
-            status = fail(&err);
+            status = bench_fail("bench_detector", &err);
             goto out;
         }
         printf("  dual_energy offline, batch 16, %u thread%s: %8.1f scans/s (%d scans in %.2f s)\n",

@@ -32,11 +32,6 @@
 #define TARGET_OVERHEAD_US 20.0
 #define TARGET_RATIO 0.9
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* CPU seconds of this process and of its children reaped so far. */
 static double cpu_seconds(void) {
     struct rusage self, children;
@@ -81,15 +76,10 @@ static int pairs(const bl_plugin_handle_t *a, const bl_plugin_handle_t *b,
 
 /* Median, min and max of x[0..n-1] (sorted in place). */
 static void spread(double *x, int n, double *median, double *lo, double *hi) {
-    qsort(x, (size_t)n, sizeof *x, cmp_double);
+    qsort(x, (size_t)n, sizeof *x, bench_cmp_double);
     *median = x[n / 2];
     *lo = x[0];
     *hi = x[n - 1];
-}
-
-static int fail(const bl_error_t *err) {
-    fprintf(stderr, "bench_isolation: %s\n", err->message);
-    return 1;
 }
 
 int main(void) {
@@ -116,7 +106,7 @@ int main(void) {
                        &err) != 0 ||
         bl_plugin_open(&dual_iso, dual_path, dual_path, BL_KIND_DETECTOR, BL_ISOLATION_PROCESS,
                        NULL, &err) != 0) {
-        status = fail(&err);
+        status = bench_fail("bench_isolation", &err);
         goto out;
     }
     bl_isolation_stats_t st;
@@ -128,7 +118,7 @@ int main(void) {
     /* The no-op detector: the overhead of a batch. */
     sample_t in[PAIRS], iso[PAIRS];
     if (pairs(&noop, &noop_iso, &pool, NOOP_SCANS, in, iso, &err) != 0) {
-        status = fail(&err);
+        status = bench_fail("bench_isolation", &err);
         goto out;
     }
     double batches = (double)NOOP_SCANS / BATCH;
@@ -155,7 +145,7 @@ int main(void) {
     /* dual_energy: throughput isolated over in-process. */
     sample_t din[PAIRS], diso[PAIRS];
     if (pairs(&dual, &dual_iso, &pool, DUAL_SCANS, din, diso, &err) != 0) {
-        status = fail(&err);
+        status = bench_fail("bench_isolation", &err);
         goto out;
     }
     double ratio[PAIRS], cpu_ratio[PAIRS], rate_in[PAIRS], rate_iso[PAIRS];

@@ -22,3 +22,13 @@ const char *bench_dual_energy_path(char *buf, size_t cap) {
     snprintf(buf, cap, "%s/plugins/detector/dual_energy/.libs/dual_energy.so", build ? build : ".");
     return buf;
 }
+
+int bench_cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int bench_fail(const char *name, const bl_error_t *err) {
+    fprintf(stderr, "%s: %s\n", name, err->message);
+    return 1;
+}

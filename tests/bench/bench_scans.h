@@ -17,6 +17,12 @@
 int bench_scan_pool(bl_detector_bench_t *bench, size_t n, bl_bench_source_t **src,
                     bl_bench_pool_t *pool, bl_error_t *err);
 
+/* For qsort: doubles in increasing order. */
+int bench_cmp_double(const void *a, const void *b);
+
+/* "NAME: message" on stderr; returns 1 (the exit status). */
+int bench_fail(const char *name, const bl_error_t *err);
+
 /* $top_builddir/plugins/detector/dual_energy/.libs/dual_energy.so into buf. */
 const char *bench_dual_energy_path(char *buf, size_t cap);
 

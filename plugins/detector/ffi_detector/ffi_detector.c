@@ -88,16 +88,11 @@ typedef struct class_map {
 
 typedef struct adapter {
     const bl_host_t *host;
-    bl_ffi_library_t lib;
-    bl_ffi_fn_t init, detect, fini;
-    bl_ffi_call_t init_call, detect_call, fini_call;
+    bl_ffi_binding_t b; /* the library, init, detect and free */
     bl_ffi_layout_t out;
     size_t n_classes; /* 0: vendor codes are borderlab's class numbers */
     class_map_t classes[BL_FFI_MAX_LIST];
-    int unmapped; /* TO_INVALID, TO_IGNORE or a class */
-    bool thread_safe;
-    bool init_done;   /* init called and succeeded (or there is none) */
-    void *handle;     /* what init made, if it makes one */
+    int unmapped;     /* TO_INVALID, TO_IGNORE or a class */
     size_t stride_px; /* bytes per pixel that stride_bytes counts */
     /* Scratch: the converted planes [plane][0 u16, 1 f32] and the structs. */
     void *plane[2][2];
@@ -148,11 +143,11 @@ static int parse_classes(const bl_ffi_ctx_t *ctx, adapter_t *a) {
 
 /* The checks that involve more than one function or key. */
 static int check_detect(const bl_ffi_ctx_t *ctx, adapter_t *a) {
-    const bl_ffi_fn_t *d = &a->detect;
+    const bl_ffi_fn_t *d = &a->b.verb;
     bool made;
     size_t at = 0;
     int rc;
-    if ((rc = bl_ffi_check_handle(ctx, &a->init, d, &a->fini, &made)) != BL_OK)
+    if ((rc = bl_ffi_check_handle(ctx, &a->b.init, d, &a->b.fini, &made)) != BL_OK)
         return rc;
     if ((rc = bl_ffi_require_one(ctx, d, BL_FFI_ARG_HITS, "hits",
                                  "pass the array of output structs as \"hits\"")) != BL_OK)
@@ -190,7 +185,7 @@ static int check_detect(const bl_ffi_ctx_t *ctx, adapter_t *a) {
             return bl_ffi_fail(ctx, "detect.args.%zu: output.capacity %zu does not fit in %s",
                                i + 1, a->out.capacity, bl_ffi_type_name(d->args[i].type));
     }
-    if (made && a->fini.name == NULL)
+    if (made && a->b.fini.name == NULL)
         bl_host_logf(ctx->host, BL_LOG_INFO,
                      "%s: init makes a handle and no free is declared: it is never released",
                      PLUGIN);
@@ -199,12 +194,7 @@ static int check_detect(const bl_ffi_ctx_t *ctx, adapter_t *a) {
 
 static void adapter_free(adapter_t *a) {
     const bl_host_t *host = a->host;
-    if (a->init_done && a->fini.name != NULL && a->fini_call.sym != NULL)
-        bl_ffi_call_free(&a->fini_call, a->thread_safe, a->handle);
-    bl_ffi_library_close(host, &a->lib);
-    bl_ffi_fn_fini(host, &a->init);
-    bl_ffi_fn_fini(host, &a->detect);
-    bl_ffi_fn_fini(host, &a->fini);
+    bl_ffi_binding_fini(host, &a->b);
     for (int p = 0; p < 2; p++)
         for (int t = 0; t < 2; t++)
             if (a->plane[p][t] != NULL)
@@ -227,12 +217,10 @@ static int fd_create(const bl_config_t *config, const bl_host_t *host, void **in
 
     /* 1. The declaration, all of it, before any vendor code runs. */
     if ((rc = bl_ffi_check_keys(&ctx, known_keys, TOP_KEYS)) != BL_OK ||
-        (rc = bl_ffi_fn_parse(&ctx, "init", BL_FFI_INIT, false, &a->init)) != BL_OK ||
-        (rc = bl_ffi_fn_parse(&ctx, "detect", BL_FFI_DETECT, true, &a->detect)) != BL_OK ||
-        (rc = bl_ffi_fn_parse(&ctx, "free", BL_FFI_FREE, false, &a->fini)) != BL_OK ||
+        (rc = bl_ffi_binding_parse(&ctx, "detect", BL_FFI_DETECT, &a->b)) != BL_OK ||
         (rc = bl_ffi_layout_parse(&ctx, &a->out)) != BL_OK ||
         (rc = check_detect(&ctx, a)) != BL_OK || (rc = parse_classes(&ctx, a)) != BL_OK ||
-        (rc = bl_ffi_bool(&ctx, "thread_safe", &a->thread_safe)) != BL_OK)
+        (rc = bl_ffi_bool(&ctx, "thread_safe", &a->b.thread_safe)) != BL_OK)
         goto out;
     /* 2. The structs the SDK fills, and one more for the canary. */
     size_t bytes = (a->out.capacity + 1) * a->out.size;
@@ -241,9 +229,7 @@ static int fd_create(const bl_config_t *config, const bl_host_t *host, void **in
         goto out;
     }
     /* 3. The library and its symbols, then init. */
-    if ((rc = bl_ffi_open_all(&ctx, &a->lib, &a->init, &a->init_call, &a->detect, &a->detect_call,
-                              &a->fini, &a->fini_call, a->thread_safe, &a->handle,
-                              &a->init_done)) != BL_OK)
+    if ((rc = bl_ffi_binding_open(&ctx, &a->b)) != BL_OK)
         goto out;
     *instance = a;
     return BL_OK;
@@ -293,8 +279,8 @@ static const void *plane_copy(adapter_t *a, const bl_scan_t *s, int plane, int t
 
 /* Fill the per-scan arguments of detect for scan s; BL_OK or an error (logged). */
 static int fill_args(adapter_t *a, const bl_scan_t *s, size_t index, bl_ffi_value_t *count) {
-    const bl_ffi_fn_t *d = &a->detect;
-    bl_ffi_value_t *v = a->detect_call.values;
+    const bl_ffi_fn_t *d = &a->b.verb;
+    bl_ffi_value_t *v = a->b.verb_call.values;
     bool done[2][2] = {{false, false}, {false, false}};
     const void *copies[2][2] = {{NULL, NULL}, {NULL, NULL}};
     for (size_t i = 0; i < d->n_args; i++) {
@@ -302,7 +288,7 @@ static int fill_args(adapter_t *a, const bl_scan_t *s, size_t index, bl_ffi_valu
         int64_t n = -1;
         switch (arg->kind) {
         case BL_FFI_ARG_HANDLE:
-            v[i].ptr = a->handle;
+            v[i].ptr = a->b.handle;
             break;
         case BL_FFI_ARG_IMAGE: {
             int t = arg->type == BL_FFI_U16 ? 0 : 1;
@@ -377,7 +363,7 @@ static double field(const adapter_t *a, const unsigned char *elem, int role) {
 
 /* Call the SDK on scan s and append what it found; BL_OK, BL_ENOSPC or an error. */
 static int detect_one(adapter_t *a, const bl_scan_t *s, size_t index, bl_detections_t *out) {
-    const bl_ffi_fn_t *d = &a->detect;
+    const bl_ffi_fn_t *d = &a->b.verb;
     const bl_ffi_layout_t *L = &a->out;
     unsigned char *canary = a->hits + L->capacity * L->size;
     bl_ffi_value_t count_out, ret;
@@ -399,7 +385,7 @@ static int detect_one(adapter_t *a, const bl_scan_t *s, size_t index, bl_detecti
         return rc;
     memset(a->hits, 0, L->capacity * L->size);
     memset(canary, CANARY, L->size);
-    bl_ffi_call_invoke(&a->detect_call, &ret);
+    bl_ffi_call_invoke(&a->b.verb_call, &ret);
 
     if (d->ret == BL_FFI_RET_STATUS) {
         int64_t st = bl_ffi_value_int(d->ret_type, &ret);
@@ -481,10 +467,10 @@ static int fd_detect(void *instance, const bl_scan_t *scans, size_t n, bl_detect
     int rc = BL_OK;
     if (a == NULL || (n > 0 && (scans == NULL || out == NULL)) || n > UINT32_MAX)
         return BL_EINVAL;
-    bl_ffi_lock(a->thread_safe);
+    bl_ffi_lock(a->b.thread_safe);
     for (size_t i = 0; i < n && rc == BL_OK; i++)
         rc = detect_one(a, &scans[i], i, out);
-    bl_ffi_unlock(a->thread_safe);
+    bl_ffi_unlock(a->b.thread_safe);
     return rc;
 }
 

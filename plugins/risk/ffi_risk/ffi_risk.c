@@ -61,17 +61,12 @@ enum { RANGE_PROBABILITY = 0, RANGE_LOGIT = 1, RANGE_PERCENT = 2 };
 
 typedef struct adapter {
     const bl_host_t *host;
-    bl_ffi_library_t lib;
-    bl_ffi_fn_t init, score, fini;
-    bl_ffi_call_t init_call, score_call, fini_call;
+    bl_ffi_binding_t b; /* the library, init, score and free */
     size_t n_features;
     char *features[BL_FFI_MAX_LIST]; /* column names (owned) */
     double fill;                     /* what a missing value is passed as (NaN by default) */
     int range;
     bool pass_invalid;
-    bool thread_safe;
-    bool init_done;
-    void *handle;
     double x[BL_FFI_MAX_LIST]; /* one row's features: the array the SDK reads */
     /* Schema cache: column index of each feature for cache_columns. */
     const bl_column_t *cache_columns;
@@ -136,15 +131,15 @@ static int parse_options(const bl_ffi_ctx_t *ctx, adapter_t *a) {
                                "\"pass\" (the run records it as an invalid score)",
                                s);
     }
-    return bl_ffi_bool(ctx, "thread_safe", &a->thread_safe);
+    return bl_ffi_bool(ctx, "thread_safe", &a->b.thread_safe);
 }
 
 static int check_score(const bl_ffi_ctx_t *ctx, adapter_t *a) {
-    const bl_ffi_fn_t *f = &a->score;
+    const bl_ffi_fn_t *f = &a->b.verb;
     bool made;
     size_t at = 0;
     int rc;
-    if ((rc = bl_ffi_check_handle(ctx, &a->init, f, &a->fini, &made)) != BL_OK)
+    if ((rc = bl_ffi_check_handle(ctx, &a->b.init, f, &a->b.fini, &made)) != BL_OK)
         return rc;
     if ((rc = bl_ffi_require_one(ctx, f, BL_FFI_ARG_FEATURES, "features",
                                  "pass the row's features as \"features\" (a const double *)")) !=
@@ -169,7 +164,7 @@ static int check_score(const bl_ffi_ctx_t *ctx, adapter_t *a) {
             return bl_ffi_fail(ctx, "score.args.%zu: %zu features do not fit in %s", i + 1,
                                a->n_features, bl_ffi_type_name(f->args[i].type));
     }
-    if (made && a->fini.name == NULL)
+    if (made && a->b.fini.name == NULL)
         bl_host_logf(ctx->host, BL_LOG_INFO,
                      "%s: init makes a handle and no free is declared: it is never released",
                      PLUGIN);
@@ -178,12 +173,7 @@ static int check_score(const bl_ffi_ctx_t *ctx, adapter_t *a) {
 
 static void adapter_free(adapter_t *a) {
     const bl_host_t *host = a->host;
-    if (a->init_done && a->fini.name != NULL && a->fini_call.sym != NULL)
-        bl_ffi_call_free(&a->fini_call, a->thread_safe, a->handle);
-    bl_ffi_library_close(host, &a->lib);
-    bl_ffi_fn_fini(host, &a->init);
-    bl_ffi_fn_fini(host, &a->score);
-    bl_ffi_fn_fini(host, &a->fini);
+    bl_ffi_binding_fini(host, &a->b);
     for (size_t i = 0; i < a->n_features; i++)
         host->free(host->ctx, a->features[i]);
     host->free(host->ctx, a);
@@ -202,16 +192,12 @@ static int fr_create(const bl_config_t *config, const bl_host_t *host, void **in
 
     /* 1. The declaration, all of it, before any vendor code runs. */
     if ((rc = bl_ffi_check_keys(&ctx, known_keys, TOP_KEYS)) != BL_OK ||
-        (rc = bl_ffi_fn_parse(&ctx, "init", BL_FFI_INIT, false, &a->init)) != BL_OK ||
-        (rc = bl_ffi_fn_parse(&ctx, "score", BL_FFI_SCORE, true, &a->score)) != BL_OK ||
-        (rc = bl_ffi_fn_parse(&ctx, "free", BL_FFI_FREE, false, &a->fini)) != BL_OK ||
+        (rc = bl_ffi_binding_parse(&ctx, "score", BL_FFI_SCORE, &a->b)) != BL_OK ||
         (rc = parse_features(&ctx, a)) != BL_OK || (rc = check_score(&ctx, a)) != BL_OK ||
         (rc = parse_options(&ctx, a)) != BL_OK)
         goto out;
     /* 2. The library and its symbols, then init. */
-    if ((rc = bl_ffi_open_all(&ctx, &a->lib, &a->init, &a->init_call, &a->score, &a->score_call,
-                              &a->fini, &a->fini_call, a->thread_safe, &a->handle,
-                              &a->init_done)) != BL_OK)
+    if ((rc = bl_ffi_binding_open(&ctx, &a->b)) != BL_OK)
         goto out;
     *instance = a;
     return BL_OK;
@@ -275,16 +261,16 @@ static const char *range_name(int range) {
 
 /* Score one row (its features already in a->x) into *score; BL_OK or BL_EPLUGIN (logged). */
 static int score_one(adapter_t *a, size_t row, double *score) {
-    const bl_ffi_fn_t *f = &a->score;
+    const bl_ffi_fn_t *f = &a->b.verb;
     bl_ffi_value_t out, ret;
     size_t at = 0;
     char ok[32];
     bool via_out = bl_ffi_fn_count(f, BL_FFI_ARG_SCORE_OUT, &at) > 0;
     if (via_out) {
         bl_ffi_value_set_float(f->args[at].type, NAN, &out); /* NaN unless the SDK writes it */
-        a->score_call.values[at].ptr = &out;
+        a->b.verb_call.values[at].ptr = &out;
     }
-    bl_ffi_call_invoke(&a->score_call, &ret);
+    bl_ffi_call_invoke(&a->b.verb_call, &ret);
     if (f->ret == BL_FFI_RET_STATUS) {
         int64_t st = bl_ffi_value_int(f->ret_type, &ret);
         if (!bl_ffi_fn_ok(f, st)) {
@@ -330,18 +316,18 @@ static int fr_score(void *instance, const bl_records_t *records, size_t first, s
     }
     if ((rc = resolve(a, records)) != BL_OK)
         return rc;
-    const bl_ffi_fn_t *f = &a->score;
-    bl_ffi_value_t *v = a->score_call.values;
+    const bl_ffi_fn_t *f = &a->b.verb;
+    bl_ffi_value_t *v = a->b.verb_call.values;
     for (size_t i = 0; i < f->n_args; i++) {
         const bl_ffi_arg_t *arg = &f->args[i];
         if (arg->kind == BL_FFI_ARG_HANDLE)
-            v[i].ptr = a->handle;
+            v[i].ptr = a->b.handle;
         else if (arg->kind == BL_FFI_ARG_FEATURES)
             v[i].ptr = a->x;
         else if (arg->kind == BL_FFI_ARG_N_FEATURES)
             bl_ffi_value_set_int(arg->type, (int64_t)a->n_features, &v[i]); /* fits: checked */
     }
-    bl_ffi_lock(a->thread_safe);
+    bl_ffi_lock(a->b.thread_safe);
     for (size_t r = 0; r < n && rc == BL_OK; r++) {
         size_t row = first + r;
         for (size_t k = 0; k < a->n_features; k++) {
@@ -352,7 +338,7 @@ static int fr_score(void *instance, const bl_records_t *records, size_t first, s
         if (reasons_out != NULL)
             reasons_out[r] = (bl_reason_t){-1, 0.0f};
     }
-    bl_ffi_unlock(a->thread_safe);
+    bl_ffi_unlock(a->b.thread_safe);
     return rc;
 }
 
